@@ -1,0 +1,1 @@
+"""Actions: one module per verb (template, lint, show, …); the CLI calls these."""

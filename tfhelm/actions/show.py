@@ -1,0 +1,35 @@
+"""``tfhelm show chart|values|readme|schema|all``: print parts of a chart as written."""
+
+from __future__ import annotations
+
+import json
+
+from tfhelm.actions.common import locate_chart
+from tfhelm.errors import ChartError
+
+__all__ = ["show_chart"]
+
+
+def show_chart(reference: str, what: str, *, version: str | None = None) -> str:
+    """The text of one part of a chart (``all`` joins them with ``---``)."""
+    chart = locate_chart(reference, version=version)
+    parts = {
+        "chart": lambda: _raw(chart, "Chart.yaml"),
+        "values": lambda: _raw(chart, "values.yaml"),
+        "readme": lambda: _readme(chart),
+        "schema": lambda: json.dumps(chart.schema, indent=2) + "\n" if chart.schema is not None else "",
+    }
+    if what == "all":
+        return "---\n".join(text for text in (parts[key]() for key in parts) if text)
+    return parts[what]()
+
+
+def _raw(chart, name: str) -> str:
+    text = chart.raw_files.get(name, b"").decode("utf-8")
+    return text if not text or text.endswith("\n") else text + "\n"
+
+
+def _readme(chart) -> str:
+    if chart.readme is None:
+        raise ChartError(f"chart {chart.name} has no README")
+    return chart.readme if chart.readme.endswith("\n") else chart.readme + "\n"

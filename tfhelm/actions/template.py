@@ -1,0 +1,76 @@
+"""``tfhelm template``: render a chart locally, print it or write it to a directory.
+
+Nothing here touches a cluster. Output is written only after everything rendered, and each
+file atomically, so a failure never leaves half-written output behind.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tfhelm.actions.common import build_capabilities, compute_values, locate_chart
+from tfhelm.engine import ReleaseInfo, RenderResult, render
+from tfhelm.errors import UsageError
+from tfhelm.values.options import ValueOptions
+
+__all__ = ["TemplateOptions", "run_template", "write_output_dir"]
+
+
+@dataclass(frozen=True)
+class TemplateOptions:
+    chart: str
+    release_name: str | None = None
+    namespace: str = "default"
+    values: ValueOptions = field(default_factory=ValueOptions)
+    kube_version: str | None = None
+    api_versions: tuple[str, ...] = ()
+    show_only: tuple[str, ...] = ()
+    skip_schema_validation: bool = False
+    version: str | None = None
+
+
+def run_template(options: TemplateOptions) -> RenderResult:
+    """Load, merge, validate and render; return the result (the CLI prints it)."""
+    chart = locate_chart(options.chart, version=options.version)
+    values = compute_values(chart, options.values, skip_schema_validation=options.skip_schema_validation)
+    release = ReleaseInfo(options.release_name or chart.name, namespace=options.namespace)
+    capabilities = build_capabilities(options.kube_version, options.api_versions)
+    show_only = [_normalize(name, chart.name) for name in options.show_only] or None
+    return render(chart, values, release=release, capabilities=capabilities, show_only=show_only)
+
+
+def _normalize(name: str, chart_name: str) -> str:
+    """Accept ``templates/x.yaml``, ``<chart>/templates/x.yaml`` and ``./templates/x.yaml``."""
+    name = name.removeprefix("./")
+    return name.removeprefix(f"{chart_name}/") if not name.startswith("templates/") else name
+
+
+def write_output_dir(result: RenderResult, directory: str | Path, *, notes: bool = False) -> list[Path]:
+    """Write each template's documents to ``DIR/<chart>/templates/<file>`` as Helm does."""
+    directory = Path(directory)
+    if directory.exists() and not directory.is_dir():
+        raise UsageError(f"--output-dir {directory} exists and is not a directory")
+    contents: dict[Path, str] = {}
+    for manifest in result.manifests:
+        target = directory / manifest.source
+        contents[target] = contents.get(target, "") + f"---\n# Source: {manifest.source}\n{manifest.text}\n"
+    written = []
+    for target, text in sorted(contents.items()):
+        _write_atomically(target, text)
+        written.append(target)
+    return written
+
+
+def _write_atomically(target: Path, text: str) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as stream:
+            stream.write(text)
+        os.replace(temporary, target)
+    except BaseException:
+        os.unlink(temporary)
+        raise

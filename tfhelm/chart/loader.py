@@ -1,0 +1,184 @@
+"""Loading charts: a directory (or an archive) becomes a :class:`~tfhelm.chart.model.Chart`.
+
+Both sources are first reduced to one mapping of chart-relative path → bytes, so every check
+(Chart.yaml, values.yaml, the schema, templates, subcharts under ``charts/``) runs the same way
+whatever the chart came from. ``.tfhelmignore`` (gitignore syntax) excludes files.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from tfhelm.chart.metadata import CHART_FILE, parse_metadata
+from tfhelm.chart.model import Chart
+from tfhelm.errors import ChartError, ChartNotFoundError
+from tfhelm.yamlio import YamlProblem, load_yaml
+
+__all__ = ["IGNORE_FILE", "chart_from_files", "load_chart", "read_chart_dir"]
+
+IGNORE_FILE = ".tfhelmignore"
+VALUES_FILE = "values.yaml"
+SCHEMA_FILE = "values.schema.json"
+_NOT_FILES = {CHART_FILE, VALUES_FILE, SCHEMA_FILE, "Chart.lock"}
+
+
+def load_chart(path: str | Path) -> Chart:
+    """Load a chart from a directory or a ``.tgz`` archive.
+
+    >>> chart = load_chart("charts/tf-cluster")  # doctest: +SKIP
+    >>> chart.name, chart.version                 # doctest: +SKIP
+    ('tf-cluster', '0.1.0')
+    """
+    path = Path(path)
+    if path.is_dir():
+        return chart_from_files(read_chart_dir(path), source=str(path))
+    if path.is_file() and path.name.endswith((".tgz", ".tar.gz")):
+        from tfhelm.chart.archive import read_chart_archive
+
+        return chart_from_files(read_chart_archive(path), source=str(path))
+    if path.exists():
+        raise ChartNotFoundError(f"{path} is neither a chart directory nor a .tgz chart archive")
+    raise ChartNotFoundError(f"chart {str(path)!r} not found: no such directory or archive")
+
+
+def read_chart_dir(root: Path) -> dict[str, bytes]:
+    """Read every file of a chart directory not excluded by ``.tfhelmignore``."""
+    if not (root / CHART_FILE).is_file():
+        raise ChartNotFoundError(f"{root} is not a chart: {CHART_FILE} is missing")
+    ignored = _ignore_spec(root)
+    files = {}
+    for path in sorted(root.rglob("*")):
+        relative = path.relative_to(root).as_posix()
+        if ignored(relative, path.is_dir()) or not path.is_file():
+            continue
+        files[relative] = path.read_bytes()
+    return files
+
+
+def _ignore_spec(root: Path):
+    ignore_file = root / IGNORE_FILE
+    if not ignore_file.is_file():
+        return lambda relative, is_dir: False
+    import pathspec
+
+    lines = ignore_file.read_text(encoding="utf-8").splitlines()
+    spec = pathspec.GitIgnoreSpec.from_lines(lines)
+
+    def ignored(relative: str, is_dir: bool) -> bool:
+        parts = PurePosixPath(relative).parts
+        # a file is ignored when it or any folder above it matches, as in git
+        prefixes = ["/".join(parts[: i + 1]) + "/" for i in range(len(parts) - 1)]
+        return any(spec.match_file(p) for p in prefixes) or spec.match_file(relative + ("/" if is_dir else ""))
+
+    return ignored
+
+
+def chart_from_files(files: dict[str, bytes], *, source: str) -> Chart:
+    """Build a chart from a mapping of chart-relative paths to bytes (a directory or an archive)."""
+    if CHART_FILE not in files:
+        raise ChartNotFoundError(f"{source} is not a chart: {CHART_FILE} is missing")
+    metadata = parse_metadata(_text(files, CHART_FILE, source), source=source)
+    own_files, subchart_files = _split_subcharts(files)
+    return Chart(
+        metadata=metadata,
+        values=_default_values(files, source),
+        schema=_schema(files, source, metadata.name),
+        templates=_templates(own_files, source),
+        files={name: data for name, data in own_files.items() if _is_plain_file(name)},
+        source=source,
+        subcharts=_load_subcharts(subchart_files, source),
+        lock=_lock(files, source),
+        raw_files=files,
+    )
+
+
+def _text(files: dict[str, bytes], name: str, source: str) -> str:
+    try:
+        return files[name].decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise ChartError(f"not UTF-8 text ({error.reason} at byte {error.start})", file=f"{source}/{name}") from None
+
+
+def _default_values(files: dict[str, bytes], source: str) -> dict[str, Any]:
+    if VALUES_FILE not in files:
+        return {}
+    where = f"{source}/{VALUES_FILE}"
+    try:
+        values = load_yaml(_text(files, VALUES_FILE, source))
+    except YamlProblem as problem:
+        raise ChartError(f"invalid YAML: {problem.problem}", file=where, line=problem.line) from None
+    if values is None:
+        return {}
+    if not isinstance(values, dict):
+        raise ChartError(f"must be a mapping of values, not a {type(values).__name__}", file=where)
+    return values
+
+
+def _schema(files: dict[str, bytes], source: str, chart_name: str) -> dict[str, Any] | None:
+    if SCHEMA_FILE not in files:
+        return None
+    where = f"{source}/{SCHEMA_FILE}"
+    try:
+        schema = json.loads(_text(files, SCHEMA_FILE, source))
+    except json.JSONDecodeError as error:
+        raise ChartError(f"invalid JSON: {error.msg} (column {error.colno})", file=where, line=error.lineno) from None
+    if not isinstance(schema, dict):
+        raise ChartError("a JSON Schema must be an object", file=where)
+    from tfhelm.values.schema import check_schema
+
+    check_schema(schema, chart=chart_name, file=where)
+    return schema
+
+
+def _templates(files: dict[str, bytes], source: str) -> dict[str, str]:
+    return {
+        name: _text(files, name, source)
+        for name in sorted(files)
+        if name.startswith("templates/")
+    }
+
+
+def _is_plain_file(name: str) -> bool:
+    return name not in _NOT_FILES and not name.startswith("templates/")
+
+
+def _split_subcharts(files: dict[str, bytes]) -> tuple[dict[str, bytes], dict[str, dict[str, bytes]]]:
+    """Separate the chart's own files from those of each subchart under ``charts/``."""
+    own: dict[str, bytes] = {}
+    subcharts: dict[str, dict[str, bytes]] = {}
+    for name, data in files.items():
+        parts = name.split("/", 2)
+        if parts[0] != "charts" or len(parts) < 2:
+            own[name] = data
+        elif len(parts) == 2:
+            subcharts.setdefault(parts[1], {})[""] = data
+        else:
+            subcharts.setdefault(parts[1], {})[parts[2]] = data
+    return own, subcharts
+
+
+def _load_subcharts(subchart_files: dict[str, dict[str, bytes]], source: str) -> list[Chart]:
+    subcharts = []
+    for entry, files in sorted(subchart_files.items()):
+        where = f"{source}/charts/{entry}"
+        if "" in files:  # a packaged subchart: charts/<name>-<version>.tgz
+            if not entry.endswith(".tgz"):
+                continue
+            from tfhelm.chart.archive import read_chart_archive_bytes
+
+            subcharts.append(chart_from_files(read_chart_archive_bytes(files[""], source=where), source=where))
+        elif CHART_FILE in files:
+            subcharts.append(chart_from_files(files, source=where))
+    return subcharts
+
+
+def _lock(files: dict[str, bytes], source: str) -> dict[str, Any] | None:
+    if "Chart.lock" not in files:
+        return None
+    try:
+        lock = load_yaml(_text(files, "Chart.lock", source))
+    except YamlProblem as problem:
+        raise ChartError(f"invalid YAML: {problem.problem}", file=f"{source}/Chart.lock", line=problem.line) from None
+    return lock if isinstance(lock, dict) else None

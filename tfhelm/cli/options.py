@@ -1,0 +1,55 @@
+"""Flag groups shared by several commands (values flags, chart version, Kubernetes capabilities)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import click
+
+__all__ = ["capabilities_flags", "value_flags", "value_options_from"]
+
+
+def _compose(*decorators: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    def apply(function: Any) -> Any:
+        for decorator in reversed(decorators):
+            function = decorator(function)
+        return function
+
+    return apply
+
+
+value_flags = _compose(
+    click.option("-f", "--values", "value_files", multiple=True, metavar="FILE",
+                 help="Values file (YAML) laid over the chart's defaults; repeat for several; '-' reads stdin."),
+    click.option("--set", "set_values", multiple=True, metavar="KEY=VAL",
+                 help="Set values on the command line (a.b=c, a[0]=x, k={x,y}); typed like Helm."),
+    click.option("--set-string", "string_values", multiple=True, metavar="KEY=VAL",
+                 help="Like --set, but every value stays a string."),
+    click.option("--set-file", "file_values", multiple=True, metavar="KEY=PATH",
+                 help="Set a value to the contents of a file."),
+    click.option("--set-json", "json_values", multiple=True, metavar="KEY=JSON",
+                 help="Set a value to a JSON value (object, list, number, string …)."),
+    click.option("--set-literal", "literal_values", multiple=True, metavar="KEY=VAL",
+                 help="Set one value to the literal text after '=' (no commas or escapes parsed)."),
+)
+
+capabilities_flags = _compose(
+    click.option("--kube-version", metavar="VERSION", help="Kubernetes version to render for (e.g. 1.30)."),
+    click.option("--api-versions", "api_versions", multiple=True, metavar="GROUP/VERSION",
+                 help="Extra API version available to Capabilities.apiVersions; repeatable."),
+)
+
+
+def value_options_from(params: dict[str, Any]):
+    """Build ValueOptions from the parsed values flags of a command."""
+    from tfhelm.values.options import ValueOptions
+
+    return ValueOptions(
+        value_files=tuple(params.get("value_files") or ()),
+        json_values=tuple(params.get("json_values") or ()),
+        values=tuple(params.get("set_values") or ()),
+        string_values=tuple(params.get("string_values") or ()),
+        file_values=tuple(params.get("file_values") or ()),
+        literal_values=tuple(params.get("literal_values") or ()),
+    )

@@ -1,0 +1,96 @@
+"""The engine: a chart plus merged values in, sorted Kubernetes manifests and notes out.
+
+>>> from tfhelm import load_chart, merge_values, render       # doctest: +SKIP
+>>> chart = load_chart("charts/tf-cluster")                    # doctest: +SKIP
+>>> result = render(chart, merge_values(chart.values), release=ReleaseInfo("demo"))  # doctest: +SKIP
+>>> print(result.manifest_text)                                # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from tfhelm.chart.model import Chart
+from tfhelm.engine.context import Capabilities, KubeVersion, ReleaseInfo, template_context
+from tfhelm.engine.manifests import Manifest, format_manifests, parse_manifests, sort_manifests
+from tfhelm.engine.render import RenderedTemplate, render_templates
+from tfhelm.engine.subcharts import chart_tree
+from tfhelm.errors import ChartError, RenderError
+
+__all__ = ["Capabilities", "KubeVersion", "Manifest", "ReleaseInfo", "RenderResult", "render"]
+
+NOTES = "templates/NOTES.txt"
+
+
+@dataclass(frozen=True)
+class RenderResult:
+    """What rendering produced: manifests in install order, the notes, and the values used."""
+
+    manifests: list[Manifest]
+    notes: str | None
+    values: dict[str, Any]
+    templates: list[RenderedTemplate] = field(default_factory=list)
+
+    @property
+    def manifest_text(self) -> str:
+        """The YAML stream ``tfhelm template`` prints (with ``# Source:`` comments)."""
+        return format_manifests(self.manifests)
+
+
+def render(
+    chart: Chart,
+    values: dict[str, Any],
+    *,
+    release: ReleaseInfo | None = None,
+    capabilities: Capabilities | None = None,
+    show_only: list[str] | None = None,
+) -> RenderResult:
+    """Render ``chart`` (and its enabled subcharts) with already merged ``values``.
+
+    ``show_only`` limits the output to templates named like ``templates/x.yaml``.
+    """
+    release = release or ReleaseInfo(chart.name)
+    capabilities = capabilities or Capabilities()
+    rendered: list[RenderedTemplate] = []
+    notes = None
+    for node, node_values, root in chart_tree(chart, values):
+        check_kube_version(node, capabilities.kube_version)
+        context = template_context(node, node_values, release, capabilities)
+        for template in render_templates(node, context, _only_for(root, chart.name, show_only), root):
+            if template.name != NOTES:
+                rendered.append(template)
+            elif node is chart:
+                notes = template.text
+    if show_only is not None:
+        _check_show_only(show_only, chart.name, rendered)
+    manifests = sort_manifests(parse_manifests(rendered))
+    return RenderResult(manifests, notes, values, rendered)
+
+
+def _only_for(root: str, top: str, show_only: list[str] | None) -> set[str] | None:
+    if show_only is None:
+        return None
+    prefix = root[len(top) + 1 :] + "/" if root != top else ""
+    return {name[len(prefix):] for name in show_only if name.startswith(prefix)}
+
+
+def _check_show_only(show_only: list[str], top: str, rendered: list[RenderedTemplate]) -> None:
+    produced = {t.source[len(top) + 1 :] for t in rendered}
+    for name in show_only:
+        if name not in produced:
+            raise RenderError(f"could not find template {name} in chart {top} (name it as templates/<file>)")
+
+
+def check_kube_version(chart: Chart, kube_version: KubeVersion) -> None:
+    """Refuse a chart whose ``kubeVersion`` constraint excludes the target Kubernetes version."""
+    constraint_text = chart.metadata.kube_version
+    if not constraint_text:
+        return
+    from tfhelm.versions import parse_constraint, parse_version
+
+    if not parse_constraint(constraint_text).allows(parse_version(kube_version.semver, strict=False)):
+        raise ChartError(
+            f"chart {chart.name} requires kubeVersion {constraint_text}, "
+            f"which is incompatible with Kubernetes {kube_version.version}"
+        )

@@ -1,0 +1,157 @@
+"""Rendering a chart's Jinja2 templates into text, with errors that point at file and line.
+
+Templates run in a :class:`~jinja2.sandbox.SandboxedEnvironment` with a strict undefined: a
+misspelt value is an error naming the value path (``Values.jobs.worker.taks is undefined (did
+you mean 'tasks'?)``), never an empty string. ``trim_blocks`` and ``lstrip_blocks`` are on, so
+``{% if %}`` lines leave no blank lines or stray indentation in YAML.
+"""
+
+from __future__ import annotations
+
+import difflib
+import posixpath
+from dataclasses import dataclass
+from types import TracebackType
+from typing import Any
+
+import jinja2
+from jinja2.sandbox import SandboxedEnvironment
+
+from tfhelm.chart.model import Chart
+from tfhelm.engine.filters import FILTERS, GLOBALS, TemplateFailure
+from tfhelm.errors import RenderError
+
+__all__ = ["RenderedTemplate", "ValuesMap", "is_emitted", "render_templates"]
+
+TEMPLATES_DIR = "templates/"
+
+
+@dataclass(frozen=True)
+class RenderedTemplate:
+    """The text one template produced; ``name`` is chart-relative (``templates/x.yaml``)."""
+
+    chart: str
+    name: str
+    text: str
+
+    @property
+    def source(self) -> str:
+        """The ``# Source:`` form: ``<chart>/templates/x.yaml``."""
+        return f"{self.chart}/{self.name}"
+
+
+class ValuesMap(dict):
+    """A values mapping that knows its own path, so undefined lookups can name it."""
+
+    __slots__ = ("path",)
+
+    def __init__(self, items: dict[str, Any], path: str):
+        super().__init__(items)
+        self.path = path
+
+
+def _with_paths(value: Any, path: str) -> Any:
+    if isinstance(value, dict):
+        return ValuesMap({key: _with_paths(item, f"{path}.{key}") for key, item in value.items()}, path)
+    if isinstance(value, list):
+        return [_with_paths(item, f"{path}[{index}]") for index, item in enumerate(value)]
+    return value
+
+
+class _StrictUndefined(jinja2.StrictUndefined):
+    """Undefined values fail loudly, naming the value path and a close match when there is one."""
+
+    @property
+    def _undefined_message(self) -> str:
+        owner, name = self._undefined_obj, self._undefined_name
+        if isinstance(owner, ValuesMap) and isinstance(name, str):
+            close = difflib.get_close_matches(name, [str(key) for key in owner], n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            return f"{owner.path}.{name} is undefined{hint}"
+        return super()._undefined_message
+
+
+class _ChartLoader(jinja2.BaseLoader):
+    """Serves a chart's templates by their path under ``templates/``."""
+
+    def __init__(self, chart: Chart):
+        self.chart = chart
+
+    def get_source(self, environment: jinja2.Environment, template: str) -> tuple[str, str, Any]:
+        key = TEMPLATES_DIR + posixpath.normpath(template)
+        if key not in self.chart.templates:
+            raise jinja2.TemplateNotFound(template)
+        return self.chart.templates[key], f"{self.chart.name}/{key}", lambda: True
+
+
+def _environment(chart: Chart) -> SandboxedEnvironment:
+    environment = SandboxedEnvironment(
+        loader=_ChartLoader(chart),
+        undefined=_StrictUndefined,
+        autoescape=False,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        extensions=["jinja2.ext.do", "jinja2.ext.loopcontrols"],
+    )
+    environment.filters.update(FILTERS)
+    environment.globals.update(GLOBALS)
+    return environment
+
+
+def is_emitted(name: str) -> bool:
+    """Whether a template file produces output (``_*`` and ``.*`` files only hold macros)."""
+    base = posixpath.basename(name)
+    return name.startswith(TEMPLATES_DIR) and not base.startswith(("_", "."))
+
+
+def render_templates(
+    chart: Chart, context: dict[str, Any], only: set[str] | None = None, root: str | None = None
+) -> list[RenderedTemplate]:
+    """Render every emitted template of ``chart`` (or those named in ``only``), in path order.
+
+    ``root`` is how sources are named (``parent/charts/sub`` for a subchart); default the chart name.
+    """
+    environment = _environment(chart)
+    context = {**context, "Values": _with_paths(context.get("Values", {}), "Values")}
+    rendered = []
+    for name in sorted(chart.templates):
+        if not is_emitted(name) or (only is not None and name not in only):
+            continue
+        text = render_one(environment, chart, name, context)
+        rendered.append(RenderedTemplate(root or chart.name, name, text))
+    return rendered
+
+
+def render_one(environment: SandboxedEnvironment, chart: Chart, name: str, context: dict[str, Any]) -> str:
+    """Render one template; every failure becomes a RenderError naming the file and line."""
+    try:
+        template = environment.get_template(name[len(TEMPLATES_DIR):])
+        return template.render({**context, "Template": {"name": f"{chart.name}/{name}", "basePath": f"{chart.name}/templates"}})
+    except jinja2.TemplateSyntaxError as error:
+        raise RenderError(f"template syntax error: {error.message}", template=error.filename or name, line=error.lineno) from error
+    except TemplateFailure as error:
+        where, line = _template_frame(error.__traceback__, f"{chart.name}/{name}")
+        raise RenderError(error.message, template=where, line=line) from error
+    except jinja2.UndefinedError as error:
+        where, line = _template_frame(error.__traceback__, f"{chart.name}/{name}")
+        raise RenderError(str(error.message), template=where, line=line) from error
+    except jinja2.TemplateNotFound as error:
+        raise RenderError(f"cannot import {error.name!r}: no such template in {chart.name}/templates", template=f"{chart.name}/{name}") from error
+    except jinja2.sandbox.SecurityError as error:
+        where, line = _template_frame(error.__traceback__, f"{chart.name}/{name}")
+        raise RenderError(f"not allowed in templates: {error}", template=where, line=line) from error
+    except (TypeError, ValueError, ArithmeticError, LookupError, AttributeError) as error:
+        where, line = _template_frame(error.__traceback__, f"{chart.name}/{name}")
+        raise RenderError(f"{type(error).__name__}: {error}", template=where, line=line) from error
+
+
+def _template_frame(traceback: TracebackType | None, fallback: str) -> tuple[str, int | None]:
+    """The innermost template file and line in a traceback Jinja has rewritten."""
+    where: tuple[str, int | None] = (fallback, None)
+    while traceback is not None:
+        filename = traceback.tb_frame.f_code.co_filename
+        if "/templates/" in filename and not filename.endswith(".py"):
+            where = (filename, traceback.tb_lineno)
+        traceback = traceback.tb_next
+    return where

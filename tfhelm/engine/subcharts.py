@@ -1,0 +1,69 @@
+"""Subcharts: which are enabled, and the values each one sees.
+
+A subchart under ``charts/`` is configured by the parent's values under its alias (or name),
+laid over its own defaults, plus the parent's ``global`` map. A dependency's ``condition``
+(comma-separated value paths; the first that exists decides) or, failing that, its ``tags``
+enable or disable it, as in Helm.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from tfhelm.chart.model import Chart, Dependency
+from tfhelm.values.merge import coalesce, merge_maps
+
+__all__ = ["chart_tree", "coalesce_chart_values"]
+
+
+def coalesce_chart_values(chart: Chart, user_values: dict[str, Any]) -> dict[str, Any]:
+    """The chart's defaults (and each subchart's, under its key) overlaid with the user's values."""
+    values = coalesce(chart.values, user_values)
+    for subchart, dependency in _subcharts(chart):
+        key = dependency.values_key if dependency else subchart.name
+        own = values.get(key) if isinstance(values.get(key), dict) else {}
+        sub_values = coalesce_chart_values(subchart, own)
+        sub_values["global"] = merge_maps(sub_values.get("global") or {}, values.get("global") or {})
+        values[key] = sub_values
+    return values
+
+
+def chart_tree(chart: Chart, values: dict[str, Any], root: str | None = None) -> Iterator[tuple[Chart, dict[str, Any], str]]:
+    """Yield ``(chart, its values, its source path)`` for the chart and every enabled subchart."""
+    root = root or chart.name
+    yield chart, values, root
+    for subchart, dependency in _subcharts(chart):
+        if dependency is not None and not is_enabled(dependency, values):
+            continue
+        key = dependency.values_key if dependency else subchart.name
+        sub_values = values.get(key) if isinstance(values.get(key), dict) else coalesce_chart_values(subchart, {})
+        yield from chart_tree(subchart, sub_values, f"{root}/charts/{key}")
+
+
+def _subcharts(chart: Chart) -> Iterator[tuple[Chart, Dependency | None]]:
+    by_name = {dependency.name: dependency for dependency in chart.metadata.dependencies}
+    for subchart in chart.subcharts:
+        yield subchart, by_name.get(subchart.name)
+
+
+def is_enabled(dependency: Dependency, values: dict[str, Any]) -> bool:
+    """Helm's rule: the first condition path that resolves to a bool wins, then tags, then on."""
+    for path in (dependency.condition or "").split(","):
+        found = _lookup(values, path.strip())
+        if isinstance(found, bool):
+            return found
+    tags = values.get("tags") if isinstance(values.get("tags"), dict) else {}
+    tag_states = [tags[tag] for tag in dependency.tags if isinstance(tags.get(tag), bool)]
+    if tag_states:
+        return any(tag_states)
+    return dependency.enabled is not False
+
+
+def _lookup(values: dict[str, Any], path: str) -> Any:
+    current: Any = values
+    for part in path.split(".") if path else []:
+        if not isinstance(current, dict) or part not in current:
+            return None
+        current = current[part]
+    return current if path else None

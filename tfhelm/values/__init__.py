@@ -1,0 +1,1 @@
+"""Values: merging defaults with user overrides, --set parsing and schema validation."""
