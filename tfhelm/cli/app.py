@@ -127,3 +127,7 @@ def version(short: bool) -> None:
         click.echo(__version__)
     else:
         click.echo(f"tfhelm {__version__} (Python {platform.python_version()})")
+
+
+# Command groups defined in their own modules register themselves on ``cli`` when imported.
+# (Each module adds its import line here.)
