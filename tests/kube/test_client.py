@@ -1,0 +1,118 @@
+"""The HTTP client against small local servers: auth via exec plugins, errors in one line."""
+
+from __future__ import annotations
+
+import json
+import socket
+import sys
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+import yaml
+
+from tfhelm.errors import ClusterError
+from tfhelm.kube import NotFoundError, UnreachableError, connect
+
+
+class _Handler(BaseHTTPRequestHandler):
+    seen: list[str] = []
+
+    def do_GET(self):  # noqa: N802 - http.server's naming
+        self.seen.append(self.headers.get("Authorization", ""))
+        if self.headers.get("Authorization") != "Bearer from-plugin":
+            return self._reply(401, {"kind": "Status", "message": "Unauthorized"})
+        if self.path == "/version":
+            return self._reply(200, {"gitVersion": "v9.9.9"})
+        if self.path == "/api/v1":
+            return self._reply(200, {"resources": [{"name": "configmaps", "kind": "ConfigMap", "namespaced": True}]})
+        return self._reply(404, {"kind": "Status", "message": "not found", "reason": "NotFound"})
+
+    def _reply(self, code, body):
+        data = json.dumps(body).encode()
+        self.send_response(code)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def server():
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    httpd.shutdown()
+
+
+def exec_kubeconfig(tmp_path, server, api_version="client.authentication.k8s.io/v1beta1"):
+    plugin = tmp_path / "bin" / "fake-gke-gcloud-auth-plugin"
+    plugin.parent.mkdir()
+    plugin.write_text(
+        f"#!{sys.executable}\n"
+        "import json, os\n"
+        "info = json.loads(os.environ['KUBERNETES_EXEC_INFO'])\n"
+        "assert info['kind'] == 'ExecCredential' and 'cluster' in info['spec']\n"
+        "print(json.dumps({'apiVersion': info['apiVersion'], 'kind': 'ExecCredential',\n"
+        "                  'status': {'token': 'from-' + os.environ['PLUGIN_ROLE'],\n"
+        "                             'expirationTimestamp': '2999-01-01T00:00:00Z'}}))\n"
+    )
+    plugin.chmod(0o755)
+    config = {
+        "apiVersion": "v1", "kind": "Config", "current-context": "gke",
+        "clusters": [{"name": "gke", "cluster": {"server": server}}],
+        "contexts": [{"name": "gke", "context": {"cluster": "gke", "user": "gke-user"}}],
+        "users": [{"name": "gke-user", "user": {"exec": {
+            "apiVersion": api_version, "command": "bin/fake-gke-gcloud-auth-plugin",
+            "env": [{"name": "PLUGIN_ROLE", "value": "plugin"}],
+            "installHint": "Install gke-gcloud-auth-plugin", "provideClusterInfo": True,
+            "interactiveMode": "IfAvailable"}}}],
+    }
+    path = tmp_path / "kubeconfig"
+    path.write_text(yaml.safe_dump(config))
+    return path
+
+
+@pytest.mark.parametrize("api_version", ["client.authentication.k8s.io/v1beta1", "client.authentication.k8s.io/v1"])
+def test_exec_plugin_token_is_sent_and_cached(tmp_path, server, api_version):
+    _Handler.seen = []
+    kube = connect(kubeconfig=str(exec_kubeconfig(tmp_path, server, api_version)))
+    assert kube.server_version() == "v9.9.9"
+    assert kube.is_namespaced("v1", "ConfigMap")
+    assert _Handler.seen == ["Bearer from-plugin", "Bearer from-plugin"]
+    assert kube.requests == 2
+
+
+def test_missing_exec_plugin_names_it_and_the_install_hint(tmp_path, server):
+    path = exec_kubeconfig(tmp_path, server)
+    (tmp_path / "bin" / "fake-gke-gcloud-auth-plugin").unlink()
+    with pytest.raises(ClusterError, match="fake-gke-gcloud-auth-plugin.*not found: Install gke-gcloud-auth-plugin"):
+        connect(kubeconfig=str(path)).server_version()
+
+
+def test_unknown_kind_is_a_clear_error(tmp_path, server):
+    kube = connect(kubeconfig=str(exec_kubeconfig(tmp_path, server)))
+    with pytest.raises(NotFoundError, match="no kind Widget in example.com/v1"):
+        kube.is_namespaced("example.com/v1", "Widget")
+
+
+def test_unreachable_server_is_one_line_naming_the_url(tmp_path):
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    config = {
+        "apiVersion": "v1", "kind": "Config", "current-context": "c",
+        "clusters": [{"name": "x", "cluster": {"server": f"https://127.0.0.1:{port}", "insecure-skip-tls-verify": True}}],
+        "contexts": [{"name": "c", "context": {"cluster": "x", "user": "u"}}],
+        "users": [{"name": "u", "user": {"token": "t"}}],
+    }
+    path = tmp_path / "kubeconfig"
+    path.write_text(yaml.safe_dump(config))
+    with pytest.raises(UnreachableError) as caught:
+        connect(kubeconfig=str(path)).server_version()
+    message = str(caught.value)
+    assert message == f"Kubernetes cluster unreachable at https://127.0.0.1:{port}: connection refused"

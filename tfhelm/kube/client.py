@@ -1,0 +1,227 @@
+"""The real cluster client: REST calls over lightkube's authenticated HTTP transport.
+
+Resources are addressed generically (any apiVersion/kind, CRDs included) through API discovery,
+cached per group-version and refreshed once on a miss (a CRD applied a moment ago). Every
+request is counted in :attr:`HttpKubeClient.requests`.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+import httpx2 as httpx
+
+from tfhelm.errors import ClusterError
+from tfhelm.kube.auth import http_auth, ssl_context
+from tfhelm.kube.config import KubeSettings
+from tfhelm.kube.errors import ApplyConflictError, NotFoundError, PreconditionError, UnreachableError
+from tfhelm.kube.interface import FIELD_MANAGER, KubeClient, ObjectRef
+
+__all__ = ["HttpKubeClient"]
+
+_APPLY = {"Content-Type": "application/apply-patch+yaml"}
+_MERGE = {"Content-Type": "application/merge-patch+json"}
+
+
+@dataclass(frozen=True)
+class _Resource:
+    plural: str
+    namespaced: bool
+
+
+class HttpKubeClient(KubeClient):
+    """A :class:`KubeClient` for one kubeconfig context."""
+
+    def __init__(self, settings: KubeSettings, *, timeout: float = 30.0, pool: int = 32):
+        self.settings = settings
+        self.server = settings.server
+        self.default_namespace = settings.namespace
+        self._http = httpx.Client(
+            base_url=settings.server,
+            verify=ssl_context(settings) if settings.server.startswith("https") else False,
+            auth=http_auth(settings),
+            timeout=httpx.Timeout(timeout, connect=min(timeout, 10.0)),
+            limits=httpx.Limits(max_connections=pool, max_keepalive_connections=pool),
+            trust_env=False,
+        )
+        self._counter = itertools.count(1)
+        self._count = 0
+        self._discovery: dict[str, dict[str, _Resource]] = {}
+        self._discovery_lock = threading.Lock()
+
+    @property
+    def requests(self) -> int:  # type: ignore[override]
+        return self._count
+
+    def close(self) -> None:
+        self._http.close()
+
+    # ------------------------------------------------------------------ transport
+
+    def _send(self, method: str, path: str, *, what: str, **kwargs: Any) -> httpx.Response:
+        self._count = next(self._counter)
+        try:
+            response = self._http.request(method, path, **kwargs)
+        except httpx.TimeoutException:
+            raise UnreachableError(self.server, "no answer in time") from None
+        except httpx.TransportError as error:
+            raise UnreachableError(self.server, _transport_reason(error)) from None
+        if response.status_code >= 400:
+            raise _api_error(response, what)
+        return response
+
+    def _json(self, method: str, path: str, *, what: str, **kwargs: Any) -> dict[str, Any]:
+        return self._send(method, path, what=what, **kwargs).json()
+
+    # ------------------------------------------------------------------ discovery
+
+    def _resource(self, api_version: str, kind: str) -> _Resource:
+        kinds = self._kinds(api_version, refresh=False)
+        if kind not in kinds:
+            kinds = self._kinds(api_version, refresh=True)
+        if kind not in kinds:
+            raise NotFoundError(f"the server at {self.server} has no kind {kind} in {api_version} (is its CRD installed?)")
+        return kinds[kind]
+
+    def _kinds(self, api_version: str, *, refresh: bool) -> dict[str, _Resource]:
+        with self._discovery_lock:
+            if refresh or api_version not in self._discovery:
+                self._discovery[api_version] = self._discover(api_version)
+            return self._discovery[api_version]
+
+    def _discover(self, api_version: str) -> dict[str, _Resource]:
+        path = "/api/v1" if api_version == "v1" else f"/apis/{api_version}"
+        try:
+            listing = self._json("GET", path, what=f"API {api_version}")
+        except NotFoundError:
+            return {}
+        return {
+            item["kind"]: _Resource(item["name"], bool(item.get("namespaced")))
+            for item in listing.get("resources", [])
+            if "/" not in item["name"]
+        }
+
+    def is_namespaced(self, api_version: str, kind: str) -> bool:
+        return self._resource(api_version, kind).namespaced
+
+    def _path(self, api_version: str, kind: str, namespace: str | None, name: str | None = None) -> str:
+        resource = self._resource(api_version, kind)
+        base = "/api/v1" if api_version == "v1" else f"/apis/{api_version}"
+        if resource.namespaced and namespace != "*":
+            base += f"/namespaces/{namespace or self.default_namespace}"
+        base += f"/{resource.plural}"
+        return f"{base}/{name}" if name else base
+
+    def _ref_path(self, ref: ObjectRef, suffix: str = "") -> str:
+        return self._path(ref.api_version, ref.kind, ref.namespace, ref.name) + suffix
+
+    # ------------------------------------------------------------------ verbs
+
+    def server_version(self) -> str:
+        return self._json("GET", "/version", what="server version").get("gitVersion", "unknown")
+
+    def apply(self, obj: dict[str, Any], *, force: bool = False, dry_run: bool = False) -> dict[str, Any]:
+        ref = ObjectRef.of(obj)
+        params = {"fieldManager": FIELD_MANAGER}
+        if force:
+            params["force"] = "true"
+        if dry_run:
+            params["dryRun"] = "All"
+        body = json.dumps(obj, separators=(",", ":"))
+        return self._json("PATCH", self._ref_path(ref), what=str(ref), params=params, content=body, headers=_APPLY)
+
+    def get(self, ref: ObjectRef) -> dict[str, Any] | None:
+        try:
+            return self._json("GET", self._ref_path(ref), what=str(ref))
+        except NotFoundError:
+            return None
+
+    def list(
+        self, api_version: str, kind: str, namespace: str | None = None, label_selector: str | None = None
+    ) -> list[dict[str, Any]]:
+        path = self._path(api_version, kind, namespace if namespace is not None else "*")
+        params: dict[str, str] = {"limit": "500"}
+        if label_selector:
+            params["labelSelector"] = label_selector
+        items: list[dict[str, Any]] = []
+        while True:
+            page = self._json("GET", path, what=f"{kind} list", params=params)
+            items += [{"apiVersion": api_version, "kind": kind, **item} for item in page.get("items") or []]
+            token = (page.get("metadata") or {}).get("continue")
+            if not token:
+                return items
+            params["continue"] = token
+
+    def create(self, obj: dict[str, Any]) -> dict[str, Any]:
+        ref = ObjectRef.of(obj)
+        path = self._path(ref.api_version, ref.kind, ref.namespace)
+        return self._json("POST", path, what=str(ref), json=obj)
+
+    def replace(self, obj: dict[str, Any]) -> dict[str, Any]:
+        ref = ObjectRef.of(obj)
+        return self._json("PUT", self._ref_path(ref), what=str(ref), json=obj)
+
+    def delete(self, ref: ObjectRef, *, resource_version: str | None = None) -> bool:
+        options: dict[str, Any] = {"apiVersion": "v1", "kind": "DeleteOptions", "propagationPolicy": "Background"}
+        if resource_version:
+            options["preconditions"] = {"resourceVersion": resource_version}
+        try:
+            self._send("DELETE", self._ref_path(ref), what=str(ref), content=json.dumps(options),
+                       headers={"Content-Type": "application/json"})
+        except NotFoundError:
+            return False
+        return True
+
+    def patch_status(self, ref: ObjectRef, status: dict[str, Any]) -> dict[str, Any]:
+        body = json.dumps({"status": status})
+        return self._json("PATCH", self._ref_path(ref, "/status"), what=f"{ref} status", content=body, headers=_MERGE)
+
+    def events_for(self, ref: ObjectRef) -> list[dict[str, Any]]:
+        namespace = ref.namespace or "default"
+        selector = f"involvedObject.name={ref.name},involvedObject.kind={ref.kind}"
+        listing = self._json("GET", f"/api/v1/namespaces/{namespace}/events", what=f"events of {ref}",
+                             params={"fieldSelector": selector})
+        return sorted(listing.get("items") or [], key=_event_time)
+
+
+def _event_time(event: dict[str, Any]) -> str:
+    return event.get("lastTimestamp") or event.get("eventTime") or ""
+
+
+def _transport_reason(error: Exception) -> str:
+    text = str(error) or type(error).__name__
+    if "refused" in text.lower():
+        return "connection refused"
+    if "certificate" in text.lower():
+        return f"TLS certificate problem: {text}"
+    return text.splitlines()[0]
+
+
+def _api_error(response: httpx.Response, what: str) -> ClusterError:
+    try:
+        status = response.json()
+    except ValueError:
+        status = {"message": response.text.strip()[:200]}
+    message = status.get("message") or response.reason_phrase
+    code = response.status_code
+    causes = (status.get("details") or {}).get("causes") or []
+    if code == 409 and any(c.get("reason") == "FieldManagerConflict" for c in causes):
+        return ApplyConflictError(what, [(_manager(c.get("message", "")), c.get("field", "?")) for c in causes])
+    if code == 404:
+        return NotFoundError(f"{what}: not found")
+    if code == 409:
+        return PreconditionError(f"{what}: {message}")
+    if code in (401, 403):
+        return ClusterError(f"{what}: {'unauthorized' if code == 401 else 'forbidden'}: {message}")
+    return ClusterError(f"{what}: {message}")
+
+
+def _manager(message: str) -> str:
+    # 'conflict with "kubectl-client-side-apply" using apps/v1' -> kubectl-client-side-apply
+    start = message.find('"')
+    end = message.find('"', start + 1)
+    return message[start + 1 : end] if start >= 0 and end > start else message

@@ -1,0 +1,149 @@
+"""Finding the cluster like kubectl does: kubeconfig files, contexts, namespaces, in-cluster.
+
+Precedence: ``--kubeconfig FILE``; else every file in ``KUBECONFIG`` (merged, the first file to
+define a cluster, user, context or current-context wins, missing files skipped); else
+``~/.kube/config``; else the in-cluster service account. ``--kube-context`` picks a context
+(default: current-context); the namespace is ``-n``, else the context's, else ``default``.
+Relative paths in a file (certificates, token files, exec commands) are relative to that file.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from tfhelm.errors import ClusterError
+
+__all__ = ["KubeSettings", "load_settings", "merge_kubeconfigs"]
+
+SERVICE_ACCOUNT_DIR = Path("/var/run/secrets/kubernetes.io/serviceaccount")
+_PATH_KEYS = {
+    "cluster": ("certificate-authority",),
+    "user": ("client-certificate", "client-key", "tokenFile"),
+}
+
+
+@dataclass(frozen=True)
+class KubeSettings:
+    """One resolved connection: where the server is, who we are, and the namespace to use."""
+
+    server: str
+    namespace: str
+    context: str
+    cluster: dict[str, Any]
+    user: dict[str, Any] = field(default_factory=dict)
+    source: str = ""
+
+
+def load_settings(
+    *, kubeconfig: str | None = None, context: str | None = None, namespace: str | None = None
+) -> KubeSettings:
+    """Resolve flags and environment into :class:`KubeSettings` (ClusterError when impossible)."""
+    files = _kubeconfig_files(kubeconfig)
+    if not files:
+        if _in_cluster():
+            return _in_cluster_settings(namespace)
+        raise ClusterError(
+            "no Kubernetes configuration found: set KUBECONFIG, pass --kubeconfig, or create ~/.kube/config"
+        )
+    merged = merge_kubeconfigs(files)
+    return _select(merged, context, namespace, source=os.pathsep.join(map(str, files)))
+
+
+def _kubeconfig_files(explicit: str | None) -> list[Path]:
+    if explicit:
+        path = Path(explicit).expanduser()
+        if not path.is_file():
+            raise ClusterError(f"kubeconfig {explicit} does not exist")
+        return [path]
+    listed = os.environ.get("KUBECONFIG", "")
+    if listed:
+        return [Path(p).expanduser() for p in listed.split(os.pathsep) if p and Path(p).expanduser().is_file()]
+    default = Path("~/.kube/config").expanduser()
+    return [default] if default.is_file() else []
+
+
+def merge_kubeconfigs(files: list[Path]) -> dict[str, Any]:
+    """Merge kubeconfig files as kubectl does: the first definition of each name wins."""
+    merged: dict[str, Any] = {"clusters": {}, "users": {}, "contexts": {}, "current-context": None}
+    for path in files:
+        document = _load(path)
+        for section, key in (("clusters", "cluster"), ("users", "user"), ("contexts", "context")):
+            for entry in document.get(section) or []:
+                if isinstance(entry, dict) and entry.get("name") and entry["name"] not in merged[section]:
+                    merged[section][entry["name"]] = _absolute_paths(key, dict(entry.get(key) or {}), path.parent)
+        if not merged["current-context"] and document.get("current-context"):
+            merged["current-context"] = document["current-context"]
+    return merged
+
+
+def _load(path: Path) -> dict[str, Any]:
+    import yaml
+
+    try:
+        document = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as error:
+        raise ClusterError(f"cannot read kubeconfig {path}: {error}") from None
+    except yaml.YAMLError as error:
+        raise ClusterError(f"kubeconfig {path} is not valid YAML: {error}") from None
+    if document is None:
+        return {}
+    if not isinstance(document, dict):
+        raise ClusterError(f"kubeconfig {path} does not hold a mapping")
+    return document
+
+
+def _absolute_paths(key: str, entry: dict[str, Any], base: Path) -> dict[str, Any]:
+    for name in _PATH_KEYS.get(key, ()):
+        if isinstance(entry.get(name), str) and entry[name] and not os.path.isabs(entry[name]):
+            entry[name] = str(base / entry[name])
+    exec_config = entry.get("exec")
+    if key == "user" and isinstance(exec_config, dict):
+        command = exec_config.get("command")
+        # Like client-go: a command with a path separator is relative to the kubeconfig's folder.
+        if isinstance(command, str) and os.sep in command and not os.path.isabs(command):
+            entry["exec"] = {**exec_config, "command": str(base / command)}
+    return entry
+
+
+def _select(merged: dict[str, Any], context: str | None, namespace: str | None, *, source: str) -> KubeSettings:
+    name = context or merged["current-context"]
+    if not name:
+        raise ClusterError(f"kubeconfig {source} sets no current-context; pass --kube-context")
+    chosen = merged["contexts"].get(name)
+    if chosen is None:
+        known = ", ".join(sorted(merged["contexts"])) or "none"
+        raise ClusterError(f"context {name!r} not found in kubeconfig {source} (contexts: {known})")
+    cluster = merged["clusters"].get(chosen.get("cluster"))
+    if cluster is None or not cluster.get("server"):
+        raise ClusterError(f"context {name!r} names cluster {chosen.get('cluster')!r}, which has no server in {source}")
+    user_name = chosen.get("user")
+    user = merged["users"].get(user_name, {}) if user_name else {}
+    return KubeSettings(
+        server=cluster["server"].rstrip("/"),
+        namespace=namespace or chosen.get("namespace") or "default",
+        context=name,
+        cluster=cluster,
+        user=user,
+        source=source,
+    )
+
+
+def _in_cluster() -> bool:
+    return bool(os.environ.get("KUBERNETES_SERVICE_HOST")) and (SERVICE_ACCOUNT_DIR / "token").is_file()
+
+
+def _in_cluster_settings(namespace: str | None) -> KubeSettings:
+    host, port = os.environ["KUBERNETES_SERVICE_HOST"], os.environ.get("KUBERNETES_SERVICE_PORT", "443")
+    host = f"[{host}]" if ":" in host else host
+    own_namespace = SERVICE_ACCOUNT_DIR / "namespace"
+    return KubeSettings(
+        server=f"https://{host}:{port}",
+        namespace=namespace or (own_namespace.read_text().strip() if own_namespace.is_file() else "default"),
+        context="in-cluster",
+        cluster={"certificate-authority": str(SERVICE_ACCOUNT_DIR / "ca.crt")},
+        user={"tokenFile": str(SERVICE_ACCOUNT_DIR / "token")},
+        source="in-cluster service account",
+    )

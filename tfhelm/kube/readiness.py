@@ -1,0 +1,139 @@
+"""Is this object ready? One rule per kind, each answering with a reason a user can act on.
+
+Deployments and StatefulSets: the controller saw the latest spec and every replica is updated
+and ready. Jobs: complete, or running (an active pod) — a failed Job is never ready. Pods:
+condition Ready. Services of type LoadBalancer: an ingress address. PVCs: Bound. CRDs:
+Established. Anything else is ready once it exists.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+__all__ = ["Readiness", "conditions_text", "readiness"]
+
+
+@dataclass(frozen=True)
+class Readiness:
+    ready: bool
+    reason: str
+    failed: bool = False  # will never become ready by waiting (a failed Job)
+
+
+def readiness(obj: dict[str, Any] | None) -> Readiness:
+    """The readiness of a live object (None means it does not exist)."""
+    if obj is None:
+        return Readiness(False, "does not exist")
+    check = _CHECKS.get(obj.get("kind", ""))
+    return check(obj) if check else Readiness(True, "exists")
+
+
+def _status(obj: dict[str, Any]) -> dict[str, Any]:
+    return obj.get("status") or {}
+
+
+def _condition(obj: dict[str, Any], kind: str) -> dict[str, Any] | None:
+    for condition in _status(obj).get("conditions") or []:
+        if condition.get("type") == kind:
+            return condition
+    return None
+
+
+def _is_true(obj: dict[str, Any], kind: str) -> bool:
+    condition = _condition(obj, kind)
+    return bool(condition) and condition.get("status") == "True"
+
+
+def conditions_text(obj: dict[str, Any]) -> str:
+    """``Type=Status (Reason: message)`` for every condition, for timeout messages."""
+    parts = []
+    for condition in _status(obj).get("conditions") or []:
+        detail = ": ".join(x for x in (condition.get("reason"), condition.get("message")) if x)
+        parts.append(f"{condition.get('type')}={condition.get('status')}" + (f" ({detail})" if detail else ""))
+    return ", ".join(parts)
+
+
+def _observed(obj: dict[str, Any]) -> bool:
+    generation = (obj.get("metadata") or {}).get("generation")
+    observed = _status(obj).get("observedGeneration")
+    return generation is None or (observed is not None and observed >= generation)
+
+
+def _replicas_ready(obj: dict[str, Any]) -> Readiness:
+    if not _observed(obj):
+        return Readiness(False, "rollout not yet observed by the controller")
+    wanted = (obj.get("spec") or {}).get("replicas", 1)
+    status = _status(obj)
+    updated, ready = status.get("updatedReplicas", 0), status.get("readyReplicas", 0)
+    if updated < wanted:
+        return Readiness(False, f"{updated}/{wanted} replicas updated")
+    if ready < wanted:
+        return Readiness(False, f"{ready}/{wanted} replicas ready")
+    return Readiness(True, f"{ready}/{wanted} replicas ready")
+
+
+def _statefulset(obj: dict[str, Any]) -> Readiness:
+    if not _observed(obj):
+        return Readiness(False, "rollout not yet observed by the controller")
+    status = _status(obj)
+    revision, wanted = status.get("updateRevision"), (obj.get("spec") or {}).get("replicas", 1)
+    if revision and status.get("currentRevision") not in (None, revision) and status.get("updatedReplicas", 0) < wanted:
+        return Readiness(False, f"{status.get('updatedReplicas', 0)}/{wanted} replicas updated")
+    ready = status.get("readyReplicas", 0)
+    return Readiness(ready >= wanted, f"{ready}/{wanted} replicas ready")
+
+
+def _job(obj: dict[str, Any]) -> Readiness:
+    if _is_true(obj, "Failed"):
+        condition = _condition(obj, "Failed") or {}
+        return Readiness(False, f"failed: {condition.get('reason') or condition.get('message') or 'Failed'}", failed=True)
+    if _is_true(obj, "Complete"):
+        return Readiness(True, "complete")
+    active = _status(obj).get("active", 0)
+    return Readiness(active > 0, f"{active} pod(s) running" if active else "no pod running yet")
+
+
+def _pod(obj: dict[str, Any]) -> Readiness:
+    phase = _status(obj).get("phase", "Pending")
+    if phase == "Succeeded":
+        return Readiness(True, "succeeded")
+    if phase == "Failed":
+        return Readiness(False, "pod failed", failed=True)
+    return Readiness(_is_true(obj, "Ready"), f"phase {phase}" + ("" if _is_true(obj, "Ready") else ", not Ready"))
+
+
+def _service(obj: dict[str, Any]) -> Readiness:
+    if (obj.get("spec") or {}).get("type") != "LoadBalancer":
+        return Readiness(True, "exists")
+    ingress = ((_status(obj).get("loadBalancer") or {}).get("ingress")) or []
+    if not ingress:
+        return Readiness(False, "waiting for a load balancer address")
+    first = ingress[0]
+    return Readiness(True, f"address {first.get('ip') or first.get('hostname')}")
+
+
+def _pvc(obj: dict[str, Any]) -> Readiness:
+    phase = _status(obj).get("phase", "Pending")
+    return Readiness(phase == "Bound", f"phase {phase}")
+
+
+def _crd(obj: dict[str, Any]) -> Readiness:
+    return Readiness(_is_true(obj, "Established"), "established" if _is_true(obj, "Established") else "not yet established")
+
+
+_CHECKS: dict[str, Callable[[dict[str, Any]], Readiness]] = {
+    "Deployment": _replicas_ready,
+    "ReplicaSet": _replicas_ready,
+    "StatefulSet": _statefulset,
+    "DaemonSet": lambda obj: Readiness(
+        _status(obj).get("numberReady", 0) >= _status(obj).get("desiredNumberScheduled", 0) and _observed(obj),
+        f"{_status(obj).get('numberReady', 0)}/{_status(obj).get('desiredNumberScheduled', 0)} ready",
+    ),
+    "Job": _job,
+    "Pod": _pod,
+    "Service": _service,
+    "PersistentVolumeClaim": _pvc,
+    "CustomResourceDefinition": _crd,
+}
