@@ -1,0 +1,82 @@
+"""OCI registry commands: ``tfhelm push`` and ``tfhelm registry login|logout``.
+
+Registered on the ``tfhelm`` group by importing this module (see the end of ``cli/app.py``).
+Nothing here imports httpx until a command runs.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from tfhelm.cli.app import CONTEXT_SETTINGS, cli
+
+__all__ = ["push", "registry"]
+
+
+def _tls_flags(function):
+    function = click.option("--ca-file", type=click.Path(exists=True, dir_okay=False),
+                            help="Verify the registry's certificate with this CA bundle.")(function)
+    function = click.option("--insecure-skip-tls-verify", is_flag=True,
+                            help="Do not verify the registry's TLS certificate.")(function)
+    return click.option("--plain-http", is_flag=True,
+                        help="Talk plain HTTP to the registry (no TLS), e.g. a local test registry.")(function)
+
+
+@cli.command(context_settings=CONTEXT_SETTINGS)
+@click.argument("archive", metavar="CHART.tgz")
+@click.argument("destination", metavar="oci://HOST/PATH")
+@_tls_flags
+def push(archive: str, destination: str, plain_http: bool, insecure_skip_tls_verify: bool, ca_file: str | None) -> None:
+    """Push a packaged chart to an OCI registry as HOST/PATH/NAME:VERSION.
+
+    `tfhelm push tf-cluster-1.4.0.tgz oci://registry.example.com/charts`
+    """
+    from tfhelm.actions.push import PushOptions, run_push
+
+    result = run_push(PushOptions(archive, destination, plain_http, insecure_skip_tls_verify, ca_file))
+    click.echo(f"Pushed: {result.reference}")
+    click.echo(f"Digest: {result.digest}")
+
+
+@cli.group(context_settings=CONTEXT_SETTINGS)
+def registry() -> None:
+    """Log in to or out of OCI registries."""
+
+
+@registry.command(context_settings=CONTEXT_SETTINGS)
+@click.argument("host")
+@click.option("-u", "--username", required=True, help="Registry username.")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+@click.option("--insecure", "insecure_skip_tls_verify", is_flag=True,
+              help="Do not verify the registry's TLS certificate (remembered for this host).")
+@click.option("--plain-http", is_flag=True, help="Use plain HTTP for this host (remembered for this host).")
+@click.option("--ca-file", type=click.Path(exists=True, dir_okay=False), help="CA bundle to verify the registry with.")
+def login(host: str, username: str, password_stdin: bool, **flags) -> None:
+    """Check credentials against a registry and store them for later pushes and pulls.
+
+    `echo "$TOKEN" | tfhelm registry login registry.example.com -u ci --password-stdin`
+    """
+    from tfhelm.actions.registry import LoginOptions, registry_login
+
+    password = _read_password(password_stdin)
+    registry_login(LoginOptions(host=host, username=username, password=password, **flags))
+    click.echo("Login succeeded")
+
+
+def _read_password(from_stdin: bool) -> str:
+    if from_stdin:
+        return sys.stdin.read().rstrip("\r\n")
+    if sys.stdin.isatty():
+        return click.prompt("Password", hide_input=True)
+    raise click.UsageError("give the password on standard input with --password-stdin")
+
+
+@registry.command(context_settings=CONTEXT_SETTINGS)
+@click.argument("host")
+def logout(host: str) -> None:
+    """Forget the stored credentials of a registry."""
+    from tfhelm.actions.registry import registry_logout
+
+    click.echo(f"Removed login credentials for {registry_logout(host)}")
