@@ -34,10 +34,7 @@ _Loader.yaml_implicit_resolvers = {
 
 
 class _Dumper(_BaseDumper):
-    """Safe dumper that indents block sequences under their key, as kubectl and Helm do."""
-
-    def increase_indent(self, flow: bool = False, indentless: bool = False) -> None:
-        super().increase_indent(flow, False)
+    """Safe dumper; block sequences are not indented under their key, as in Helm's toYaml."""
 
 
 def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.Node:

@@ -55,7 +55,7 @@ def template(args: tuple[str, ...], **params) -> None:
     click.echo(result.manifest_text, nl=False)
     if params["include_notes"] and result.notes:
         commented = "".join(f"# {line}".rstrip() + "\n" for line in result.notes.rstrip("\n").split("\n"))
-        click.echo("---\n# Source: NOTES.txt\n" + commented, nl=False)
+        click.echo(f"---\n# Source: {result.notes_source}\n" + commented, nl=False)
 
 
 def _name_and_chart(args: tuple[str, ...]) -> tuple[str | None, str]:

@@ -31,11 +31,16 @@ class RenderResult:
     notes: str | None
     values: dict[str, Any]
     templates: list[RenderedTemplate] = field(default_factory=list)
+    chart_name: str = ""
 
     @property
     def manifest_text(self) -> str:
         """The YAML stream ``tfhelm template`` prints (with ``# Source:`` comments)."""
         return format_manifests(self.manifests)
+
+    @property
+    def notes_source(self) -> str:
+        return f"{self.chart_name}/{NOTES}"
 
 
 def render(
@@ -65,7 +70,7 @@ def render(
     if show_only is not None:
         _check_show_only(show_only, chart.name, rendered)
     manifests = sort_manifests(parse_manifests(rendered))
-    return RenderResult(manifests, notes, values, rendered)
+    return RenderResult(manifests, notes, values, rendered, chart.name)
 
 
 def _only_for(root: str, top: str, show_only: list[str] | None) -> set[str] | None:

@@ -76,9 +76,12 @@ def _scalar_text(value: Any) -> str:
 
 
 def indent(text: Any, width: int = 4) -> str:
-    """Indent every non-empty line (the first too), as Helm's ``indent``."""
+    """Indent every non-empty line (the first too), as Helm's ``indent``.
+
+    Trailing newlines are dropped, so a macro's last line break leaves no blank line in YAML.
+    """
     pad = " " * width
-    return "\n".join(pad + line if line else line for line in str(text).split("\n"))
+    return "\n".join(pad + line if line else line for line in str(text).rstrip("\n").split("\n"))
 
 
 def nindent(text: Any, width: int = 4) -> str:

@@ -113,21 +113,22 @@ def render_templates(
     ``root`` is how sources are named (``parent/charts/sub`` for a subchart); default the chart name.
     """
     environment = _environment(chart)
-    context = {**context, "Values": _with_paths(context.get("Values", {}), "Values")}
+    # the context lives in the environment's globals so macros imported from _* files see it too
+    environment.globals.update(context, Values=_with_paths(context.get("Values", {}), "Values"))
     rendered = []
     for name in sorted(chart.templates):
         if not is_emitted(name) or (only is not None and name not in only):
             continue
-        text = render_one(environment, chart, name, context)
+        text = render_one(environment, chart, name)
         rendered.append(RenderedTemplate(root or chart.name, name, text))
     return rendered
 
 
-def render_one(environment: SandboxedEnvironment, chart: Chart, name: str, context: dict[str, Any]) -> str:
+def render_one(environment: SandboxedEnvironment, chart: Chart, name: str) -> str:
     """Render one template; every failure becomes a RenderError naming the file and line."""
     try:
         template = environment.get_template(name[len(TEMPLATES_DIR):])
-        return template.render({**context, "Template": {"name": f"{chart.name}/{name}", "basePath": f"{chart.name}/templates"}})
+        return template.render(Template={"name": f"{chart.name}/{name}", "basePath": f"{chart.name}/templates"})
     except jinja2.TemplateSyntaxError as error:
         raise RenderError(f"template syntax error: {error.message}", template=error.filename or name, line=error.lineno) from error
     except TemplateFailure as error:
