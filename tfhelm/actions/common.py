@@ -5,6 +5,7 @@ The flow is Helm's: chart → user values → defaults coalesced → schema → 
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable
 from typing import Any
 
@@ -12,15 +13,51 @@ from tfhelm.chart.loader import load_chart
 from tfhelm.chart.model import Chart
 from tfhelm.engine.context import DEFAULT_API_VERSIONS, DEFAULT_KUBE_VERSION, Capabilities, KubeVersion
 from tfhelm.engine.subcharts import chart_tree, coalesce_chart_values
+from tfhelm.errors import ChartNotFoundError
 from tfhelm.values.options import ValueOptions
 
 __all__ = ["build_capabilities", "compute_values", "locate_chart", "validate_chart_values"]
 
 
-def locate_chart(reference: str, *, version: str | None = None) -> Chart:
-    """Load a chart named on the command line: a directory or a ``.tgz`` archive."""
-    del version  # repository and OCI references arrive with chart sharing
-    return load_chart(reference)
+def locate_chart(reference: str, *, version: str | None = None, devel: bool = False) -> Chart:
+    """Load a chart named on the command line.
+
+    ``reference`` is a chart directory, a ``.tgz`` archive, ``REPO/CHART`` of a repository
+    added with ``tfhelm repo add``, or ``oci://HOST/PATH/CHART``. ``version`` (a version or a
+    constraint such as ``^1.2``) and ``devel`` (allow prereleases) choose among a repository's
+    or registry's versions; a local chart is what it is. A local path wins over a repository
+    of the same name. Remote charts are verified (digest, archive safety) before loading.
+    """
+    if reference.startswith("oci://"):
+        from tfhelm.chart.archive import read_chart_archive_bytes
+        from tfhelm.chart.loader import chart_from_files
+        from tfhelm.repo.oci import pull_chart
+
+        data = pull_chart(reference, version=version, devel=devel)
+        return chart_from_files(read_chart_archive_bytes(data, source=reference), source=reference)
+    if os.path.exists(reference) or not _names_a_repository(reference):
+        return load_chart(reference)
+    from tfhelm.chart.loader import chart_from_files
+    from tfhelm.repo.http import redact
+    from tfhelm.repo.resolve import fetch_repo_chart
+
+    fetched = fetch_repo_chart(reference, version=version, devel=devel)
+    return chart_from_files(fetched.files, source=redact(fetched.url))
+
+
+def _names_a_repository(reference: str) -> bool:
+    """True for ``REPO/CHART`` whose REPO is configured; a missing local path otherwise."""
+    repo_name, slash, chart_name = reference.partition("/")
+    if not slash or not chart_name or "/" in chart_name or repo_name in ("", ".", ".."):
+        return False
+    from tfhelm.repo.config import load_repositories
+
+    if load_repositories().get(repo_name) is not None:
+        return True
+    raise ChartNotFoundError(
+        f"chart {reference!r} not found: no such directory or archive, and no chart repository "
+        f"named {repo_name!r} (`tfhelm repo list` shows them)"
+    )
 
 
 def compute_values(

@@ -1,0 +1,271 @@
+"""Release actions against the in-memory cluster: the whole lifecycle and its failure modes."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import pytest
+
+from tfhelm.actions.configuration import Configuration
+from tfhelm.actions.deploy import DeployOptions
+from tfhelm.actions.diff import diff_upgrade
+from tfhelm.actions.history import history
+from tfhelm.actions.install import InstallOptions, install
+from tfhelm.actions.list import list_releases, release_row
+from tfhelm.actions.rollback import RollbackOptions, rollback
+from tfhelm.actions.status import status
+from tfhelm.actions.uninstall import UninstallOptions, uninstall
+from tfhelm.actions.upgrade import UpgradeOptions, upgrade
+from tfhelm.actions.wait import WaitTimeout
+from tfhelm.errors import ClusterError, ReleaseError
+from tfhelm.kube import ObjectRef
+from tfhelm.kube.fake import FakeKubeClient
+from tfhelm.release import Status
+from tfhelm.release.lock import ReleaseLock
+from tfhelm.values.options import ValueOptions
+
+CHART = str(Path(__file__).parents[1] / "fixtures" / "release" / "workers")
+NS = "ml"
+
+
+@pytest.fixture
+def kube():
+    return FakeKubeClient(namespace=NS)
+
+
+@pytest.fixture
+def config(kube):
+    return Configuration.for_client(kube, NS)
+
+
+def values(*sets):
+    return ValueOptions(values=tuple(sets))
+
+
+def do_install(config, *sets, **deploy):
+    return install(config, InstallOptions(chart=CHART, name="demo", values=values(*sets), deploy=DeployOptions(**deploy)))
+
+
+def do_upgrade(config, *sets, **flags):
+    deploy = DeployOptions(**{k: flags.pop(k) for k in list(flags) if k in DeployOptions.__dataclass_fields__})
+    return upgrade(config, UpgradeOptions(name="demo", chart=CHART, values=values(*sets), deploy=deploy, **flags))
+
+
+def ref(kind, name, api="v1"):
+    return ObjectRef(api, kind, name, NS)
+
+
+def test_install_applies_every_object_and_records_deployed(config, kube):
+    release = do_install(config)
+    assert release.status is Status.DEPLOYED and release.revision == 1
+    assert release.description == "Install complete"
+    assert kube.get(ref("StatefulSet", "demo-worker-1", "apps/v1"))["metadata"]["namespace"] == NS
+    assert kube.get(ref("ConfigMap", "demo-config"))["metadata"]["annotations"]["tfhelm.io/release-name"] == "demo"
+    assert len(release.objects) == 1 + 1 + 2 * 2 + 1
+    assert release.notes.strip() == "demo runs 2 workers (revision 1)."
+    secret = kube.get_secret("sh.tfhelm.release.v1.demo.v1", NS)
+    assert secret["metadata"]["labels"]["status"] == "deployed"
+    assert kube.get_secret("sh.tfhelm.lock.v1.demo", NS) is None
+
+
+def test_write_only_values_are_redacted_in_the_record(config):
+    release = do_install(config, "password=s3cret")
+    assert release.values == {"password": "<redacted>"}
+    assert release.computed_values["password"] == "<redacted>"
+    assert "s3cret" not in str(config.storage.get("demo").to_dict()["values"])
+
+
+def test_install_refuses_a_name_in_use(config):
+    do_install(config)
+    with pytest.raises(ReleaseError, match="cannot install release 'demo'.*tfhelm upgrade demo CHART"):
+        do_install(config)
+
+
+def test_upgrade_adds_workers_changes_config_and_supersedes(config, kube):
+    do_install(config)
+    before = kube.get(ref("StatefulSet", "demo-worker-0", "apps/v1"))
+    release = do_upgrade(config, "workers=3")
+    assert (release.revision, release.status) == (2, Status.DEPLOYED)
+    assert kube.get(ref("StatefulSet", "demo-worker-2", "apps/v1")) is not None
+    assert kube.get(ref("ConfigMap", "demo-config"))["data"]["workers"] == "3"
+    after = kube.get(ref("StatefulSet", "demo-worker-0", "apps/v1"))
+    assert after["spec"]["template"]["metadata"]["annotations"] != before["spec"]["template"]["metadata"]["annotations"]
+    assert [r.status for r in history(config, "demo")] == [Status.SUPERSEDED, Status.DEPLOYED]
+
+
+def test_upgrade_removing_objects_deletes_them_but_keeps_annotated_ones(config, kube):
+    do_install(config, "keepConfig=true")
+    do_upgrade(config, "job=false,workers=1,keepConfig=true")
+    assert kube.get(ref("Job", "demo-setup", "batch/v1")) is None
+    assert kube.get(ref("Service", "demo-worker-1")) is None
+    assert kube.get(ref("Service", "demo-worker-0")) is not None
+
+
+def test_no_op_upgrade_sends_no_object_write(config, kube):
+    do_install(config)
+    kube.writes.clear()
+    release = do_upgrade(config)
+    assert release.revision == 2
+    assert kube.object_writes() == []
+
+
+def test_an_object_deleted_behind_our_back_is_reapplied(config, kube):
+    do_install(config)
+    kube.delete(ref("ConfigMap", "demo-config"))
+    kube.writes.clear()
+    do_upgrade(config)
+    assert kube.object_writes() == [("apply", ref("ConfigMap", "demo-config"))]
+
+
+def test_rollback_restores_the_earlier_objects(config, kube):
+    do_install(config)
+    do_upgrade(config, "workers=3,message=changed")
+    release = rollback(config, RollbackOptions(name="demo", revision=1))
+    assert (release.revision, release.status, release.description) == (3, Status.DEPLOYED, "Rollback to 1")
+    assert kube.get(ref("ConfigMap", "demo-config"))["data"] == {"message": "hello", "workers": "2"}
+    assert kube.get(ref("StatefulSet", "demo-worker-2", "apps/v1")) is None
+    assert [r.status for r in history(config, "demo")] == [Status.SUPERSEDED] * 2 + [Status.DEPLOYED]
+
+
+def test_list_rows_have_helms_fields(config):
+    do_install(config)
+    rows = [release_row(r) for r in list_releases(config)]
+    assert list(rows[0]) == ["name", "namespace", "revision", "updated", "status", "chart", "app_version"]
+    assert rows[0]["chart"] == "workers-0.1.0" and rows[0]["revision"] == "1" and rows[0]["status"] == "deployed"
+
+
+def test_uninstall_deletes_objects_and_records(config, kube):
+    do_install(config)
+    result = uninstall(config, UninstallOptions(name="demo"))
+    assert len(result.deleted) == 7
+    assert kube.object_writes()[-1][0] == "delete"
+    assert [o for o in kube.objects if o[1] != "Secret" or o[3].startswith("demo")] == []
+    assert config.storage.history("demo") == []
+
+
+def test_uninstall_keep_history_marks_uninstalled_and_allows_reinstall(config):
+    do_install(config)
+    uninstall(config, UninstallOptions(name="demo", keep_history=True))
+    assert config.storage.get("demo").status is Status.UNINSTALLED
+    assert list_releases(config) == []
+    assert [r.name for r in list_releases(config, show_all=True)] == ["demo"]
+    assert do_install(config).revision == 2
+
+
+def test_wait_succeeds_once_status_is_ready(config, kube):
+    def make_ready():
+        import time
+
+        while kube.get(ref("Job", "demo-setup", "batch/v1")) is None:
+            time.sleep(0.05)
+        for index in range(2):
+            kube.patch_status(ref("StatefulSet", f"demo-worker-{index}", "apps/v1"), {"readyReplicas": 1})
+        kube.patch_status(ref("Job", "demo-setup", "batch/v1"), {"active": 1})
+
+    helper = threading.Thread(target=make_ready)
+    helper.start()
+    release = do_install(config, wait=True, timeout=10)
+    helper.join()
+    assert release.status is Status.DEPLOYED
+
+
+def test_wait_timeout_names_every_unready_resource_with_events(config, kube):
+    kube.add_event(ref("Job", "demo-setup", "batch/v1"), "FailedCreate", "quota exceeded")
+    with pytest.raises(WaitTimeout) as caught:
+        do_install(config, wait=True, timeout=0.2)
+    message = str(caught.value)
+    assert "timed out after 0s waiting for 3 resource(s)" in message
+    assert "StatefulSet/demo-worker-0 (namespace ml): 0/1 replicas ready" in message
+    assert "Job/demo-setup (namespace ml): no pod running yet" in message
+    assert "FailedCreate: quota exceeded" in message
+    assert config.storage.get("demo").status is Status.FAILED
+
+
+def test_atomic_install_removes_everything_on_failure(config, kube):
+    with pytest.raises(ReleaseError, match="uninstalled because of --atomic"):
+        do_install(config, wait=True, timeout=0.1, atomic=True)
+    assert kube.get(ref("ConfigMap", "demo-config")) is None
+    assert config.storage.history("demo") == []
+
+
+def test_atomic_upgrade_rolls_back(config, kube):
+    do_install(config)
+    kube.fail_on("apply", ClusterError("admission webhook denied"), lambda r: r.name == "demo-worker-2")
+    with pytest.raises(ReleaseError, match="rolled back to revision 1 because of --atomic"):
+        do_upgrade(config, "workers=3,message=new", atomic=True)
+    assert kube.get(ref("ConfigMap", "demo-config"))["data"]["message"] == "hello"
+    assert [r.status for r in history(config, "demo")] == [Status.SUPERSEDED, Status.FAILED, Status.DEPLOYED]
+
+
+def test_a_held_lock_refuses_a_second_upgrade(config):
+    do_install(config)
+    with ReleaseLock(config.kube, NS, "demo", "upgrade"):
+        with pytest.raises(ReleaseError, match="release demo is busy: upgrade by"):
+            do_upgrade(config)
+
+
+def test_interrupted_upgrade_is_recovered_by_the_next_one(config, kube):
+    do_install(config)
+    stuck = config.storage.get("demo").copy(revision=2, status=Status.PENDING_UPGRADE, description="Upgrade underway")
+    config.storage.create(stuck)
+    ReleaseLock(kube, NS, "demo", "upgrade", ttl=-1).acquire()  # a dead command's lease
+    release = do_upgrade(config, "workers=3")
+    revisions = history(config, "demo")
+    assert [r.status for r in revisions] == [Status.SUPERSEDED, Status.FAILED, Status.DEPLOYED]
+    assert "pending-upgrade interrupted (upgrade by" in revisions[1].description
+    assert "recovered by upgrade" in revisions[1].description
+    assert release.revision == 3
+
+
+def test_conflict_with_another_manager_is_reported_then_forced(config, kube):
+    do_install(config)
+    cm = kube.get(ref("ConfigMap", "demo-config"))
+    kube.update_as({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "demo-config", "namespace": NS},
+                    "data": {"message": "edited by hand"}}, manager="kubectl-edit")
+    del cm
+    with pytest.raises(ClusterError, match=r"ConfigMap/demo-config.*\.data\.message is owned by kubectl-edit"):
+        do_upgrade(config, "message=again")
+    assert do_upgrade(config, "message=again", force_conflicts=True).status is Status.DEPLOYED
+
+
+def test_reuse_values_keeps_earlier_flags_but_not_secrets(config):
+    do_install(config, "message=custom,password=pw")
+    release = do_upgrade(config, "workers=1", reuse_values=True)
+    assert release.computed_values["message"] == "custom"
+    assert release.computed_values["workers"] == 1
+    plain = do_upgrade(config, "workers=1")
+    assert plain.computed_values["message"] == "hello"
+
+
+def test_diff_shows_changes_masks_secrets_and_counts(config):
+    do_install(config, "password=first")
+    result = diff_upgrade(config, UpgradeOptions(name="demo", chart=CHART, values=values("password=second,job=false,workers=3")))
+    text = "".join(c.diff for c in result.changes)
+    assert "first" not in text and "second" not in text
+    assert "Zmlyc3Q" not in text and "c2Vjb25k" not in text  # base64 of the values
+    assert "(masked, 8 chars, new value)" in text
+    assert result.summary == "2 to create, 4 to change, 1 to delete (2 unchanged)"
+
+
+def test_status_shows_resources_readiness(config):
+    do_install(config)
+    result = status(config, "demo", show_resources=True)
+    states = {str(s.ref): s.readiness.ready for s in result.resources}
+    assert states["ConfigMap/demo-config (namespace ml)"] is True
+    assert states["StatefulSet/demo-worker-0 (namespace ml)"] is False
+
+
+def test_history_max_prunes_old_revisions(config):
+    do_install(config)
+    for _ in range(4):
+        do_upgrade(config, history_max=3)
+    assert [r.revision for r in history(config, "demo")] == [3, 4, 5]
+
+
+def test_unreachable_cluster_fails_before_anything_is_written(config, kube):
+    kube.unreachable = True
+    with pytest.raises(ClusterError, match="unreachable at https://fake.invalid"):
+        do_install(config)
+    kube.unreachable = False
+    assert kube.writes == []

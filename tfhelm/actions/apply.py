@@ -1,0 +1,129 @@
+"""Sending objects to the cluster in Helm's order, one kind at a time, each kind in parallel.
+
+CustomResourceDefinitions go first and are waited for until Established, so the custom
+resources after them can be applied. Objects whose digest equals the last revision's and
+that still exist are not sent at all: a no-op upgrade writes nothing. Deletion runs in the
+reverse order and skips objects annotated ``tfhelm.io/resource-policy: keep``.
+"""
+
+from __future__ import annotations
+
+import itertools
+import time
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+from tfhelm.actions.objects import digest, identity
+from tfhelm.errors import ClusterError
+from tfhelm.kube import KubeClient, ObjectRef
+from tfhelm.kube.readiness import readiness
+
+__all__ = ["ApplyResult", "apply_objects", "delete_objects", "kind_groups"]
+
+POOL_SIZE = 16
+CRD_TIMEOUT = 60.0
+
+
+@dataclass
+class ApplyResult:
+    applied: list[ObjectRef] = field(default_factory=list)
+    unchanged: list[ObjectRef] = field(default_factory=list)
+    live: dict[str, dict[str, Any]] = field(default_factory=dict)  # identity -> object the server returned
+
+
+def kind_groups(objects: Iterable[dict[str, Any]]) -> list[list[dict[str, Any]]]:
+    """Consecutive objects of one kind (the input is already in install order), CRDs first."""
+    ordered = sorted(objects, key=lambda o: o["kind"] != "CustomResourceDefinition")
+    return [list(group) for _, group in itertools.groupby(ordered, key=lambda o: o["kind"])]
+
+
+def apply_objects(
+    kube: KubeClient,
+    objects: list[dict[str, Any]],
+    *,
+    previous: dict[str, str] | None = None,
+    force: bool = False,
+    dry_run: bool = False,
+    on_applied: Callable[[ObjectRef], None] | None = None,
+) -> ApplyResult:
+    """Apply ``objects``; skip those whose digest is in ``previous`` and that still exist."""
+    result = ApplyResult()
+    previous = previous or {}
+    with ThreadPoolExecutor(max_workers=POOL_SIZE) as pool:
+        for group in kind_groups(objects):
+            unchanged = _unchanged(kube, group, previous) if previous and not dry_run else set()
+            todo = [o for o in group if identity(o) not in unchanged]
+            result.unchanged += [ObjectRef.of(o) for o in group if identity(o) in unchanged]
+            for obj, live in zip(todo, _run(pool, lambda o: kube.apply(o, force=force, dry_run=dry_run), todo)):
+                result.applied.append(ObjectRef.of(obj))
+                result.live[identity(obj)] = live
+                if on_applied:
+                    on_applied(ObjectRef.of(obj))
+            if group[0]["kind"] == "CustomResourceDefinition" and todo and not dry_run:
+                _wait_established(kube, [ObjectRef.of(o) for o in todo])
+    return result
+
+
+def _run(pool: ThreadPoolExecutor, call: Callable[[dict[str, Any]], Any], items: list[dict[str, Any]]) -> list[Any]:
+    """Run ``call`` on every item; after all finished, raise the first failure in item order."""
+    if len(items) == 1:
+        return [call(items[0])]
+    futures = [pool.submit(call, item) for item in items]
+    errors = [f.exception() for f in futures]
+    for error in errors:
+        if error is not None:
+            raise error
+    return [f.result() for f in futures]
+
+
+def _unchanged(kube: KubeClient, group: list[dict[str, Any]], previous: dict[str, str]) -> set[str]:
+    """Objects of a kind group whose digest matches the last revision and which still exist."""
+    same = {identity(o) for o in group if previous.get(identity(o)) == digest(o)}
+    if not same:
+        return set()
+    first = group[0]
+    namespaces = {o["metadata"].get("namespace") for o in group}
+    existing: set[str] = set()
+    for namespace in namespaces:
+        for live in kube.list(first["apiVersion"], first["kind"], namespace):
+            existing.add(identity({**live, "apiVersion": first["apiVersion"]}))
+    return same & existing
+
+
+def _wait_established(kube: KubeClient, crds: list[ObjectRef]) -> None:
+    deadline = time.monotonic() + CRD_TIMEOUT
+    pending = list(crds)
+    while pending:
+        pending = [crd for crd in pending if not readiness(kube.get(crd)).ready]
+        if not pending:
+            return
+        if time.monotonic() > deadline:
+            names = ", ".join(str(crd) for crd in pending)
+            raise ClusterError(f"CustomResourceDefinitions not Established after {CRD_TIMEOUT:.0f}s: {names}")
+        time.sleep(0.2)
+
+
+def delete_objects(
+    kube: KubeClient,
+    refs: list[ObjectRef],
+    *,
+    on_deleted: Callable[[ObjectRef], None] | None = None,
+) -> list[ObjectRef]:
+    """Delete in reverse install order, one kind at a time (each in parallel); returns those deleted."""
+    from tfhelm.engine.manifests import INSTALL_ORDER
+
+    rank = {kind: index for index, kind in enumerate(INSTALL_ORDER)}
+    ordered = sorted(refs, key=lambda r: (rank.get(r.kind, len(rank)), r.kind), reverse=True)
+    deleted: list[ObjectRef] = []
+    with ThreadPoolExecutor(max_workers=POOL_SIZE) as pool:
+        for _, group in itertools.groupby(ordered, key=lambda r: r.kind):
+            members = list(group)
+            outcomes = _run(pool, lambda r: kube.delete(r), members)  # type: ignore[arg-type]
+            for member, gone in zip(members, outcomes):
+                if gone:
+                    deleted.append(member)
+                    if on_deleted:
+                        on_deleted(member)
+    return deleted

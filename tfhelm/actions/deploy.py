@@ -1,0 +1,227 @@
+"""The steps install, upgrade and rollback share: render a revision, record it, apply it, finish.
+
+The flow is Helm's: values → schema → render → objects → record pending → apply (and delete
+what the new revision no longer has) → wait → record deployed (older ones superseded) or failed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from tfhelm.actions.apply import ApplyResult, apply_objects, delete_objects
+from tfhelm.actions.configuration import Configuration
+from tfhelm.actions.objects import desired_objects, identity, object_summaries, summary_ref
+from tfhelm.chart.model import Chart
+from tfhelm.engine import ReleaseInfo, RenderResult, render
+from tfhelm.kube import ObjectRef
+from tfhelm.release import ChartInfo, Release, Status, redact_values
+from tfhelm.release.record import REDACTED, now
+
+__all__ = ["DeployOptions", "Rendered", "chart_info", "deploy", "recover_interrupted", "render_revision", "without_redacted"]
+
+
+@dataclass(frozen=True)
+class DeployOptions:
+    """Flags every deploying verb shares."""
+
+    wait: bool = False
+    timeout: float = 300.0
+    atomic: bool = False
+    force_conflicts: bool = False
+    history_max: int = 10
+    description: str | None = None
+    skip_schema_validation: bool = False
+    on_progress: Callable[[list[Any]], None] | None = field(default=None, compare=False)
+    on_event: Callable[[str], None] | None = field(default=None, compare=False)
+
+
+@dataclass
+class Rendered:
+    """One revision, rendered: the chart, its values, the result and the objects to apply."""
+
+    chart: Chart
+    user_values: dict[str, Any]
+    computed_values: dict[str, Any]
+    result: RenderResult
+    objects: list[dict[str, Any]]
+
+    def record(self, name: str, namespace: str, revision: int, status: Status, description: str) -> Release:
+        paths = _write_only(self.chart, self.computed_values)
+        stamp = now()
+        return Release(
+            name=name,
+            namespace=namespace,
+            revision=revision,
+            status=status,
+            chart=chart_info(self.chart),
+            values=redact_values(self.user_values, paths),
+            computed_values=redact_values(self.computed_values, paths),
+            manifest=self.result.manifest_text,
+            notes=self.result.notes,
+            description=description,
+            first_deployed=stamp,
+            last_deployed=stamp,
+            redacted=[".".join(map(str, p)) for p in paths],
+            objects=object_summaries(self.objects),
+        )
+
+
+def _write_only(chart: Chart, values: dict[str, Any]) -> list[tuple]:
+    if not chart.schema:
+        return []
+    from tfhelm.values.schema import write_only_paths
+
+    return write_only_paths(chart.schema, values)
+
+
+def chart_info(chart: Chart) -> ChartInfo:
+    hasher = hashlib.sha256()
+    for name, content in sorted((chart.raw_files or {}).items()):
+        hasher.update(name.encode() + b"\0" + content + b"\0")
+    metadata = chart.metadata
+    return ChartInfo(metadata.name, metadata.version, metadata.app_version, metadata.description,
+                     "sha256:" + hasher.hexdigest())
+
+
+def without_redacted(values: Any) -> Any:
+    """Values with every redacted leaf dropped (reused values cannot bring secrets back)."""
+    if isinstance(values, dict):
+        return {k: without_redacted(v) for k, v in values.items() if v != REDACTED}
+    if isinstance(values, list):
+        return [without_redacted(v) for v in values]
+    return values
+
+
+def render_revision(
+    config: Configuration,
+    chart: Chart,
+    user_values: dict[str, Any],
+    *,
+    name: str,
+    revision: int,
+    is_upgrade: bool,
+    skip_schema_validation: bool = False,
+    kube_version: str | None = None,
+    offline: bool = False,
+) -> Rendered:
+    """Values → schema → render → objects for one revision of ``name``."""
+    from tfhelm.actions.common import build_capabilities, compute_values
+
+    computed = compute_values(chart, user_values=user_values, skip_schema_validation=skip_schema_validation)
+    release = ReleaseInfo(name, namespace=config.namespace, revision=revision,
+                          is_install=not is_upgrade, is_upgrade=is_upgrade)
+    result = render(chart, computed, release=release, capabilities=build_capabilities(kube_version))
+    scope_source = config.kube
+    if offline:
+        from tfhelm.kube.fake import FakeKubeClient
+
+        scope_source = FakeKubeClient(namespace=config.namespace)
+    objects = desired_objects((m.object for m in result.manifests), release=name, namespace=config.namespace,
+                              kube=scope_source)
+    return Rendered(chart, user_values, computed, result, objects)
+
+
+def server_kube_version(config: Configuration) -> str:
+    """The server's version (and the reachability check every verb starts with)."""
+    return config.kube.server_version().lstrip("v").split("-")[0].split("+")[0]
+
+
+def deploy(
+    config: Configuration,
+    pending: Release,
+    rendered_objects: list[dict[str, Any]],
+    options: DeployOptions,
+    *,
+    verb: str,
+    baseline: Release | None = None,
+    cleanup: list[Release] = (),  # type: ignore[assignment]
+) -> Release:
+    """Record ``pending``, apply its objects, delete what ``cleanup`` revisions had and it has not,
+    wait, and record the outcome. Objects unchanged since ``baseline`` (the deployed revision the
+    cluster holds) are not sent again."""
+    storage = config.storage
+    storage.create(pending)
+    try:
+        result = _apply_and_clean(config, rendered_objects, baseline, list(cleanup), options)
+        if options.wait:
+            from tfhelm.actions.wait import wait_for_ready
+
+            refs = [ObjectRef.of(o) for o in rendered_objects]
+            wait_for_ready(config.kube, refs, options.timeout, on_progress=options.on_progress)
+    except BaseException as error:
+        pending.status = Status.FAILED
+        pending.description = f"{verb.capitalize()} failed: {_first_line(error)}"
+        _try_update(config, pending)
+        raise
+    del result
+    pending.status = Status.DEPLOYED
+    pending.last_deployed = now()
+    storage.update(pending)
+    _supersede_others(config, pending)
+    storage.prune(pending.name, options.history_max)
+    return pending
+
+
+def _apply_and_clean(
+    config: Configuration,
+    objects: list[dict[str, Any]],
+    baseline: Release | None,
+    previous: list[Release],
+    options: DeployOptions,
+) -> ApplyResult:
+    last_digests = {}
+    if baseline is not None:
+        last_digests = {identity(summary_ref(s)): s["digest"] for s in baseline.objects}
+    notify = (lambda r: options.on_event(f"applied {r}")) if options.on_event else None
+    result = apply_objects(config.kube, objects, previous=last_digests, force=options.force_conflicts, on_applied=notify)
+    wanted = {identity(o) for o in objects}
+    stale: dict[str, ObjectRef] = {}
+    for release in previous:
+        for summary in release.objects:
+            key = identity(summary_ref(summary))
+            if key not in wanted and not summary.get("keep"):
+                stale.setdefault(key, summary_ref(summary))
+    if stale:
+        delete_objects(config.kube, list(stale.values()),
+                       on_deleted=(lambda r: options.on_event(f"deleted {r}")) if options.on_event else None)
+    return result
+
+
+def _supersede_others(config: Configuration, current: Release) -> None:
+    for release in config.storage.history(current.name):
+        if release.revision != current.revision and release.status is Status.DEPLOYED:
+            release.status = Status.SUPERSEDED
+            config.storage.update(release)
+
+
+def _try_update(config: Configuration, release: Release) -> None:
+    """Record a failure if the cluster still answers; a later command recovers otherwise."""
+    try:
+        config.storage.update(release)
+    except Exception:  # noqa: BLE001 - the original error matters more than this one
+        pass
+
+
+def _first_line(error: BaseException) -> str:
+    if isinstance(error, KeyboardInterrupt):
+        return "interrupted"
+    text = str(error).strip() or type(error).__name__
+    return text.splitlines()[0]
+
+
+def recover_interrupted(config: Configuration, name: str, lock: Any) -> list[Release]:
+    """Mark revisions a dead command left pending as failed, saying what happened; return them."""
+    recovered = []
+    taken = lock.taken_over
+    for release in config.storage.history(name):
+        if not release.status.is_pending:
+            continue
+        who = f" ({taken.describe()}; its lock expired or its process is gone)" if taken else ""
+        release.description = f"{release.status.value} interrupted{who}; recovered by {lock.operation}"
+        release.status = Status.FAILED
+        config.storage.update(release)
+        recovered.append(release)
+    return recovered

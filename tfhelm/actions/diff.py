@@ -1,0 +1,113 @@
+"""``tfhelm diff upgrade`` (and ``upgrade --dry-run``): what an upgrade would change, per object.
+
+Each desired object is sent as a server-side dry-run apply, and the object the server would
+hold is compared with the live one (both without server bookkeeping and status). Secret values
+never appear: each is shown as a mask that says whether it changed.
+"""
+
+from __future__ import annotations
+
+import difflib
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+from tfhelm.actions.configuration import Configuration
+from tfhelm.actions.objects import identity, summary_ref
+from tfhelm.actions.upgrade import UpgradeOptions, plan_upgrade
+from tfhelm.kube import ObjectRef
+from tfhelm.release import Status
+
+__all__ = ["DiffResult", "ObjectChange", "diff_upgrade", "mask_secrets"]
+
+_BOOKKEEPING = ("managedFields", "resourceVersion", "generation", "uid", "creationTimestamp", "selfLink")
+
+
+@dataclass(frozen=True)
+class ObjectChange:
+    ref: ObjectRef
+    action: str  # create, change, delete or unchanged
+    diff: str = ""
+
+
+@dataclass
+class DiffResult:
+    changes: list[ObjectChange] = field(default_factory=list)
+
+    def count(self, action: str) -> int:
+        return sum(1 for c in self.changes if c.action == action)
+
+    @property
+    def summary(self) -> str:
+        return (f"{self.count('create')} to create, {self.count('change')} to change, "
+                f"{self.count('delete')} to delete ({self.count('unchanged')} unchanged)")
+
+
+def diff_upgrade(config: Configuration, options: UpgradeOptions) -> DiffResult:
+    """Compare the live objects of ``options.name`` with what upgrading would apply."""
+    history, rendered = plan_upgrade(config, options)
+    force = options.deploy.force_conflicts
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        changes = list(pool.map(lambda o: _compare(config, o, force), rendered.objects))
+    wanted = {identity(o) for o in rendered.objects}
+    removed: dict[str, ObjectRef] = {}
+    for release in [r for r in history if r.status in (Status.DEPLOYED, Status.FAILED)][-2:]:
+        for summary in release.objects:
+            key = identity(summary_ref(summary))
+            if key not in wanted and not summary.get("keep"):
+                removed[key] = summary_ref(summary)
+    for ref in removed.values():
+        live = config.kube.get(ref)
+        if live is not None:
+            changes.append(ObjectChange(ref, "delete", _unified(ref, _clean(live), None)))
+    return DiffResult(changes)
+
+
+def _compare(config: Configuration, obj: dict[str, Any], force: bool) -> ObjectChange:
+    ref = ObjectRef.of(obj)
+    live = config.kube.get(ref)
+    planned = _clean(config.kube.apply(obj, force=force, dry_run=True))
+    if live is None:
+        return ObjectChange(ref, "create", _unified(ref, None, planned))
+    before = _clean(live)
+    if before == planned:
+        return ObjectChange(ref, "unchanged")
+    return ObjectChange(ref, "change", _unified(ref, before, planned))
+
+
+def _clean(obj: dict[str, Any]) -> dict[str, Any]:
+    cleaned = {k: v for k, v in obj.items() if k != "status"}
+    metadata = {k: v for k, v in (obj.get("metadata") or {}).items() if k not in _BOOKKEEPING}
+    cleaned["metadata"] = metadata
+    return cleaned
+
+
+def mask_secrets(before: dict[str, Any] | None, after: dict[str, Any] | None) -> tuple[Any, Any]:
+    """Replace Secret values with masks; a changed value gets a different mask on each side."""
+    if (before or after or {}).get("kind") != "Secret":
+        return before, after
+    before = dict(before) if before else None
+    after = dict(after) if after else None
+    for section in ("data", "stringData"):
+        old = (before or {}).get(section) or {}
+        new = (after or {}).get(section) or {}
+        if before is not None and section in before:
+            before[section] = {k: _mask(v, "old" if new.get(k, v) != v else "") for k, v in old.items()}
+        if after is not None and section in after:
+            after[section] = {k: _mask(v, "new" if k in old and old[k] != v else "") for k, v in new.items()}
+    return before, after
+
+
+def _mask(value: Any, tag: str) -> str:
+    size = len(str(value))
+    return f"(masked, {size} chars{', ' + tag + ' value' if tag else ''})"
+
+
+def _unified(ref: ObjectRef, before: dict[str, Any] | None, after: dict[str, Any] | None) -> str:
+    from tfhelm.yamlio import dump_yaml
+
+    before, after = mask_secrets(before, after)
+    old = dump_yaml(before).splitlines(keepends=True) if before else []
+    new = dump_yaml(after).splitlines(keepends=True) if after else []
+    name = str(ref)
+    return "".join(difflib.unified_diff(old, new, fromfile=f"live: {name}", tofile=f"planned: {name}", n=3))

@@ -1,0 +1,49 @@
+"""``tfhelm list``: the latest revision of each release, filtered by status as Helm does."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from tfhelm.actions.configuration import Configuration
+from tfhelm.release import Release, Status
+
+__all__ = ["DEFAULT_STATUSES", "helm_time", "list_releases", "release_row"]
+
+# Helm lists deployed and failed releases by default; pending ones are shown too, because a
+# release stuck mid-operation is exactly what a user must see.
+DEFAULT_STATUSES = frozenset({Status.DEPLOYED, Status.FAILED, Status.PENDING_INSTALL, Status.PENDING_UPGRADE,
+                              Status.PENDING_ROLLBACK, Status.UNINSTALLING})
+
+
+def list_releases(config: Configuration, *, show_all: bool = False, filter_text: str | None = None) -> list[Release]:
+    import re
+
+    releases = config.storage.list_releases()
+    if not show_all:
+        releases = [r for r in releases if r.status in DEFAULT_STATUSES]
+    if filter_text:
+        pattern = re.compile(filter_text)
+        releases = [r for r in releases if pattern.search(r.name)]
+    return releases
+
+
+def helm_time(stamp: str) -> str:
+    """Go's default time format, as ``helm list`` prints it: ``2024-01-02 15:04:05.123456 +0000 UTC``."""
+    if not stamp:
+        return ""
+    moment = dt.datetime.fromisoformat(stamp.replace("Z", "+00:00")).astimezone(dt.timezone.utc)
+    return moment.strftime("%Y-%m-%d %H:%M:%S.%f +0000 UTC")
+
+
+def release_row(release: Release) -> dict[str, Any]:
+    """The fields ``helm list -o json`` prints (revision is a string there too)."""
+    return {
+        "name": release.name,
+        "namespace": release.namespace,
+        "revision": str(release.revision),
+        "updated": helm_time(release.last_deployed),
+        "status": release.status.value,
+        "chart": release.chart.label,
+        "app_version": release.chart.app_version or "",
+    }

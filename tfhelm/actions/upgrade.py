@@ -1,0 +1,131 @@
+"""``tfhelm upgrade``: render a new revision of a release and converge the cluster to it.
+
+Objects unchanged since the deployed revision are not sent (a no-op upgrade writes nothing);
+objects the new revision no longer has are deleted (unless ``tfhelm.io/resource-policy: keep``).
+A revision an interrupted command left pending is recorded as failed and recovered from.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from tfhelm.actions.configuration import Configuration
+from tfhelm.actions.deploy import (
+    DeployOptions, Rendered, deploy, recover_interrupted, render_revision, server_kube_version, without_redacted,
+)
+from tfhelm.errors import ReleaseError, UsageError
+from tfhelm.release import Release, Status
+from tfhelm.values.merge import merge_maps
+from tfhelm.values.options import ValueOptions
+
+__all__ = ["UpgradeOptions", "plan_upgrade", "upgrade"]
+
+
+@dataclass(frozen=True)
+class UpgradeOptions:
+    name: str
+    chart: str
+    values: ValueOptions = field(default_factory=ValueOptions)
+    install: bool = False
+    reuse_values: bool = False
+    reset_then_reuse_values: bool = False
+    create_namespace: bool = False
+    dry_run: str | None = None
+    version: str | None = None
+    deploy: DeployOptions = field(default_factory=DeployOptions)
+
+
+def upgrade(config: Configuration, options: UpgradeOptions) -> Release:
+    """Upgrade (or with ``install``, install) ``options.name``; returns the new revision's record."""
+    from tfhelm.release.lock import ReleaseLock
+
+    if options.reuse_values and options.reset_then_reuse_values:
+        raise UsageError("--reuse-values and --reset-then-reuse-values cannot be used together")
+    if options.dry_run:
+        return plan_upgrade(config, options)[1].record(options.name, config.namespace, 0, Status.PENDING_UPGRADE, "Dry run complete")
+    kube_version = server_kube_version(config)
+    if options.create_namespace and options.install:
+        config.kube.ensure_namespace(config.namespace)
+    with ReleaseLock(config.kube, config.namespace, options.name, "upgrade") as lock:
+        recovered = recover_interrupted(config, options.name, lock)
+        history = config.storage.history(options.name)
+        if not history or history[-1].status is Status.UNINSTALLED:
+            return _install_instead(config, options, history, kube_version)
+        rendered = _render(config, options, history, kube_version)
+        return _upgrade_locked(config, options, rendered, history, recovered)
+
+
+def plan_upgrade(config: Configuration, options: UpgradeOptions) -> tuple[list[Release], Rendered]:
+    """The release's history and the next revision, rendered (nothing is changed)."""
+    kube_version = server_kube_version(config)
+    history = config.storage.history(options.name)
+    if not history and not options.install:
+        raise ReleaseError(f"release {options.name!r} not found in namespace {config.namespace} (use --install)")
+    return history, _render(config, options, history, kube_version)
+
+
+def _render(config: Configuration, options: UpgradeOptions, history: list[Release], kube_version: str) -> Rendered:
+    from tfhelm.actions.common import locate_chart
+
+    chart = locate_chart(options.chart, version=options.version)
+    user_values = _user_values(options, history)
+    revision = history[-1].revision + 1 if history else 1
+    return render_revision(config, chart, user_values, name=options.name, revision=revision, is_upgrade=bool(history),
+                           skip_schema_validation=options.deploy.skip_schema_validation, kube_version=kube_version)
+
+
+def _user_values(options: UpgradeOptions, history: list[Release]) -> dict[str, Any]:
+    """Helm's rules: --reuse-values builds on the last computed values (old chart defaults
+    included); --reset-then-reuse-values on the last user-supplied values over the new chart's."""
+    new_values = options.values.user_values()
+    if not history:
+        return new_values
+    last = history[-1]
+    if options.reuse_values:
+        return merge_maps(without_redacted(last.computed_values), new_values)
+    if options.reset_then_reuse_values:
+        return merge_maps(without_redacted(last.values), new_values)
+    return new_values
+
+
+def _install_instead(config: Configuration, options: UpgradeOptions, history: list[Release], kube_version: str) -> Release:
+    if not options.install:
+        raise ReleaseError(f"release {options.name!r} has no deployed releases in namespace {config.namespace} (use --install)")
+    from tfhelm.actions.install import install_locked
+
+    rendered = _render(config, options, history, kube_version)
+    return install_locked(config, rendered, options.name, options.deploy, history)
+
+
+def _upgrade_locked(
+    config: Configuration, options: UpgradeOptions, rendered: Rendered, history: list[Release], recovered: list[Release]
+) -> Release:
+    last = history[-1]
+    deployed = next((r for r in reversed(history) if r.status is Status.DEPLOYED), None)
+    pending = rendered.record(options.name, config.namespace, last.revision + 1, Status.PENDING_UPGRADE, "Upgrade underway")
+    pending.first_deployed = history[0].first_deployed
+    baseline = deployed if deployed is last else None  # after a failure the cluster may hold anything
+    cleanup = [r for r in (deployed, last, *recovered) if r is not None]
+    try:
+        release = deploy(config, pending, rendered.objects, options.deploy, verb="upgrade", baseline=baseline, cleanup=cleanup)
+    except Exception as error:
+        if not options.deploy.atomic or deployed is None:
+            raise
+        _roll_back_after_failure(config, options, deployed, error)
+    release.description = options.deploy.description or "Upgrade complete"
+    config.storage.update(release)
+    return release
+
+
+def _roll_back_after_failure(config: Configuration, options: UpgradeOptions, deployed: Release, error: Exception) -> None:
+    from tfhelm.actions.rollback import rollback_locked
+
+    quiet = DeployOptions(wait=options.deploy.wait, timeout=options.deploy.timeout, force_conflicts=True,
+                          history_max=options.deploy.history_max)
+    history = config.storage.history(options.name)
+    try:
+        rollback_locked(config, deployed, history, quiet, atomic_note=" (--atomic, after a failed upgrade)")
+    except Exception as rollback_error:  # noqa: BLE001
+        raise ReleaseError(f"upgrade failed ({error}) and the --atomic rollback failed too: {rollback_error}") from error
+    raise ReleaseError(f"{error}\nrelease {options.name} was rolled back to revision {deployed.revision} because of --atomic") from error
