@@ -9,6 +9,7 @@ enable or disable it, as in Helm.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from typing import Any
 
 from tfhelm.chart.model import Chart, Dependency
@@ -29,31 +30,59 @@ def coalesce_chart_values(chart: Chart, user_values: dict[str, Any]) -> dict[str
     return values
 
 
-def chart_tree(chart: Chart, values: dict[str, Any], root: str | None = None) -> Iterator[tuple[Chart, dict[str, Any], str]]:
-    """Yield ``(chart, its values, its source path)`` for the chart and every enabled subchart."""
+def chart_tree(
+    chart: Chart, values: dict[str, Any], root: str | None = None, tags: dict[str, Any] | None = None
+) -> Iterator[tuple[Chart, dict[str, Any], str]]:
+    """Yield ``(chart, its values, its source path)`` for the chart and every enabled subchart.
+
+    Conditions are read from the parent's values, tags from the top chart's ``tags`` (as Helm
+    does); an aliased subchart is yielded under its alias, as a copy whose ``Chart.name`` is
+    the alias.
+    """
     root = root or chart.name
+    if tags is None:
+        tags = values.get("tags") if isinstance(values.get("tags"), dict) else {}
     yield chart, values, root
     for subchart, dependency in _subcharts(chart):
-        if dependency is not None and not is_enabled(dependency, values):
+        if dependency is not None and not is_enabled(dependency, values, tags):
             continue
         key = dependency.values_key if dependency else subchart.name
         sub_values = values.get(key) if isinstance(values.get(key), dict) else coalesce_chart_values(subchart, {})
-        yield from chart_tree(subchart, sub_values, f"{root}/charts/{key}")
+        yield from chart_tree(_aliased(subchart, dependency), sub_values, f"{root}/charts/{key}", tags)
 
 
 def _subcharts(chart: Chart) -> Iterator[tuple[Chart, Dependency | None]]:
-    by_name = {dependency.name: dependency for dependency in chart.metadata.dependencies}
+    """Each dependency with its chart from ``charts/`` (one chart may serve several aliases),
+    then the charts no dependency names."""
+    by_name = {subchart.name: subchart for subchart in chart.subcharts}
+    for dependency in chart.metadata.dependencies:
+        if dependency.name in by_name:
+            yield by_name[dependency.name], dependency
+    named = {dependency.name for dependency in chart.metadata.dependencies}
     for subchart in chart.subcharts:
-        yield subchart, by_name.get(subchart.name)
+        if subchart.name not in named:
+            yield subchart, None
 
 
-def is_enabled(dependency: Dependency, values: dict[str, Any]) -> bool:
-    """Helm's rule: the first condition path that resolves to a bool wins, then tags, then on."""
+def _aliased(subchart: Chart, dependency: Dependency | None) -> Chart:
+    if dependency is None or not dependency.alias or dependency.alias == subchart.name:
+        return subchart
+    metadata = replace(subchart.metadata, name=dependency.alias, raw={**subchart.metadata.raw, "name": dependency.alias})
+    return replace(subchart, metadata=metadata)
+
+
+def is_enabled(dependency: Dependency, values: dict[str, Any], tags: dict[str, Any] | None = None) -> bool:
+    """Helm's rule: the first condition path that resolves to a bool wins, then tags, then on.
+
+    ``values`` are the parent chart's; ``tags`` the top chart's ``tags`` map (defaults to
+    ``values["tags"]``).
+    """
     for path in (dependency.condition or "").split(","):
         found = _lookup(values, path.strip())
         if isinstance(found, bool):
             return found
-    tags = values.get("tags") if isinstance(values.get("tags"), dict) else {}
+    if tags is None:
+        tags = values.get("tags") if isinstance(values.get("tags"), dict) else {}
     tag_states = [tags[tag] for tag in dependency.tags if isinstance(tags.get(tag), bool)]
     if tag_states:
         return any(tag_states)
