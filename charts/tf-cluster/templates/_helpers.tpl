@@ -1,0 +1,271 @@
+{#-
+  The cluster model of tf-cluster: names, addresses, the cluster spec, labels and pod specs.
+
+  Import it WITH CONTEXT ({% import "_helpers.tpl" as h with context %}): the module reads
+  Values/Release/Chart at import, computes every task once, and runs the cross-field checks
+  that JSON Schema cannot express, so every template that imports it refuses bad values.
+-#}
+{% set prefix = Release.name ~ "-" if Values.releasePrefix else "" %}
+{% set domain = ".svc." ~ Values.clusterDomain %}
+{% set jobs = Values.jobs %}
+{% set has_ps = "ps" in jobs %}
+{% set notebook_is_chief = Values.jupyter.enabled and Values.jupyter.asChief %}
+{% set tf_config = Values.tfConfig %}
+{% set spec_dir = "/etc/tfhelm" %}
+{% set spec_file = spec_dir ~ "/cluster-spec.json" %}
+{#- Training jobs run the user's command to completion (batch/v1 Job); the others serve. -#}
+{% set training_jobs = ["chief", "evaluator"] if has_ps else ["chief", "evaluator", "worker"] %}
+
+{#- ------------------------------------------------------------------ checks fail() makes -#}
+{% if has_ps and not ("chief" in jobs or notebook_is_chief) %}
+{{ fail("jobs.ps needs a coordinator for ParameterServerStrategy: add a chief job (jobs.chief with tasks: 1 and a command) or let the notebook coordinate (jupyter.enabled=true, jupyter.asChief=true)") }}
+{% endif %}
+{% if "chief" in jobs and notebook_is_chief %}
+{{ fail("jobs.chief and jupyter.asChief=true both claim task chief/0: remove jobs.chief or set jupyter.asChief=false") }}
+{% endif %}
+{% if Values.jupyter.enabled %}
+{% set given = [] %}
+{% for key in ["password", "hashedPassword", "existingSecret"] if Values.jupyter[key] %}
+{% do given.append("jupyter." ~ key) %}
+{% endfor %}
+{% if given | length != 1 %}
+{{ fail("jupyter.enabled=true needs exactly one of jupyter.password, jupyter.hashedPassword or jupyter.existingSecret, but " ~ ("none is set" if not given else (given | join(" and ")) ~ " are set") ~ " (or set jupyter.enabled=false)") }}
+{% endif %}
+{% endif %}
+{% for job, cfg in jobs | dictsort %}
+{% set longest = prefix ~ job ~ "-" ~ (cfg.tasks - 1) %}
+{% set limit = 63 if job in training_jobs else 52 %}
+{% if longest | length > limit %}
+{{ fail("the name " ~ longest ~ " of job " ~ job ~ " is " ~ (longest | length) ~ " characters, more than " ~ limit ~ (" (a Kubernetes name)" if limit == 63 else " (a StatefulSet name: Kubernetes adds an 11-character revision hash to it in a 63-character label)") ~ ": use a shorter release or job name, or releasePrefix=false") }}
+{% endif %}
+{% endfor %}
+
+{#- ------------------------------------------------------------------ the cluster model -#}
+{% set tasks = [] %}
+{% set spec = {} %}
+{% set task_counts = {} %}
+{% for job, cfg in jobs | dictsort %}
+{% set port = cfg.get("port", Values.port) %}
+{% set addresses = [] %}
+{% for index in range(cfg.tasks) %}
+{% set name = prefix ~ job ~ "-" ~ index %}
+{% set address = name ~ "." ~ Release.namespace ~ domain ~ ":" ~ port %}
+{% do addresses.append(address) %}
+{% do tasks.append({"job": job, "index": index, "name": name, "address": address, "port": port, "training": job in training_jobs, "notebook": false, "cfg": cfg}) %}
+{% endfor %}
+{% do task_counts.update({job: cfg.tasks}) %}
+{#- TensorFlow's tutorials leave the evaluator out of the cluster the other tasks see. -#}
+{% if job != "evaluator" %}
+{% do spec.update({job: addresses}) %}
+{% endif %}
+{% endfor %}
+{% if notebook_is_chief %}
+{% set name = prefix ~ "chief-0" %}
+{% set address = name ~ "." ~ Release.namespace ~ domain ~ ":" ~ Values.port %}
+{% do tasks.append({"job": "chief", "index": 0, "name": name, "address": address, "port": Values.port, "training": false, "notebook": true, "cfg": {}}) %}
+{% do spec.update({"chief": [address]}) %}
+{% endif %}
+{% set spec_json = spec | tojson %}
+{% set spec_checksum = spec_json | sha256 %}
+{% set spec_tasks = spec.values() | map("length") | sum %}
+{% set annotate_spec = spec_tasks <= Values.clusterSpecAnnotationMaxTasks %}
+
+{#- The Jupyter password is never rendered: only a salted SHA-256 in the form jupyter_server
+    checks (algorithm:salt:hexdigest of password+salt). The salt comes from the release, so the
+    same password renders the same Secret every time (no spurious notebook restarts). -#}
+{% if Values.jupyter.password %}
+{% set salt = ("tfhelm-jupyter/" ~ Release.namespace ~ "/" ~ Release.name) | sha256 | trunc(16) %}
+{% set jupyter_hash = "sha256:" ~ salt ~ ":" ~ ((Values.jupyter.password ~ salt) | sha256) %}
+{% else %}
+{% set jupyter_hash = Values.jupyter.hashedPassword %}
+{% endif %}
+{% set jupyter_secret = Values.jupyter.existingSecret or prefix ~ "jupyter" %}
+{% set jupyter_secret_key = Values.jupyter.existingSecretKey if Values.jupyter.existingSecret else "hashed-password" %}
+
+{#- The shim that makes any image with /bin/sh a TensorFlow task: TF_CONFIG is built at start
+    from the mounted cluster spec and the task's identity, so no pod carries the whole cluster
+    and every object's size is independent of the cluster's. -#}
+{% set shim = 'TF_CONFIG="{\\"cluster\\":$(cat "$TFHELM_CLUSTER_SPEC_FILE"),\\"task\\":{\\"type\\":\\"$TFHELM_TASK_TYPE\\",\\"index\\":$TFHELM_TASK_INDEX}}" && export TF_CONFIG && exec "$@"' %}
+{% set shim_command = ["/bin/sh", "-c", shim, "tfhelm-tf-config"] %}
+{% set server_command = ["python3", "-c", 'import tensorflow as tf; r = tf.distribute.cluster_resolver.TFConfigClusterResolver(); tf.distribute.Server(r.cluster_spec(), job_name=r.task_type, task_index=r.task_id, protocol=r.rpc_layer or "grpc", start=True).join()'] %}
+
+{#- command/args of a container: behind the shim when TF_CONFIG is on. Items print single-quoted
+    (readable, backslashes kept) unless they hold a newline, which only JSON quoting keeps. -#}
+{% macro argv(command, args) %}
+{% set lists = {"command": shim_command, "args": command + args} if tf_config else {"command": command, "args": args} %}
+{% for key in ["command", "args"] if lists[key] %}
+{{ key }}:
+{% for item in lists[key] %}
+  - {{ item | tojson if "\n" in item else item | squote }}
+{% endfor %}
+{% endfor %}
+{% endmacro %}
+
+{% macro name(suffix) %}{{ prefix ~ suffix }}{% endmacro %}
+
+{% macro image(override) %}
+{% set merged = {"repository": Values.image.repository, "tag": Values.image.tag, "pullPolicy": Values.image.pullPolicy} %}
+{% do merged.update(override) %}
+image: {{ (merged.repository ~ ":" ~ merged.tag) | quote }}
+imagePullPolicy: {{ merged.pullPolicy }}
+{% endmacro %}
+
+{% macro labels(component) %}
+app.kubernetes.io/name: {{ Chart.name }}
+app.kubernetes.io/instance: {{ Release.name | quote }}
+app.kubernetes.io/version: {{ Chart.appVersion | quote }}
+app.kubernetes.io/component: {{ component }}
+app.kubernetes.io/managed-by: {{ Release.service }}
+tfhelm.io/chart: {{ Chart.name ~ "-" ~ Chart.version }}
+{% endmacro %}
+
+{#- Selectors use stable labels only: never the chart or app version. -#}
+{% macro task_selector(job, index) %}
+app.kubernetes.io/name: {{ Chart.name }}
+app.kubernetes.io/instance: {{ Release.name | quote }}
+tfhelm.io/job: {{ job }}
+tfhelm.io/task-index: {{ index | quote }}
+{% endmacro %}
+
+{% macro notebook_selector() %}
+app.kubernetes.io/name: {{ Chart.name }}
+app.kubernetes.io/instance: {{ Release.name | quote }}
+app.kubernetes.io/component: notebook
+{% endmacro %}
+
+{% macro task_annotations(task) %}
+tfhelm.io/task: {{ task.job }}/{{ task.index }}
+tfhelm.io/address: {{ task.address }}
+{% endmacro %}
+
+{% macro workload_annotations(task) %}
+{{ task_annotations(task) | trim }}
+{% if annotate_spec %}
+tfhelm.io/cluster-spec: {{ spec_json | squote }}
+{% endif %}
+{% endmacro %}
+
+{% macro pod_annotations(task) %}
+{{ task_annotations(task) | trim }}
+tfhelm.io/cluster-spec-checksum: {{ spec_checksum }}
+{% endmacro %}
+
+{#- Environment every task and the coordinating notebook get. -#}
+{% macro identity_env(job, index) %}
+- name: TFHELM_TASK_TYPE
+  value: {{ job }}
+- name: TFHELM_TASK_INDEX
+  value: {{ index | quote }}
+- name: TFHELM_CLUSTER_SPEC_FILE
+  value: {{ spec_file }}
+{% if has_ps %}
+- name: GRPC_FAIL_FAST
+  value: use_caller
+{% endif %}
+{% endmacro %}
+
+{#- Fills `into` with the job's resources (else the chart default) plus nvidia.com/gpu limits;
+    call it with do: a macro cannot return a value, but it can fill a mapping. -#}
+{% macro fill_resources(into, cfg, default) %}
+{% for key, value in cfg.get("resources", default).items() %}
+{% do into.update({key: dict(value)}) %}
+{% endfor %}
+{% if cfg.get("gpus", 0) > 0 %}
+{% set limits = into.get("limits", {}) %}
+{% do limits.update({"nvidia.com/gpu": cfg.gpus}) %}
+{% do into.update({"limits": limits}) %}
+{% endif %}
+{% endmacro %}
+
+{#- Pod-level settings: the job's own scheduling settings, else the chart-wide defaults. -#}
+{% macro pod_settings(cfg) %}
+automountServiceAccountToken: false
+enableServiceLinks: false
+{% set priority = cfg.get("priorityClassName", Values.priorityClassName) %}
+{% if priority %}
+priorityClassName: {{ priority }}
+{% endif %}
+{% if Values.imagePullSecrets %}
+imagePullSecrets:
+  {{ Values.imagePullSecrets | toyaml | indent(2) | trim }}
+{% endif %}
+{% for key in ["nodeSelector", "affinity", "tolerations"] %}
+{% set value = cfg.get(key, Values[key]) %}
+{% if value %}
+{{ key }}:
+  {{ value | toyaml | indent(2) | trim }}
+{% endif %}
+{% endfor %}
+{% endmacro %}
+
+{% macro shared_mounts() %}
+- name: cluster-spec
+  mountPath: {{ spec_dir }}
+  readOnly: true
+{% if Values.persistence.enabled %}
+- name: checkpoints
+  mountPath: {{ Values.persistence.mountPath }}
+{% endif %}
+{% if Values.shm.enabled %}
+- name: shm
+  mountPath: /dev/shm
+{% endif %}
+{% endmacro %}
+
+{% macro shared_volumes() %}
+- name: cluster-spec
+  configMap:
+    name: {{ prefix }}cluster-spec
+{% if Values.persistence.enabled %}
+- name: checkpoints
+  persistentVolumeClaim:
+    claimName: {{ Values.persistence.existingClaim or prefix ~ "checkpoints" }}
+{% endif %}
+{% if Values.shm.enabled %}
+- name: shm
+  emptyDir:
+    medium: Memory
+{% if Values.shm.sizeLimit %}
+    sizeLimit: {{ Values.shm.sizeLimit | quote }}
+{% endif %}
+{% endif %}
+{% endmacro %}
+
+{#- The pod spec of one task: container "tensorflow", behind the TF_CONFIG shim. -#}
+{% macro task_pod(task) %}
+{% set cfg = task.cfg %}
+{% set command = cfg.get("command", [] if task.training or not tf_config else server_command) %}
+{% set resources = {} %}
+{% do fill_resources(resources, cfg, Values.resources) %}
+{% if task.training %}
+restartPolicy: OnFailure
+{% endif %}
+{{ pod_settings(cfg) | trim }}
+containers:
+  - name: tensorflow
+    {{ image(cfg.get("image", {})) | indent(4) | trim }}
+    {{ argv(command, cfg.get("args", [])) | indent(4) | trim }}
+    env:
+      {{ identity_env(task.job, task.index) | indent(6) | trim }}
+{% if cfg.get("env") %}
+      {{ cfg.env | toyaml | indent(6) | trim }}
+{% endif %}
+    ports:
+      - name: tf-grpc
+        containerPort: {{ task.port }}
+        protocol: TCP
+{% if not task.training %}
+    readinessProbe:
+      tcpSocket:
+        port: tf-grpc
+      periodSeconds: 10
+{% endif %}
+{% if resources %}
+    resources:
+      {{ resources | toyaml | indent(6) | trim }}
+{% endif %}
+    volumeMounts:
+      {{ shared_mounts() | indent(6) | trim }}
+volumes:
+  {{ shared_volumes() | indent(2) | trim }}
+{% endmacro %}
