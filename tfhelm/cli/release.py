@@ -1,0 +1,305 @@
+"""Release commands: install, upgrade, rollback, uninstall, list, history, status, get, diff.
+
+Each command parses flags, builds a Configuration, calls one action and prints. Imports of
+the cluster client happen inside the commands, so ``tfhelm template`` never pays for them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from tfhelm.cli.app import CONTEXT_SETTINGS, _name_and_chart, cli
+from tfhelm.cli.options import _compose, value_flags, value_options_from
+
+__all__: list[str] = []
+
+cluster_flags = _compose(
+    click.option("-n", "--namespace", default=None, help="Namespace of the release (default: the context's)."),
+    click.option("--kubeconfig", default=None, metavar="FILE", help="kubeconfig file (default: $KUBECONFIG or ~/.kube/config)."),
+    click.option("--kube-context", default=None, metavar="NAME", help="kubeconfig context to use."),
+)
+deploy_flags = _compose(
+    click.option("--wait", is_flag=True, help="Wait until every resource is ready (live table; a timeout names the unready ones)."),
+    click.option("--timeout", default="5m0s", show_default=True, metavar="DURATION", help="How long --wait waits (90s, 5m, 1h30m)."),
+    click.option("--atomic", is_flag=True, help="On failure, undo: uninstall a failed install, roll back a failed upgrade. Implies --wait."),
+    click.option("--force-conflicts", is_flag=True, help="Take ownership of fields another field manager set."),
+    click.option("--description", default=None, help="Description recorded with the revision."),
+    click.option("--history-max", default=10, show_default=True, type=int, help="Revisions kept per release (0: no limit)."),
+    click.option("--skip-schema-validation", is_flag=True, help="Do not validate values against values.schema.json."),
+)
+output_flag = click.option("-o", "--output", type=click.Choice(["table", "json", "yaml"]), default="table", show_default=True)
+
+
+def _configuration(params: dict[str, Any], *, all_namespaces: bool = False):
+    from tfhelm.actions.configuration import Configuration
+
+    return Configuration.connect(kubeconfig=params.get("kubeconfig"), context=params.get("kube_context"),
+                                 namespace=params.get("namespace"), all_namespaces=all_namespaces)
+
+
+def _deploy_options(params: dict[str, Any], display=None):
+    from tfhelm.actions.deploy import DeployOptions
+    from tfhelm.actions.wait import parse_duration
+
+    return DeployOptions(
+        wait=params.get("wait", False) or params.get("atomic", False),
+        timeout=parse_duration(params.get("timeout") or "5m"),
+        atomic=params.get("atomic", False),
+        force_conflicts=params.get("force_conflicts", False),
+        history_max=params.get("history_max", 10),
+        description=params.get("description"),
+        skip_schema_validation=params.get("skip_schema_validation", False),
+        on_progress=display,
+    )
+
+
+def _with_display(run):
+    from tfhelm.cli.release_output import WaitDisplay
+
+    display = WaitDisplay()
+    try:
+        return run(display)
+    finally:
+        display.close()
+
+
+dry_run_flag = click.option(
+    "--dry-run", "dry_run", is_flag=False, flag_value="client", default=None, type=click.Choice(["client", "server"]),
+    help="Simulate: client renders and plans; server also sends a server-side dry-run apply.",
+)
+
+
+@cli.command(context_settings=CONTEXT_SETTINGS)
+@click.argument("args", nargs=-1, required=True, metavar="[NAME] CHART")
+@value_flags
+@cluster_flags
+@deploy_flags
+@dry_run_flag
+@click.option("--generate-name", is_flag=True, help="Generate the release name (<chart>-<timestamp>).")
+@click.option("--create-namespace", is_flag=True, help="Create the release namespace if it does not exist.")
+@click.option("--version", "chart_version", metavar="CONSTRAINT", help="Chart version constraint (repository charts).")
+def install(args: tuple[str, ...], **params: Any) -> None:
+    """Install a chart as a new release. NAME defaults to the chart's name."""
+    from tfhelm.actions.install import InstallOptions, install as run_install
+    from tfhelm.cli.release_output import print_status
+
+    name, chart = (None, args[0]) if params["generate_name"] and len(args) == 1 else _name_and_chart(args)
+    config = _configuration(params)
+    release = _with_display(lambda display: run_install(config, InstallOptions(
+        chart=chart, name=name, generate_name=params["generate_name"], values=value_options_from(params),
+        create_namespace=params["create_namespace"], dry_run=params["dry_run"], version=params["chart_version"],
+        deploy=_deploy_options(params, display))))
+    print_status(release, manifest=bool(params["dry_run"]))
+
+
+@cli.command(context_settings=CONTEXT_SETTINGS)
+@click.argument("name")
+@click.argument("chart")
+@value_flags
+@cluster_flags
+@deploy_flags
+@dry_run_flag
+@click.option("-i", "--install", "install_missing", is_flag=True, help="Install the release if it does not exist.")
+@click.option("--reuse-values", is_flag=True, help="Build on the last release's values (and its chart's defaults).")
+@click.option("--reset-then-reuse-values", is_flag=True, help="New chart defaults, then the last release's values, then these flags.")
+@click.option("--create-namespace", is_flag=True, help="With --install: create the namespace if missing.")
+@click.option("--version", "chart_version", metavar="CONSTRAINT", help="Chart version constraint (repository charts).")
+def upgrade(name: str, chart: str, **params: Any) -> None:
+    """Upgrade a release to a new chart or new values (--dry-run prints the diff)."""
+    from tfhelm.actions.upgrade import UpgradeOptions, upgrade as run_upgrade
+    from tfhelm.cli.release_output import print_status
+
+    config = _configuration(params)
+    make = lambda display: UpgradeOptions(  # noqa: E731
+        name=name, chart=chart, values=value_options_from(params), install=params["install_missing"],
+        reuse_values=params["reuse_values"], reset_then_reuse_values=params["reset_then_reuse_values"],
+        create_namespace=params["create_namespace"], dry_run=params["dry_run"], version=params["chart_version"],
+        deploy=_deploy_options(params, display))
+    if params["dry_run"]:
+        from tfhelm.actions.diff import diff_upgrade
+        from tfhelm.cli.release_output import print_diff
+
+        print_diff(diff_upgrade(config, make(None)))
+        return
+    release = _with_display(lambda display: run_upgrade(config, make(display)))
+    click.echo(f'Release "{name}" has been upgraded. Happy Helming!' if release.revision > 1 else f'Release "{name}" has been installed.')
+    print_status(release)
+
+
+@cli.command(context_settings=CONTEXT_SETTINGS)
+@click.argument("name")
+@click.argument("revision", type=int, required=False)
+@cluster_flags
+@deploy_flags
+@click.option("--dry-run", is_flag=True, help="Show which revision would be restored.")
+def rollback(name: str, revision: int | None, **params: Any) -> None:
+    """Roll a release back to REVISION (default: the one before the current)."""
+    from tfhelm.actions.rollback import RollbackOptions, rollback as run_rollback
+
+    config = _configuration(params)
+    release = _with_display(lambda display: run_rollback(config, RollbackOptions(
+        name=name, revision=revision, dry_run=params["dry_run"], deploy=_deploy_options(params, display))))
+    if params["dry_run"]:
+        click.echo(f"Would roll back {name} to revision {release.revision}")
+    else:
+        click.echo(f"Rollback was a success! {name} is now at revision {release.revision} ({release.description}).")
+
+
+@cli.command(context_settings=CONTEXT_SETTINGS)
+@click.argument("names", nargs=-1, required=True, metavar="NAME...")
+@cluster_flags
+@click.option("--keep-history", is_flag=True, help="Keep the release records (status uninstalled).")
+@click.option("--dry-run", is_flag=True, help="Show what would be deleted.")
+@click.option("--description", default=None, help="Description recorded with --keep-history.")
+def uninstall(names: tuple[str, ...], **params: Any) -> None:
+    """Uninstall releases: delete their objects (reverse order) and their records."""
+    from tfhelm.actions.uninstall import UninstallOptions, uninstall as run_uninstall
+
+    config = _configuration(params)
+    for name in names:
+        result = run_uninstall(config, UninstallOptions(name=name, keep_history=params["keep_history"],
+                                                        dry_run=params["dry_run"], description=params["description"]))
+        verb = "would delete" if params["dry_run"] else "deleted"
+        click.echo(f'release "{name}" uninstalled ({verb} {len(result.deleted)} objects)' if not params["dry_run"]
+                   else f'release "{name}": {verb} {len(result.deleted)} objects')
+        for ref in result.kept:
+            click.echo(f"  kept {ref} (tfhelm.io/resource-policy: keep)")
+
+
+@cli.command(name="list", context_settings=CONTEXT_SETTINGS)
+@cluster_flags
+@output_flag
+@click.option("-A", "--all-namespaces", is_flag=True, help="Releases of every namespace.")
+@click.option("-a", "--all", "show_all", is_flag=True, help="Every status (superseded, uninstalled … too).")
+@click.option("--filter", "filter_text", default=None, metavar="REGEX", help="Only releases whose name matches.")
+def list_command(**params: Any) -> None:
+    """List releases."""
+    from tfhelm.actions.list import list_releases, release_row
+    from tfhelm.cli.release_output import print_rows
+
+    config = _configuration(params, all_namespaces=params["all_namespaces"])
+    rows = [release_row(r) for r in list_releases(config, show_all=params["show_all"], filter_text=params["filter_text"])]
+    print_rows(rows, params["output"], columns=["name", "namespace", "revision", "updated", "status", "chart", "app_version"])
+
+
+@cli.command(context_settings=CONTEXT_SETTINGS)
+@click.argument("name")
+@cluster_flags
+@output_flag
+@click.option("--max", "max_revisions", default=256, show_default=True, type=int, help="Show at most this many revisions.")
+def history(name: str, **params: Any) -> None:
+    """Show a release's revisions."""
+    from tfhelm.actions.history import history as run_history, history_row
+    from tfhelm.cli.release_output import print_rows
+
+    rows = [history_row(r) for r in run_history(_configuration(params), name, max_revisions=params["max_revisions"])]
+    print_rows(rows, params["output"])
+
+
+@cli.command(context_settings=CONTEXT_SETTINGS)
+@click.argument("name")
+@cluster_flags
+@output_flag
+@click.option("--revision", type=int, default=None, help="Show this revision (default: the latest).")
+@click.option("--show-resources", is_flag=True, help="Show the release's objects and whether each is ready.")
+def status(name: str, **params: Any) -> None:
+    """Show a release's status."""
+    from tfhelm.actions.status import status as run_status
+    from tfhelm.cli.release_output import print_status
+
+    result = run_status(_configuration(params), name, revision=params["revision"], show_resources=params["show_resources"])
+    if params["output"] != "table":
+        document = result.release.to_dict()
+        document.pop("computed_values", None)
+        _print_document(document, params["output"])
+        return
+    print_status(result.release, resources=result.resources)
+
+
+def _print_document(document: Any, output: str) -> None:
+    import json
+
+    if output == "json":
+        click.echo(json.dumps(document))
+    else:
+        from tfhelm.yamlio import dump_yaml
+
+        click.echo(dump_yaml(document), nl=False)
+
+
+@cli.group(context_settings=CONTEXT_SETTINGS)
+def get() -> None:
+    """Show a release's values, manifest or notes."""
+
+
+def _get_command(what: str, help_text: str) -> None:
+    @get.command(name=what, help=help_text, context_settings=CONTEXT_SETTINGS)
+    @click.argument("name")
+    @cluster_flags
+    @click.option("--revision", type=int, default=None, help="Revision to show (default: the latest).")
+    @click.option("-a", "--all", "all_values", is_flag=True, help="values: the computed values, not just the user-supplied ones.")
+    @click.option("-o", "--output", type=click.Choice(["yaml", "json"]), default="yaml", show_default=True)
+    def command(name: str, **params: Any) -> None:
+        from tfhelm.actions.get import get_release
+
+        release = get_release(_configuration(params), name, revision=params["revision"])
+        values = release.computed_values if params["all_values"] else release.values
+        if what == "values":
+            if params["output"] == "yaml":
+                click.echo("COMPUTED VALUES:" if params["all_values"] else "USER-SUPPLIED VALUES:")
+            _print_document(values, params["output"])
+        elif what == "manifest":
+            click.echo(release.manifest, nl=False)
+        elif what == "notes":
+            click.echo("NOTES:\n" + (release.notes or "").rstrip("\n"))
+        else:
+            from tfhelm.cli.release_output import print_status
+
+            print_status(release, show_notes=False)
+            click.echo("USER-SUPPLIED VALUES:")
+            _print_document(release.values, "yaml")
+            click.echo("\nCOMPUTED VALUES:")
+            _print_document(release.computed_values, "yaml")
+            click.echo("\nMANIFEST:")
+            click.echo(release.manifest, nl=False)
+            if release.notes:
+                click.echo("NOTES:\n" + release.notes.rstrip("\n"))
+
+
+for _what, _help in (
+    ("values", "Print the values of a revision (writeOnly values redacted)."),
+    ("manifest", "Print the manifest of a revision."),
+    ("notes", "Print the notes of a revision."),
+    ("all", "Print everything recorded for a revision."),
+):
+    _get_command(_what, _help)
+
+
+@cli.group(context_settings=CONTEXT_SETTINGS)
+def diff() -> None:
+    """Show what a command would change in the cluster."""
+
+
+@diff.command(name="upgrade", context_settings=CONTEXT_SETTINGS)
+@click.argument("name")
+@click.argument("chart")
+@value_flags
+@cluster_flags
+@click.option("--reuse-values", is_flag=True)
+@click.option("--reset-then-reuse-values", is_flag=True)
+@click.option("-i", "--install", "install_missing", is_flag=True, help="Diff against nothing when the release does not exist.")
+@click.option("--force-conflicts", is_flag=True)
+@click.option("--skip-schema-validation", is_flag=True)
+@click.option("--version", "chart_version", metavar="CONSTRAINT")
+def diff_upgrade_command(name: str, chart: str, **params: Any) -> None:
+    """Diff of live objects vs. what `upgrade NAME CHART` would apply (Secret data masked)."""
+    from tfhelm.actions.diff import diff_upgrade
+    from tfhelm.actions.upgrade import UpgradeOptions
+    from tfhelm.cli.release_output import print_diff
+
+    print_diff(diff_upgrade(_configuration(params), UpgradeOptions(
+        name=name, chart=chart, values=value_options_from(params), install=params["install_missing"],
+        reuse_values=params["reuse_values"], reset_then_reuse_values=params["reset_then_reuse_values"],
+        version=params["chart_version"], deploy=_deploy_options(params))))
