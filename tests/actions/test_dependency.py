@@ -6,15 +6,13 @@ Chart repositories are directories served by ``http.server`` (indexed with tfhel
 
 from __future__ import annotations
 
-import functools
 import hashlib
-import http.server
 import shutil
 import textwrap
-import threading
 from pathlib import Path
 
 import pytest
+from chart_repository import ChartRepository
 from helpers import run_cli
 from oci_registry import LocalRegistry
 
@@ -23,7 +21,6 @@ from tfhelm.chart.archive import build_chart_archive
 from tfhelm.errors import ArchiveError, ChartError, RepoError
 from tfhelm.repo.config import Repository, RepositoryConfig, save_repositories
 from tfhelm.repo.dependencies import FetchSettings, read_lock, requirements_digest
-from tfhelm.repo.index import dump_index, index_directory
 from tfhelm.repo.oci import push_chart
 
 
@@ -33,38 +30,6 @@ def isolated_config(tmp_path, monkeypatch):
     monkeypatch.setenv("TFHELM_CACHE_HOME", str(tmp_path / "cache"))
     monkeypatch.delenv("TFHELM_REPOSITORY_CONFIG", raising=False)
     monkeypatch.setenv("TFHELM_REGISTRY_CONFIG", str(tmp_path / "config" / "registry.json"))
-
-
-class ChartRepository:
-    """A directory of chart archives with an index.yaml, served over HTTP on 127.0.0.1."""
-
-    def __init__(self, root: Path) -> None:
-        self.root = root
-        root.mkdir(parents=True, exist_ok=True)
-        handler = functools.partial(_QuietHandler, directory=str(root))
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/charts"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def publish(self, name: str, version: str, *, note: str = "") -> bytes:
-        files = {"Chart.yaml": f"apiVersion: v2\nname: {name}\nversion: {version}\n".encode()}
-        files["templates/cm.yaml"] = f"apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: {name}}}\ndata: {{note: '{note}'}}\n".encode()
-        data = build_chart_archive(name, files)
-        (self.root / f"{name}-{version}.tgz").write_bytes(data)
-        (self.root / "index.yaml").write_text(dump_index(index_directory(self.root, url=self.url)))
-        return data
-
-    def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def translate_path(self, path: str) -> str:
-        return super().translate_path(path.replace("/charts", "", 1))
-
-    def log_message(self, *args) -> None:
-        pass
 
 
 @pytest.fixture

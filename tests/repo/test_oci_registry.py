@@ -138,6 +138,12 @@ def test_login_with_basic_auth_then_push_pull_and_logout(auth_registry, tmp_path
     pushed = run_cli("push", str(packaged), f"oci://{auth_registry.address}/team", env=env)  # plain HTTP remembered
     assert pushed.returncode == 0, pushed.stderr
     assert pull_chart(f"oci://{auth_registry.address}/team/private:0.1.0") == packaged.read_bytes()
+    shown = run_cli("show", "chart", f"oci://{auth_registry.address}/team/private", "--version", "^0.1", env=env)
+    assert shown.returncode == 0, shown.stderr
+    assert "name: private" in shown.stdout
+    pulled = run_cli("pull", f"oci://{auth_registry.address}/team/private", "-d", str(tmp_path / "out"), env=env)
+    assert pulled.returncode == 0, pulled.stderr
+    assert (tmp_path / "out" / "private-0.1.0.tgz").read_bytes() == packaged.read_bytes()
 
     logout = run_cli("registry", "logout", auth_registry.address, env=env)
     assert logout.returncode == 0 and auth_registry.address in logout.stdout
