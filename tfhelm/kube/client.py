@@ -124,9 +124,11 @@ class HttpKubeClient(KubeClient):
     def server_version(self) -> str:
         return self._json("GET", "/version", what="server version").get("gitVersion", "unknown")
 
-    def apply(self, obj: dict[str, Any], *, force: bool = False, dry_run: bool = False) -> dict[str, Any]:
+    def apply(
+        self, obj: dict[str, Any], *, force: bool = False, dry_run: bool = False, field_manager: str = FIELD_MANAGER
+    ) -> dict[str, Any]:
         ref = ObjectRef.of(obj)
-        params = {"fieldManager": FIELD_MANAGER}
+        params = {"fieldManager": field_manager}
         if force:
             params["force"] = "true"
         if dry_run:

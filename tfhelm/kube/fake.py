@@ -118,7 +118,11 @@ class FakeKubeClient(KubeClient):
                 return crd["spec"].get("scope", "Namespaced") == "Namespaced"
         return True
 
-    def apply(self, obj: dict[str, Any], *, force: bool = False, dry_run: bool = False) -> dict[str, Any]:
+    def apply(
+        self, obj: dict[str, Any], *, force: bool = False, dry_run: bool = False, field_manager: str = FIELD_MANAGER
+    ) -> dict[str, Any]:
+        if field_manager != FIELD_MANAGER:
+            return self.update_as(obj, field_manager)
         ref = self._namespaced_ref(ObjectRef.of(obj))
         self._enter("apply", ref)
         with self._lock:

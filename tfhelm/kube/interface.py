@@ -57,8 +57,10 @@ class KubeClient(abc.ABC):
         """Whether objects of this kind live in a namespace (NotFoundError for unknown kinds)."""
 
     @abc.abstractmethod
-    def apply(self, obj: dict[str, Any], *, force: bool = False, dry_run: bool = False) -> dict[str, Any]:
-        """Server-side apply ``obj`` as field manager ``tfhelm``; returns the object the server holds."""
+    def apply(
+        self, obj: dict[str, Any], *, force: bool = False, dry_run: bool = False, field_manager: str = FIELD_MANAGER
+    ) -> dict[str, Any]:
+        """Server-side apply ``obj`` (as field manager ``tfhelm``); returns the object the server holds."""
 
     @abc.abstractmethod
     def get(self, ref: ObjectRef) -> dict[str, Any] | None:
