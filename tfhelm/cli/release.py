@@ -15,6 +15,23 @@ from tfhelm.cli.options import _compose, value_flags, value_options_from
 
 __all__: list[str] = []
 
+class _Duration(click.ParamType):
+    """Helm's durations (``90s``, ``5m``, ``1h30m``), converted to seconds while parsing flags."""
+
+    name = "DURATION"
+
+    def convert(self, value: Any, param: Any, ctx: Any) -> float:
+        if isinstance(value, (int, float)):
+            return float(value)
+        from tfhelm.actions.wait import parse_duration
+        from tfhelm.errors import UsageError
+
+        try:
+            return parse_duration(value)
+        except UsageError as error:
+            self.fail(str(error), param, ctx)
+
+
 cluster_flags = _compose(
     click.option("-n", "--namespace", default=None, help="Namespace of the release (default: the context's)."),
     click.option("--kubeconfig", default=None, metavar="FILE", help="kubeconfig file (default: $KUBECONFIG or ~/.kube/config)."),
@@ -22,7 +39,7 @@ cluster_flags = _compose(
 )
 deploy_flags = _compose(
     click.option("--wait", is_flag=True, help="Wait until every resource is ready (live table; a timeout names the unready ones)."),
-    click.option("--timeout", default="5m0s", show_default=True, metavar="DURATION", help="How long --wait waits (90s, 5m, 1h30m)."),
+    click.option("--timeout", default="5m0s", show_default=True, type=_Duration(), help="How long --wait waits (90s, 5m, 1h30m)."),
     click.option("--atomic", is_flag=True, help="On failure, undo: uninstall a failed install, roll back a failed upgrade. Implies --wait."),
     click.option("--force-conflicts", is_flag=True, help="Take ownership of fields another field manager set."),
     click.option("--description", default=None, help="Description recorded with the revision."),
@@ -41,11 +58,10 @@ def _configuration(params: dict[str, Any], *, all_namespaces: bool = False):
 
 def _deploy_options(params: dict[str, Any], display=None):
     from tfhelm.actions.deploy import DeployOptions
-    from tfhelm.actions.wait import parse_duration
 
     return DeployOptions(
         wait=params.get("wait", False) or params.get("atomic", False),
-        timeout=parse_duration(params.get("timeout") or "5m"),
+        timeout=params.get("timeout") or 300.0,
         atomic=params.get("atomic", False),
         force_conflicts=params.get("force_conflicts", False),
         history_max=params.get("history_max", 10),
