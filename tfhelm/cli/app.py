@@ -132,5 +132,6 @@ def version(short: bool) -> None:
 # Command groups defined in their own modules register themselves on ``cli`` when imported.
 # (Each module adds its import line here.)
 from tfhelm.cli import oci as _oci  # noqa: E402,F401  (push, registry login/logout)
+from tfhelm.cli import repo as _repo  # noqa: E402,F401  (package, repo, search, pull)
 from tfhelm.cli import dependency as _dependency  # noqa: E402,F401  (dependency update/build/list)
 from tfhelm.cli import release as _release  # noqa: E402,F401  (install, upgrade, rollback, uninstall, list, history, status, get, diff)

@@ -1,0 +1,185 @@
+"""Chart-sharing commands: ``package``, ``repo index|add|list|update|remove``, ``search repo``, ``pull``.
+
+Registered on the ``tfhelm`` group by importing this module (see the end of ``cli/app.py``).
+Commands parse flags, call :mod:`tfhelm.actions.package`, :mod:`tfhelm.actions.repo` or
+:mod:`tfhelm.actions.pull`, and print; nothing heavier than click is imported until one runs.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from tfhelm.cli.app import CONTEXT_SETTINGS, cli
+
+__all__ = ["package", "pull", "repo", "search"]
+
+_OUTPUT = click.option("-o", "--output", type=click.Choice(["table", "json", "yaml"]), default="table", show_default=True,
+                       help="Output format.")
+
+
+@cli.command(context_settings=CONTEXT_SETTINGS)
+@click.argument("chart")
+@click.option("-d", "--destination", type=click.Path(path_type=Path), default=Path("."), show_default=True,
+              help="Directory to write the archive to.")
+@click.option("--version", "chart_version", metavar="VERSION", help="Set the chart's version in the package.")
+@click.option("--app-version", metavar="VERSION", help="Set the chart's appVersion in the package.")
+def package(chart: str, destination: Path, chart_version: str | None, app_version: str | None) -> None:
+    """Lint a chart directory and package it as a reproducible NAME-VERSION.tgz.
+
+    The same chart gives byte-identical archives on any machine; set SOURCE_DATE_EPOCH to
+    choose the file times (default 1970-01-01). Files matched by .tfhelmignore are left out.
+    """
+    from tfhelm.actions.package import PackageOptions, run_package
+
+    result = run_package(PackageOptions(chart, destination, chart_version, app_version))
+    click.echo(f"Successfully packaged chart and saved it to: {result.path}")
+
+
+@cli.group(context_settings=CONTEXT_SETTINGS)
+def repo() -> None:
+    """Add, list, update, remove and index chart repositories."""
+
+
+@repo.command(name="index", context_settings=CONTEXT_SETTINGS)
+@click.argument("directory", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--url", help="URL the directory will be served from (chart URLs are relative without it).")
+@click.option("--merge", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE",
+              help="Keep the versions of this existing index that DIRECTORY lacks.")
+def index_command(directory: Path, url: str | None, merge: Path | None) -> None:
+    """Write DIRECTORY/index.yaml for the chart archives in DIRECTORY (Helm-compatible)."""
+    from tfhelm.actions.repo import repo_index
+
+    click.echo(f"wrote {repo_index(directory, url=url, merge=merge)}")
+
+
+@repo.command(context_settings=CONTEXT_SETTINGS)
+@click.argument("name")
+@click.argument("url")
+@click.option("--username", help="Repository username.")
+@click.option("--password-stdin", is_flag=True, help="Read the repository password from standard input.")
+@click.option("--ca-file", type=click.Path(exists=True, dir_okay=False), help="Verify the server's certificate with this CA bundle.")
+@click.option("--insecure-skip-tls-verify", is_flag=True, help="Do not verify the server's TLS certificate (unsafe).")
+@click.option("--pass-credentials", "pass_credentials_all", is_flag=True,
+              help="Send credentials to chart URLs on other hosts too.")
+@click.option("--force-update", is_flag=True, help="Replace the repository if NAME already exists.")
+def add(name: str, url: str, username: str | None, password_stdin: bool, **flags) -> None:
+    """Add a chart repository: `tfhelm repo add team https://charts.example.com`."""
+    from tfhelm.actions.repo import repo_add
+
+    password = _password(username, password_stdin)
+    click.echo(repo_add(name, url, username=username, password=password, **flags))
+
+
+def _password(username: str | None, from_stdin: bool) -> str | None:
+    if from_stdin:
+        if not username:
+            raise click.UsageError("--password-stdin needs --username")
+        return sys.stdin.read().rstrip("\r\n")
+    if username and sys.stdin.isatty():
+        return click.prompt("Password", hide_input=True)
+    if username:
+        raise click.UsageError("give the password on standard input with --password-stdin")
+    return None
+
+
+@repo.command(name="list", context_settings=CONTEXT_SETTINGS)
+@_OUTPUT
+def list_command(output: str) -> None:
+    """List the chart repositories (credentials are never shown)."""
+    from tfhelm.actions.repo import repo_list
+
+    rows = [{"name": repository.name, "url": repository.display_url} for repository in repo_list()]
+    _print(rows, output, [("NAME", "name"), ("URL", "url")])
+
+
+@repo.command(context_settings=CONTEXT_SETTINGS)
+@click.argument("names", nargs=-1, metavar="[NAME]...")
+def update(names: tuple[str, ...]) -> None:
+    """Download the latest index of each (or each named) chart repository."""
+    from tfhelm.actions.repo import repo_update
+    from tfhelm.errors import RepoError
+
+    click.echo("Hang tight while we grab the latest from your chart repositories...")
+    outcomes = repo_update(names)
+    for outcome in outcomes:
+        if outcome.error:
+            click.echo(f"...Unable to get an update from the {outcome.name!r} chart repository: {outcome.error}", err=True)
+        else:
+            click.echo(f"...Successfully got an update from the {outcome.name!r} chart repository ({outcome.charts} charts)")
+    failed = [outcome.name for outcome in outcomes if outcome.error]
+    if failed:
+        raise RepoError(f"failed to update the following repositories: {', '.join(failed)}")
+    click.echo("Update Complete.")
+
+
+@repo.command(context_settings=CONTEXT_SETTINGS)
+@click.argument("names", nargs=-1, required=True, metavar="NAME...")
+def remove(names: tuple[str, ...]) -> None:
+    """Remove chart repositories and their cached indexes."""
+    from tfhelm.actions.repo import repo_remove
+
+    for line in repo_remove(names):
+        click.echo(line)
+
+
+@cli.group(context_settings=CONTEXT_SETTINGS)
+def search() -> None:
+    """Search for charts."""
+
+
+@search.command(name="repo", context_settings=CONTEXT_SETTINGS)
+@click.argument("keyword", required=False)
+@click.option("--version", "chart_version", metavar="CONSTRAINT", help="Only versions matching this constraint (e.g. ^1.2).")
+@click.option("-l", "--versions", "all_versions", is_flag=True, help="Show every matching version, not just the newest.")
+@click.option("--devel", is_flag=True, help="Include prerelease versions.")
+@_OUTPUT
+def search_repo_command(keyword: str | None, chart_version: str | None, all_versions: bool, devel: bool, output: str) -> None:
+    """Search the added repositories for charts whose name, description or keywords contain KEYWORD."""
+    from tfhelm.actions.repo import search_repo
+
+    results = search_repo(keyword, version=chart_version, all_versions=all_versions, devel=devel)
+    if not results and output == "table":
+        click.echo("No results found")
+        return
+    columns = [("NAME", "name"), ("CHART VERSION", "version"), ("APP VERSION", "app_version"), ("DESCRIPTION", "description")]
+    _print([result.to_dict() for result in results], output, columns)
+
+
+@cli.command(context_settings=CONTEXT_SETTINGS)
+@click.argument("chart", metavar="REPO/CHART|oci://HOST/PATH/CHART")
+@click.option("--version", "chart_version", metavar="CONSTRAINT", help="Version or constraint (default: the newest release).")
+@click.option("-d", "--destination", type=click.Path(file_okay=False, path_type=Path), default=Path("."), show_default=True,
+              help="Directory to save the chart in.")
+@click.option("--untar", is_flag=True, help="Unpack the chart into DESTINATION/NAME instead of saving the .tgz.")
+@click.option("--devel", is_flag=True, help="Allow prerelease versions.")
+def pull(chart: str, chart_version: str | None, destination: Path, untar: bool, devel: bool) -> None:
+    """Download a chart from a repository or an OCI registry, verifying its digest."""
+    from tfhelm.actions.pull import PullOptions, run_pull
+
+    result = run_pull(PullOptions(chart, chart_version, destination, untar, devel))
+    click.echo(f"Pulled: {result.name} {result.version} to {result.path}")
+    click.echo(f"Digest: {result.digest}")
+
+
+def _print(rows: list[dict[str, str]], output: str, columns: list[tuple[str, str]]) -> None:
+    if output == "json":
+        import json
+
+        click.echo(json.dumps(rows, indent=2))
+    elif output == "yaml":
+        from tfhelm.yamlio import dump_yaml
+
+        click.echo(dump_yaml(rows), nl=False)
+    else:
+        click.echo(_table(rows, columns), nl=False)
+
+
+def _table(rows: list[dict[str, str]], columns: list[tuple[str, str]]) -> str:
+    """Left-aligned columns separated by a tab, like Helm's tables."""
+    cells = [[title for title, _ in columns], *[[str(row[key]) for _, key in columns] for row in rows]]
+    widths = [max(len(line[index]) for line in cells) for index in range(len(columns) - 1)]
+    lines = ["\t".join(cell.ljust(width) for cell, width in zip(line, widths)) + "\t" + line[-1] for line in cells]
+    return "".join(line.rstrip() + "\n" for line in lines)
