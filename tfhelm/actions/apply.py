@@ -87,8 +87,8 @@ def _unchanged(kube: KubeClient, group: list[dict[str, Any]], previous: dict[str
     namespaces = {o["metadata"].get("namespace") for o in group}
     existing: set[str] = set()
     for namespace in namespaces:
-        for live in kube.list(first["apiVersion"], first["kind"], namespace):
-            existing.add(identity({**live, "apiVersion": first["apiVersion"]}))
+        for name in kube.names(first["apiVersion"], first["kind"], namespace):
+            existing.add(identity(ObjectRef(first["apiVersion"], first["kind"], name, namespace)))
     return same & existing
 
 

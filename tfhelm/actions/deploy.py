@@ -136,6 +136,7 @@ def deploy(
     options: DeployOptions,
     *,
     verb: str,
+    success: str,
     baseline: Release | None = None,
     cleanup: list[Release] = (),  # type: ignore[assignment]
 ) -> Release:
@@ -158,6 +159,7 @@ def deploy(
         raise
     del result
     pending.status = Status.DEPLOYED
+    pending.description = success
     pending.last_deployed = now()
     storage.update(pending)
     _supersede_others(config, pending)

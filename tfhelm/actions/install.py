@@ -65,14 +65,13 @@ def install_locked(
     revision = history[-1].revision + 1 if history else 1
     pending = rendered.record(name, config.namespace, revision, Status.PENDING_INSTALL, "Initial install underway")
     try:
-        release = deploy(config, pending, rendered.objects, options, verb="install", cleanup=history[-1:])
+        release = deploy(config, pending, rendered.objects, options, verb="install", cleanup=history[-1:],
+                         success=options.description or "Install complete")
     except Exception as error:
         if not options.atomic:
             raise
         _uninstall_after_failure(config, pending, error)
         raise ReleaseError(f"{error}\nrelease {name} was uninstalled because of --atomic") from error
-    release.description = options.description or "Install complete"
-    config.storage.update(release)
     return release
 
 

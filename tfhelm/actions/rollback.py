@@ -67,7 +67,5 @@ def rollback_locked(
         last_deployed=now(),
         objects=object_summaries(objects),
     )
-    release = deploy(config, pending, objects, options, verb="rollback", cleanup=[last, *deployed])
-    release.description = options.description or f"Rollback to {target.revision}{atomic_note}"
-    config.storage.update(release)
-    return release
+    return deploy(config, pending, objects, options, verb="rollback", cleanup=[last, *deployed],
+                  success=options.description or f"Rollback to {target.revision}{atomic_note}")

@@ -108,13 +108,12 @@ def _upgrade_locked(
     baseline = deployed if deployed is last else None  # after a failure the cluster may hold anything
     cleanup = [r for r in (deployed, last, *recovered) if r is not None]
     try:
-        release = deploy(config, pending, rendered.objects, options.deploy, verb="upgrade", baseline=baseline, cleanup=cleanup)
+        release = deploy(config, pending, rendered.objects, options.deploy, verb="upgrade", baseline=baseline,
+                         cleanup=cleanup, success=options.deploy.description or "Upgrade complete")
     except Exception as error:
         if not options.deploy.atomic or deployed is None:
             raise
         _roll_back_after_failure(config, options, deployed, error)
-    release.description = options.deploy.description or "Upgrade complete"
-    config.storage.update(release)
     return release
 
 

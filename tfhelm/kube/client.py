@@ -25,6 +25,8 @@ __all__ = ["HttpKubeClient"]
 
 _APPLY = {"Content-Type": "application/apply-patch+yaml"}
 _MERGE = {"Content-Type": "application/merge-patch+json"}
+# Lists of metadata only: enough to know what exists, a fraction of the bytes.
+_METADATA_ONLY = {"Accept": "application/json;as=PartialObjectMetadataList;v=v1;g=meta.k8s.io,application/json"}
 
 
 @dataclass(frozen=True)
@@ -156,6 +158,18 @@ class HttpKubeClient(KubeClient):
             token = (page.get("metadata") or {}).get("continue")
             if not token:
                 return items
+            params["continue"] = token
+
+    def names(self, api_version: str, kind: str, namespace: str | None) -> set[str]:
+        path = self._path(api_version, kind, namespace if namespace is not None else "*")
+        params = {"limit": "5000"}
+        found: set[str] = set()
+        while True:
+            page = self._json("GET", path, what=f"{kind} list", params=params, headers=_METADATA_ONLY)
+            found |= {item["metadata"]["name"] for item in page.get("items") or []}
+            token = (page.get("metadata") or {}).get("continue")
+            if not token:
+                return found
             params["continue"] = token
 
     def create(self, obj: dict[str, Any]) -> dict[str, Any]:

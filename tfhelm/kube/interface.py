@@ -92,6 +92,10 @@ class KubeClient(abc.ABC):
     def events_for(self, ref: ObjectRef) -> list[dict[str, Any]]:
         """Events whose involvedObject is ``ref``, oldest first."""
 
+    def names(self, api_version: str, kind: str, namespace: str | None) -> set[str]:
+        """Names of the objects of a kind in a namespace (clients may fetch metadata only)."""
+        return {obj["metadata"]["name"] for obj in self.list(api_version, kind, namespace)}
+
     def close(self) -> None:
         """Release connections (nothing to do for most clients)."""
 
