@@ -102,6 +102,18 @@ def wait_until(predicate, timeout=60.0, what="condition"):
     raise AssertionError(f"timed out waiting for {what}")
 
 
+def keep_ready(kube, ns, name, revision, process):
+    """Play the controllers: mark revision's workloads ready until ``process`` ends."""
+    wait_until(lambda: record(kube, ns, name, revision)[0] is not None, what=f"revision {revision}")
+    objects = record(kube, ns, name, revision)[1].objects
+    while process.poll() is None:
+        try:
+            make_ready(kube, ns, objects)
+        except Exception:  # noqa: BLE001 - not applied yet; try again
+            pass
+        time.sleep(0.3)
+
+
 def make_ready(kube, ns, objects):
     for obj in objects:
         ref = ObjectRef(obj["apiVersion"], obj["kind"], obj["name"], ns)
@@ -216,9 +228,7 @@ def test_uninstall_removes_everything_and_keep_history_keeps_records(kube, ns, t
 
 def test_wait_succeeds_once_status_is_patched_ready(plane, kube, ns):
     process = spawn(plane, ns, "install", "demo", str(WORKERS), "--set", "workers=2", "--wait", "--timeout", "60s")
-    wait_until(lambda: live(kube, ns, "Job", "demo-setup", "batch/v1") is not None, what="the Job")
-    _, release = record(kube, ns, "demo", 1)
-    make_ready(kube, ns, release.objects)
+    keep_ready(kube, ns, "demo", 1, process)
     out, err = process.communicate(timeout=60)
     assert process.returncode == 0, err
     assert "STATUS: deployed" in out
@@ -260,8 +270,7 @@ def test_two_concurrent_upgrades_exactly_one_proceeds(plane, kube, ns, tfhelm):
     second = tfhelm("upgrade", "demo", str(WORKERS), "--set", "job=false,workers=1,message=b", check=False)
     assert second.returncode == 1
     assert "release demo is busy: upgrade by" in second.stderr and "since" in second.stderr
-    wait_until(lambda: record(kube, ns, "demo", 2)[0] is not None, what="revision 2")
-    make_ready(kube, ns, record(kube, ns, "demo", 2)[1].objects)
+    keep_ready(kube, ns, "demo", 2, first)
     _, err = first.communicate(timeout=60)
     assert first.returncode == 0, err
     assert live(kube, ns, "ConfigMap", "demo-config")["data"]["message"] == "a"

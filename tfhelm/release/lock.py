@@ -163,11 +163,13 @@ class ReleaseLock:
             self._heartbeat.join(timeout=5)
         if self.lost:
             return
-        from tfhelm.kube import PreconditionError
+        from tfhelm.errors import ClusterError
 
         try:
             self.kube.delete_secret(lock_name(self.release), self.namespace, resource_version=self._resource_version)
-        except PreconditionError:
+        except ClusterError:
+            # Taken over, or the cluster is gone: the lease expires by itself, and a later
+            # command on this machine sees that our process has ended.
             pass
 
     def _start_heartbeat(self) -> None:
