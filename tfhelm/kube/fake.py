@@ -135,6 +135,8 @@ class FakeKubeClient(KubeClient):
                 raise ApplyConflictError(str(ref), sorted(conflicts))
             result = _without(copy.deepcopy(current), [p for p, m in owners.items() if m == FIELD_MANAGER and p not in _leaves(obj)])
             result = _merge(result, copy.deepcopy(obj))
+            if ref.kind == "CustomResourceDefinition":  # kube-apiserver establishes CRDs itself
+                result["status"] = {"conditions": [{"type": "Established", "status": "True"}]}
             if dry_run:
                 result.setdefault("metadata", {}).setdefault("resourceVersion", current.get("metadata", {}).get("resourceVersion", ""))
                 return result
