@@ -1,0 +1,206 @@
+"""tf-cluster against real TensorFlow: the rendered tasks form a cluster a coordinator trains on.
+
+The chart is rendered for 2 parameter servers, 2 workers and the notebook as chief. Each ps and
+worker task is started as a local process with exactly the rendered command, args and
+environment. The only substitutions are the ones a laptop forces: every task address becomes a
+free 127.0.0.1 port, and the mounted cluster-spec directory becomes a temporary directory.
+
+The chief runs through the notebook container's rendered command and environment too (its
+TF_CONFIG is built by the same shim); in place of the Jupyter server it runs what a notebook
+cell would: ParameterServerStrategy from TF_CONFIG, a small Keras model trained for a few steps
+with a ClusterCoordinator. Keras 3 has no model.fit for this strategy, so the loop is the one
+TensorFlow's parameter-server tutorial uses.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+from tfcluster import argv, cluster_spec, container, free_port, objects, of_kind, plain_env, render_chart
+
+IN_CI = os.environ.get("CI", "") not in ("", "0", "false")
+
+if importlib.util.find_spec("tensorflow") is None:
+    if IN_CI:
+        raise RuntimeError("tensorflow is not installed; CI must run the real TensorFlow test (pip install -e '.[peers]')")
+    pytest.skip("tensorflow is not installed (pip install -e '.[peers]')", allow_module_level=True)
+
+pytestmark = pytest.mark.timeout(240)
+
+CHIEF_SCRIPT = textwrap.dedent(
+    """
+    import json, os, sys
+    import numpy as np
+    import tensorflow as tf
+
+    tf_config = json.loads(os.environ["TF_CONFIG"])
+    resolver = tf.distribute.cluster_resolver.TFConfigClusterResolver()
+    strategy = tf.distribute.ParameterServerStrategy(resolver)
+    coordinator = tf.distribute.coordinator.ClusterCoordinator(strategy)
+
+    rng = np.random.default_rng(7)
+    x_all = rng.normal(size=(256, 4)).astype("float32")
+    y_all = x_all @ np.array([[1.0], [2.0], [-1.0], [0.5]], "float32") + 0.3
+
+    with strategy.scope():
+        model = tf.keras.Sequential([tf.keras.Input(shape=(4,)), tf.keras.layers.Dense(1)])
+        optimizer = tf.keras.optimizers.SGD(learning_rate=0.1)
+        optimizer.build(model.trainable_variables)
+
+    def loss_of(x, y):
+        return tf.reduce_mean(tf.square(model(x, training=False) - y))
+
+    def dataset_fn(_context=None):
+        return tf.data.Dataset.from_tensor_slices((x_all, y_all)).repeat().batch(32)
+
+    iterator = iter(coordinator.create_per_worker_dataset(dataset_fn))
+
+    @tf.function
+    def train_step(iterator):
+        def replica_fn(batch):
+            x, y = batch
+            with tf.GradientTape() as tape:
+                loss = loss_of(x, y)
+            grads = tape.gradient(loss, model.trainable_variables)
+            optimizer.apply_gradients(zip(grads, model.trainable_variables))
+            return loss
+        return strategy.run(replica_fn, args=(next(iterator),))
+
+    before = float(loss_of(x_all, y_all))
+    results = [coordinator.schedule(train_step, args=(iterator,)) for _ in range(40)]
+    coordinator.join()
+    step_losses = [float(r.fetch()) for r in results]
+    after = float(loss_of(x_all, y_all))
+    devices = sorted({v.value.device if hasattr(v, "value") else v.device for v in model.trainable_variables})
+    print("RESULT " + json.dumps({
+        "tf_config": tf_config, "before": before, "after": after,
+        "steps": len(step_losses), "devices": devices,
+    }), flush=True)
+    sys.stdout.flush()
+    os._exit(0)  # the coordinator's threads would keep polling the servers we are about to stop
+    """
+)
+
+
+def _localize(text: str, addresses: dict[str, str]) -> str:
+    for address, local in addresses.items():
+        text = text.replace(address, local)
+    return text
+
+
+def _substitute(value: str, addresses: dict[str, str], mount: str, spec_dir: Path) -> str:
+    value = _localize(value, addresses)
+    return str(spec_dir) + value[len(mount):] if value.startswith(mount + "/") else value
+
+
+def _environment(spec: dict, addresses: dict[str, str], mount: str, spec_dir: Path, home: Path) -> dict[str, str]:
+    """The container's rendered literal environment, on top of what an image would provide."""
+    base = {
+        # the image's PATH: ours puts the interpreter that has TensorFlow first
+        "PATH": f"{Path(sys.executable).parent}:/usr/local/bin:/usr/bin:/bin",
+        "HOME": str(home),
+        "TF_CPP_MIN_LOG_LEVEL": "2",
+        "CUDA_VISIBLE_DEVICES": "",
+    }
+    rendered = {name: _substitute(value, addresses, mount, spec_dir) for name, value in plain_env(spec).items()}
+    return {**base, **rendered}
+
+
+def _spec_mount(workload: dict, container_name: str) -> str:
+    (mount,) = [m["mountPath"] for m in container(workload, container_name)["volumeMounts"] if m["name"] == "cluster-spec"]
+    return mount
+
+
+@pytest.fixture(scope="module")
+def rendered():
+    return render_chart({"jobs": {"ps": {"tasks": 2}, "worker": {"tasks": 2}}, "jupyter": {"asChief": True}})
+
+
+@pytest.fixture(scope="module")
+def cluster_run(rendered, tmp_path_factory):
+    """Start every ps/worker task, run the chief, stop everything; return the chief's report."""
+    root = tmp_path_factory.mktemp("tfcluster")
+    spec = cluster_spec(rendered)
+    addresses = {address: f"127.0.0.1:{free_port()}" for job in spec.values() for address in job}
+    spec_dir = root / "etc-tfhelm"
+    spec_dir.mkdir()
+    config_map = next(m.object for m in rendered.manifests if m.kind == "ConfigMap")
+    (spec_dir / "cluster-spec.json").write_text(_localize(config_map["data"]["cluster-spec.json"], addresses))
+
+    processes: list[subprocess.Popen] = []
+    logs = []
+    try:
+        for workload in of_kind(rendered, "StatefulSet"):
+            tensorflow = container(workload, "tensorflow")
+            env = _environment(tensorflow, addresses, _spec_mount(workload, "tensorflow"), spec_dir, root)
+            log = open(root / f"{workload['metadata']['name']}.log", "w+")
+            logs.append(log)
+            processes.append(subprocess.Popen(argv(tensorflow), env=env, stdout=log, stderr=subprocess.STDOUT, cwd=root))
+        notebook_deployment = next(o for o in of_kind(rendered, "Deployment"))
+        notebook = container(notebook_deployment, "notebook")
+        script = root / "chief.py"
+        script.write_text(CHIEF_SCRIPT)
+        # the notebook's own command is the TF_CONFIG shim; a kernel inherits what it exports
+        shim = notebook["command"]
+        env = _environment(notebook, addresses, _spec_mount(notebook_deployment, "notebook"), spec_dir, root)
+        started = time.monotonic()
+        chief = subprocess.run([*shim, "python3", str(script)], env=env, capture_output=True, text=True, cwd=root, timeout=180)
+        elapsed = time.monotonic() - started
+        exited_early = [p.args for p in processes if p.poll() is not None]
+    finally:
+        for process in processes:
+            process.kill()
+        for process in processes:
+            process.wait(timeout=30)
+    task_logs = {}
+    for log in logs:
+        log.seek(0)
+        task_logs[Path(log.name).stem] = log.read()[-2000:]
+        log.close()
+    lines = [line for line in chief.stdout.splitlines() if line.startswith("RESULT ")]
+    assert chief.returncode == 0 and lines, f"chief failed ({chief.returncode}):\n{chief.stderr[-4000:]}\ntasks:\n{task_logs}"
+    assert not exited_early, f"tasks exited early: {exited_early}\n{task_logs}"
+    return {"report": json.loads(lines[-1][len("RESULT "):]), "addresses": addresses, "elapsed": elapsed}
+
+
+def test_the_rendered_tasks_are_servers_of_the_rendered_cluster(rendered):
+    workloads = {(o["kind"], o["metadata"]["name"]) for o in objects(rendered).values() if o["kind"] != "Service"}
+    assert {name for kind, name in workloads if kind == "StatefulSet"} == {"tf-ps-0", "tf-ps-1", "tf-worker-0", "tf-worker-1"}
+    assert cluster_spec(rendered) == {
+        "chief": ["tf-chief-0.default.svc.cluster.local:8080"],
+        "ps": [f"tf-ps-{i}.default.svc.cluster.local:8080" for i in range(2)],
+        "worker": [f"tf-worker-{i}.default.svc.cluster.local:8080" for i in range(2)],
+    }
+
+
+def test_the_chief_sees_tf_config_for_chief_0_of_the_whole_cluster(cluster_run):
+    tf_config = cluster_run["report"]["tf_config"]
+    local = cluster_run["addresses"]
+    assert tf_config["task"] == {"type": "chief", "index": 0}
+    assert tf_config["cluster"] == {
+        "chief": [local["tf-chief-0.default.svc.cluster.local:8080"]],
+        "ps": [local[f"tf-ps-{i}.default.svc.cluster.local:8080"] for i in range(2)],
+        "worker": [local[f"tf-worker-{i}.default.svc.cluster.local:8080"] for i in range(2)],
+    }
+
+
+def test_variables_live_on_the_parameter_servers(cluster_run):
+    devices = cluster_run["report"]["devices"]
+    assert devices and all("/job:ps/" in device for device in devices), devices
+    # two variables (kernel, bias) are placed round-robin: both ps tasks hold one
+    assert {device.split("/task:")[1].split("/")[0] for device in devices} == {"0", "1"}
+
+
+def test_training_through_the_workers_lowers_the_loss(cluster_run):
+    report = cluster_run["report"]
+    assert report["steps"] == 40
+    assert report["after"] < report["before"] * 0.5, report

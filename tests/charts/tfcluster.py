@@ -1,0 +1,89 @@
+"""Support for the tf-cluster chart tests: render the chart and look into what it produced.
+
+Rendering goes through the public library (load, coalesce and schema-check values, render), so
+what the tests see is exactly what ``tfhelm template`` prints.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from tfhelm.actions.common import compute_values
+from tfhelm.chart.loader import load_chart
+from tfhelm.chart.model import Chart
+from tfhelm.engine import ReleaseInfo, RenderResult, render
+from tfhelm.values.merge import merge_maps
+from tfhelm.values.options import load_values_file
+
+REPO = Path(__file__).resolve().parents[2]
+CHART = REPO / "charts" / "tf-cluster"
+EXAMPLES = CHART / "examples"
+EXAMPLE_NAMES = ("small", "gpu", "seed", "large")
+PASSWORD = "correct-horse-battery"
+# values that satisfy the chart's required settings, for tests that do not care about them
+BASE = {"jupyter": {"password": PASSWORD}}
+
+
+@lru_cache(maxsize=1)
+def chart() -> Chart:
+    return load_chart(CHART)
+
+
+def render_chart(
+    values: dict[str, Any] | None = None,
+    *,
+    example: str | None = None,
+    release: str = "tf",
+    namespace: str = "default",
+    base: dict[str, Any] | None = BASE,
+) -> RenderResult:
+    """Render tf-cluster with ``base``, then an example file, then ``values`` merged over it."""
+    user = dict(base or {})
+    if example is not None:
+        user = merge_maps(user, load_values_file(str(EXAMPLES / f"{example}.yaml")))
+    user = merge_maps(user, values or {})
+    merged = compute_values(chart(), user_values=user)
+    return render(chart(), merged, release=ReleaseInfo(release, namespace=namespace))
+
+
+def objects(result: RenderResult) -> dict[tuple[str, str], dict[str, Any]]:
+    """Rendered objects keyed by (kind, name)."""
+    return {(m.kind, m.name): m.object for m in result.manifests}
+
+
+def of_kind(result: RenderResult, kind: str) -> list[dict[str, Any]]:
+    return [m.object for m in result.manifests if m.kind == kind]
+
+
+def pod_spec(workload: dict[str, Any]) -> dict[str, Any]:
+    return workload["spec"]["template"]["spec"]
+
+
+def container(workload: dict[str, Any], name: str) -> dict[str, Any]:
+    (found,) = [c for c in pod_spec(workload)["containers"] if c["name"] == name]
+    return found
+
+
+def argv(spec: dict[str, Any]) -> list[str]:
+    """What a container executes: its command followed by its args."""
+    return [*spec.get("command", []), *spec.get("args", [])]
+
+
+def plain_env(spec: dict[str, Any]) -> dict[str, str]:
+    """A container's literal environment variables (valueFrom ones are left out)."""
+    return {item["name"]: item["value"] for item in spec.get("env", []) if "value" in item}
+
+
+def cluster_spec(result: RenderResult) -> dict[str, list[str]]:
+    (config_map,) = [m.object for m in result.manifests if m.kind == "ConfigMap" and m.name.endswith("cluster-spec")]
+    return json.loads(config_map["data"]["cluster-spec.json"])
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
