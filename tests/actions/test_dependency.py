@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from chart_repository import ChartRepository
 from helpers import run_cli
-from oci_registry import LocalRegistry
+from oci_registry import start_registry
 
 from tfhelm.actions.dependency import build_dependencies, list_dependencies, update_dependencies
 from tfhelm.chart.archive import build_chart_archive
@@ -130,8 +130,8 @@ def test_file_dependencies_are_packaged_reproducibly_and_their_version_checked(t
         update_dependencies(chart)
 
 
-def test_oci_dependencies_resolve_over_the_registry_tags(tmp_path):
-    registry = LocalRegistry(tmp_path / "registry").start()
+def test_oci_dependencies_resolve_over_the_registry_tags(tmp_path, tmp_path_factory):
+    registry = start_registry(tmp_path_factory)
     try:
         for version in ("0.1.0", "0.2.0", "1.0.0"):
             archive = tmp_path / f"engine-{version}.tgz"

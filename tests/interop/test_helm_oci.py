@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from helpers import run_cli
-from oci_registry import LocalRegistry, find_helm
+from oci_registry import find_helm, start_registry
 
 from tfhelm.chart.archive import build_chart_archive, read_chart_archive_bytes
 from tfhelm.repo.oci import fetch_chart
@@ -43,7 +43,7 @@ def helm(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def registry(tmp_path_factory):
-    server = LocalRegistry(tmp_path_factory.mktemp("registry")).start()
+    server = start_registry(tmp_path_factory)
     yield server
     server.stop()
 

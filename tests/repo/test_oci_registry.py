@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 from helpers import run_cli
-from oci_registry import LocalRegistry, write_htpasswd
+from oci_registry import blob_path, start_registry
 
 from tfhelm.chart.archive import build_chart_archive
 from tfhelm.errors import RepoError
@@ -25,15 +25,14 @@ SMALL_CHART = Path(__file__).parents[1] / "fixtures" / "oci" / "small"
 
 @pytest.fixture(scope="module")
 def registry(tmp_path_factory):
-    server = LocalRegistry(tmp_path_factory.mktemp("registry")).start()
+    server = start_registry(tmp_path_factory)
     yield server
     server.stop()
 
 
 @pytest.fixture(scope="module")
 def auth_registry(tmp_path_factory):
-    root = tmp_path_factory.mktemp("auth-registry")
-    server = LocalRegistry(root, htpasswd=write_htpasswd(root / "htpasswd", {"ci": "correct horse"})).start()
+    server = start_registry(tmp_path_factory, auth=("ci", "correct horse"))
     yield server
     server.stop()
 
@@ -77,8 +76,8 @@ def test_without_plain_http_the_client_speaks_tls_and_fails_clearly(registry, tm
 def test_a_blob_tampered_with_in_the_registry_storage_is_refused(registry, tmp_path):
     push_chart(archive(tmp_path, "tamper", "1.0.0"), f"oci://{registry.address}/t", plain_http=True)
     manifest_digest = fetch_chart(f"oci://{registry.address}/t/tamper:1.0.0", plain_http=True).manifest_digest
-    manifest = json.loads(registry.blob_path(manifest_digest).read_bytes())
-    layer = registry.blob_path(manifest["layers"][0]["digest"])
+    manifest = json.loads(blob_path(registry, manifest_digest).read_bytes())
+    layer = blob_path(registry, manifest["layers"][0]["digest"])
     data = bytearray(layer.read_bytes())
     data[-5] ^= 0xFF  # same size, different bytes
     layer.write_bytes(bytes(data))
@@ -89,7 +88,7 @@ def test_a_blob_tampered_with_in_the_registry_storage_is_refused(registry, tmp_p
 def test_a_tampered_manifest_is_refused(registry, tmp_path):
     push_chart(archive(tmp_path, "badmanifest", "1.0.0"), f"oci://{registry.address}/t", plain_http=True)
     digest = fetch_chart(f"oci://{registry.address}/t/badmanifest:1.0.0", plain_http=True).manifest_digest
-    stored = registry.blob_path(digest)
+    stored = blob_path(registry, digest)
     stored.write_bytes(stored.read_bytes().replace(b'"schemaVersion":2', b'"schemaVersion": 2'))
     with pytest.raises(RepoError, match="digest mismatch for the manifest"):
         pull_chart(f"oci://{registry.address}/t/badmanifest:1.0.0", plain_http=True)
