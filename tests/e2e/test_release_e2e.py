@@ -151,8 +151,10 @@ def test_install_tf_cluster_creates_every_object_and_the_record(kube, ns, tfhelm
 def test_upgrade_to_more_workers_then_remove_a_job(kube, ns, tfhelm):
     tfhelm("install", "demo", str(TF_CLUSTER), "-f", str(SMALL))
     spec_before = live(kube, ns, "ConfigMap", "demo-cluster-spec")
-    tfhelm("upgrade", "demo", str(TF_CLUSTER), "-f", str(SMALL), "--set", "jobs.worker.tasks=3")
+    evaluator = ["--set", "jobs.evaluator.tasks=1", "--set-json", 'jobs.evaluator.command=["python","eval.py"]']
+    tfhelm("upgrade", "demo", str(TF_CLUSTER), "-f", str(SMALL), "--set", "jobs.worker.tasks=3", *evaluator)
     assert live(kube, ns, "StatefulSet", "demo-worker-2", "apps/v1") is not None
+    assert live(kube, ns, "Job", "demo-evaluator-0", "batch/v1") is not None
     assert live(kube, ns, "Service", "demo-worker-2") is not None
     spec_after = live(kube, ns, "ConfigMap", "demo-cluster-spec")
     assert spec_after["data"] != spec_before["data"]
@@ -160,10 +162,11 @@ def test_upgrade_to_more_workers_then_remove_a_job(kube, ns, tfhelm):
     assert spec_after["metadata"]["annotations"][checksum] != spec_before["metadata"]["annotations"][checksum]
     assert statuses(kube, ns, "demo") == [(1, "superseded"), (2, "deployed")]
 
-    tfhelm("upgrade", "demo", str(TF_CLUSTER), "-f", str(SMALL), "--set", "jobs.worker.tasks=3,jobs.ps=null")
-    assert live(kube, ns, "StatefulSet", "demo-ps-0", "apps/v1") is None
-    assert live(kube, ns, "Service", "demo-ps-1") is None
+    tfhelm("upgrade", "demo", str(TF_CLUSTER), "-f", str(SMALL), "--set", "jobs.worker.tasks=3")
+    assert live(kube, ns, "Job", "demo-evaluator-0", "batch/v1") is None
+    assert live(kube, ns, "Service", "demo-evaluator-0") is None
     assert live(kube, ns, "StatefulSet", "demo-worker-2", "apps/v1") is not None
+    assert statuses(kube, ns, "demo") == [(1, "superseded"), (2, "superseded"), (3, "deployed")]
 
 
 def test_no_op_upgrade_writes_nothing(kube, ns, tfhelm):
