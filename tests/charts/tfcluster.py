@@ -50,6 +50,12 @@ def render_chart(
     return render(chart(), merged, release=ReleaseInfo(release, namespace=namespace))
 
 
+@lru_cache(maxsize=1)
+def large_render() -> RenderResult:
+    """examples/large.yaml (1,000 workers, 100 ps), rendered once per test session."""
+    return render_chart(example="large", base=None)
+
+
 def objects(result: RenderResult) -> dict[tuple[str, str], dict[str, Any]]:
     """Rendered objects keyed by (kind, name)."""
     return {(m.kind, m.name): m.object for m in result.manifests}

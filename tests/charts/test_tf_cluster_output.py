@@ -1,0 +1,174 @@
+"""tf-cluster's output as a whole: the golden file, size at 1,000 workers, Kubernetes schemas,
+and the Jupyter password (never in plaintext, stable across renders).
+
+Regenerate the golden file with ``TFHELM_UPDATE_GOLDEN=1 pytest tests/charts`` and review the diff.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import os
+
+import pytest
+from helpers import REPO, run_cli
+
+from tfcluster import (
+    CHART,
+    EXAMPLE_NAMES,
+    EXAMPLES,
+    PASSWORD,
+    chart,
+    container,
+    large_render,
+    objects,
+    render_chart,
+)
+from tfhelm.actions.lint import LintOptions, run_lint
+from tfhelm.errors import SchemaError
+from tfhelm.kubeschema import available_versions
+from tfhelm.values.options import ValueOptions
+from tfhelm.values.schema import write_only_paths
+
+GOLDEN = REPO / "tests" / "charts" / "golden" / "small.yaml"
+MEGABYTE = 1024 * 1024
+
+
+# ------------------------------------------------------------------------------ golden
+
+
+def test_small_example_matches_the_golden_file():
+    completed = run_cli("template", "charts/tf-cluster", "-f", "charts/tf-cluster/examples/small.yaml", "--include-notes", cwd=REPO)
+    assert completed.returncode == 0, completed.stderr
+    if os.environ.get("TFHELM_UPDATE_GOLDEN") == "1":
+        GOLDEN.write_text(completed.stdout, encoding="utf-8")
+    expected = GOLDEN.read_text(encoding="utf-8")
+    assert completed.stdout == expected, "output changed; review and regenerate with TFHELM_UPDATE_GOLDEN=1"
+
+
+# ------------------------------------------------------------------------------ size
+
+
+def test_a_thousand_workers_render_in_under_ten_megabytes():
+    result = large_render()
+    size = len(result.manifest_text.encode())
+    assert size < 10 * MEGABYTE, f"{size / MEGABYTE:.1f} MB"
+    kinds = {}
+    for manifest in result.manifests:
+        kinds[manifest.kind] = kinds.get(manifest.kind, 0) + 1
+    assert kinds["StatefulSet"] == 1100 and kinds["Service"] == 1102
+
+
+def test_only_the_cluster_spec_grows_with_the_cluster():
+    result = large_render()
+    spec_json = next(m for m in result.manifests if m.kind == "ConfigMap").object["data"]["cluster-spec.json"]
+    assert len(json.loads(spec_json)["worker"]) == 1000
+    for manifest in result.manifests:
+        if manifest.kind != "ConfigMap":
+            assert len(manifest.text) < 6000, manifest.describe()
+            assert '"worker":[' not in manifest.text, f"{manifest.describe()} carries the cluster spec"
+
+
+@pytest.mark.parametrize("name", ["tf-worker-0", "tf-ps-0", "tf-jupyter"])
+def test_each_tasks_objects_are_the_same_size_at_10_and_1000_workers(name):
+    def texts(workers: int) -> dict[str, str]:
+        # the small-cluster convenience annotation is off so both sizes render the same way
+        result = render_chart({"clusterSpecAnnotationMaxTasks": 0, "jobs": {"worker": {"tasks": workers}}})
+        return {m.kind: m.text for m in result.manifests if m.name == name}
+
+    small, large = texts(10), texts(1000)
+    assert small.keys() == large.keys() and small
+    for kind in small:
+        assert len(small[kind]) == len(large[kind]), kind
+
+
+# ------------------------------------------------------------------------------ Kubernetes schemas
+
+
+@pytest.mark.parametrize("version", sorted({"1.25", "{}.{}".format(*available_versions()[-1])}))
+@pytest.mark.parametrize("example", EXAMPLE_NAMES)
+def test_every_example_passes_strict_lint(example, version):
+    report = run_lint(
+        LintOptions(
+            chart=str(CHART),
+            values=ValueOptions(value_files=(str(EXAMPLES / f"{example}.yaml"),)),
+            kube_version=version,
+            strict=True,
+        )
+    )
+    problems = [str(finding) for finding in report.findings if finding.severity != "INFO"]
+    assert not report.failed and not problems, problems
+    assert report.objects_checked > 0
+
+
+def test_strict_lint_passes_on_the_command_line():
+    completed = run_cli("lint", "--strict", "--kube-version", "1.25", str(CHART), "-f", str(EXAMPLES / "small.yaml"))
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    assert "0 error(s), 0 warning(s)" in completed.stdout
+
+
+# ------------------------------------------------------------------------------ the Jupyter password
+
+
+def _secret_hash(result) -> str:
+    (secret,) = [m.object for m in result.manifests if m.kind == "Secret"]
+    return base64.b64decode(secret["data"]["hashed-password"]).decode()
+
+
+def test_the_password_appears_nowhere_in_the_output():
+    result = render_chart({"jupyter": {"password": PASSWORD}})
+    text = result.manifest_text + (result.notes or "")
+    encoded = base64.b64encode(PASSWORD.encode()).decode()
+    assert PASSWORD not in text and encoded not in text
+    assert json.dumps(result.values).count(PASSWORD) == 1  # only the input values hold it
+
+
+def test_the_secret_holds_the_salted_hash_jupyter_checks():
+    algorithm, salt, digest = _secret_hash(render_chart({"jupyter": {"password": PASSWORD}})).split(":")
+    assert algorithm == "sha256"
+    assert salt == hashlib.sha256(b"tfhelm-jupyter/default/tf").hexdigest()[:16]
+    assert digest == hashlib.sha256((PASSWORD + salt).encode()).hexdigest()
+
+
+def test_the_hash_is_stable_per_release_and_salted_per_release():
+    assert _secret_hash(render_chart({})) == _secret_hash(render_chart({}))
+    assert _secret_hash(render_chart({})) != _secret_hash(render_chart({}, release="other"))
+    assert _secret_hash(render_chart({})) != _secret_hash(render_chart({}, namespace="other"))
+
+
+def test_changing_the_password_restarts_the_notebook_only():
+    def annotations(password: str) -> dict[str, dict]:
+        result = render_chart({"jupyter": {"password": password}})
+        return {m.name: m.object["spec"]["template"]["metadata"]["annotations"] for m in result.manifests if m.kind in ("Deployment", "StatefulSet")}
+
+    before, after = annotations(PASSWORD), annotations(PASSWORD + "2")
+    assert before["tf-jupyter"]["tfhelm.io/password-checksum"] != after["tf-jupyter"]["tfhelm.io/password-checksum"]
+    assert all(before[name] == after[name] for name in before if name != "tf-jupyter")
+
+
+def test_a_hashed_password_is_used_as_given():
+    hashed = "argon2:$argon2id$v=19$m=10240,t=10,p=8$c2FsdHNhbHQ$aGFzaGhhc2hoYXNo"
+    assert _secret_hash(render_chart({"jupyter": {"hashedPassword": hashed}}, base=None)) == hashed
+
+
+def test_an_existing_secret_is_referenced_not_rendered():
+    result = render_chart({"jupyter": {"existingSecret": "my-jupyter", "existingSecretKey": "hash"}}, base=None)
+    found = objects(result)
+    assert not [key for key in found if key[0] == "Secret"]
+    deployment = found[("Deployment", "tf-jupyter")]
+    (variable,) = [e for e in container(deployment, "notebook")["env"] if e["name"] == "JUPYTER_HASHED_PASSWORD"]
+    assert variable["valueFrom"] == {"secretKeyRef": {"name": "my-jupyter", "key": "hash"}}
+    assert "tfhelm.io/password-checksum" not in deployment["spec"]["template"]["metadata"]["annotations"]
+
+
+def test_the_schema_marks_secrets_write_only_so_release_records_redact_them():
+    values = {"jupyter": {"password": PASSWORD, "hashedPassword": ""}}
+    assert write_only_paths(chart().schema, values) == [("jupyter", "hashedPassword"), ("jupyter", "password")]
+
+
+def test_a_too_short_password_is_not_echoed():
+    with pytest.raises(SchemaError) as caught:
+        render_chart({"jupyter": {"password": "hunter2"}}, base=None)
+    assert caught.value.violations == [("jupyter.password", "value is too short (minimum length 8)")]
+    assert "hunter2" not in str(caught.value)
