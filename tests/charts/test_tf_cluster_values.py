@@ -182,6 +182,15 @@ def test_task_names_fit_a_kubernetes_name():
     )
 
 
+def test_the_notebooks_chief_name_fits_a_kubernetes_name():
+    release = "m" * 56
+    values = {"jobs": {"ps": None, "worker": {"tasks": 1, "command": ["train"]}}}
+    assert failure(values, release=release) == (
+        f"the name {release}-chief-0 of the notebook's chief Service is more than 63 characters: "
+        "use a shorter release name, or releasePrefix=false"
+    )
+
+
 def test_the_command_line_shows_schema_violations_and_exits_1():
     completed = run_cli("template", str(CHART), "--set", "jupyter.password=" + PASSWORD, "--set", "jobs.worker.tasks=0", "--set", "jobs.ps.taks=2")
     assert completed.returncode == 1

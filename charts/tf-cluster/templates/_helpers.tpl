@@ -32,6 +32,9 @@
 {{ fail("jupyter.enabled=true needs exactly one of jupyter.password, jupyter.hashedPassword or jupyter.existingSecret, but " ~ ("none is set" if not given else (given | join(" and ")) ~ " are set") ~ " (or set jupyter.enabled=false)") }}
 {% endif %}
 {% endif %}
+{% if notebook_is_chief and (prefix ~ "chief-0") | length > 63 %}
+{{ fail("the name " ~ prefix ~ "chief-0 of the notebook's chief Service is more than 63 characters: use a shorter release name, or releasePrefix=false") }}
+{% endif %}
 {% for job, cfg in jobs | dictsort %}
 {% set longest = prefix ~ job ~ "-" ~ (cfg.tasks - 1) %}
 {% set limit = 63 if job in training_jobs else 52 %}
