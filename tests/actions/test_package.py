@@ -12,6 +12,7 @@ from chart_server import HELLO_CHART, copy_chart
 from tfhelm.actions.package import PackageOptions, run_package
 from tfhelm.chart.loader import load_chart
 from tfhelm.errors import LintError
+from tfhelm.values.options import ValueOptions
 
 
 def test_package_writes_the_archive_and_returns_its_path(tmp_path):
@@ -29,6 +30,15 @@ def test_lint_errors_stop_packaging_and_nothing_is_written(tmp_path):
     assert "not packaged, lint found 1 error(s)" in str(raised.value)
     assert "[ERROR] values: replicas: 0 is less than the minimum of 1" in str(raised.value)
     assert not (tmp_path / "out").exists()
+
+
+def test_values_for_lint_fix_a_chart_that_needs_them_and_stay_out_of_the_package(tmp_path):
+    chart = copy_chart(tmp_path / "hello")
+    (chart / "values.yaml").write_text("greeting: hello\nreplicas: 0\n")  # users must choose replicas
+    with pytest.raises(LintError, match="give -f/--set to lint with values users must set"):
+        run_package(PackageOptions(str(chart), tmp_path / "out"))
+    result = run_package(PackageOptions(str(chart), tmp_path / "out", values=ValueOptions(values=("replicas=3",))))
+    assert load_chart(result.path).values == {"greeting": "hello", "replicas": 0}
 
 
 def test_packaging_twice_and_from_a_fresh_copy_gives_identical_bytes(tmp_path, monkeypatch):

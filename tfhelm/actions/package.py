@@ -7,6 +7,7 @@ from pathlib import Path
 
 from tfhelm.actions.lint import LintOptions, LintReport, run_lint
 from tfhelm.errors import LintError
+from tfhelm.values.options import ValueOptions
 
 __all__ = ["PackageOptions", "PackageResult", "run_package"]
 
@@ -17,6 +18,7 @@ class PackageOptions:
     destination: Path = field(default_factory=lambda: Path("."))
     version: str | None = None
     app_version: str | None = None
+    values: ValueOptions = field(default_factory=ValueOptions)  # what lint renders with; not packaged
 
 
 @dataclass(frozen=True)
@@ -28,15 +30,18 @@ class PackageResult:
 def run_package(options: PackageOptions) -> PackageResult:
     """Lint the chart (errors stop packaging), then archive it; return the path written.
 
+    Lint renders with the chart's defaults plus ``values`` (for charts that require a value
+    the user must choose); those values only feed lint and never enter the package.
     ``.tfhelmignore`` was already applied when the chart was read, so ignored files stay out.
     """
     from tfhelm.chart.archive import write_chart_archive
     from tfhelm.chart.loader import load_chart
 
-    report = run_lint(LintOptions(chart=options.chart))
+    report = run_lint(LintOptions(chart=options.chart, values=options.values))
     if report.failed:
         errors = [str(finding) for finding in report.findings if finding.severity == "ERROR"]
-        raise LintError("\n".join([f"{options.chart}: not packaged, lint found {len(errors)} error(s):", *errors]))
+        hint = "(lint renders with the chart's default values; give -f/--set to lint with values users must set)"
+        raise LintError("\n".join([f"{options.chart}: not packaged, lint found {len(errors)} error(s):", *errors, hint]))
     chart = load_chart(options.chart)
     path = write_chart_archive(chart, options.destination, version=options.version, app_version=options.app_version)
     return PackageResult(path=path, lint=report)

@@ -13,6 +13,7 @@ from pathlib import Path
 import click
 
 from tfhelm.cli.app import CONTEXT_SETTINGS, cli
+from tfhelm.cli.options import value_flags, value_options_from
 
 __all__ = ["package", "pull", "repo", "search"]
 
@@ -26,15 +27,17 @@ _OUTPUT = click.option("-o", "--output", type=click.Choice(["table", "json", "ya
               help="Directory to write the archive to.")
 @click.option("--version", "chart_version", metavar="VERSION", help="Set the chart's version in the package.")
 @click.option("--app-version", metavar="VERSION", help="Set the chart's appVersion in the package.")
-def package(chart: str, destination: Path, chart_version: str | None, app_version: str | None) -> None:
+@value_flags
+def package(chart: str, destination: Path, chart_version: str | None, app_version: str | None, **params) -> None:
     """Lint a chart directory and package it as a reproducible NAME-VERSION.tgz.
 
     The same chart gives byte-identical archives on any machine; set SOURCE_DATE_EPOCH to
     choose the file times (default 1970-01-01). Files matched by .tfhelmignore are left out.
+    -f/--set values are only used by lint (for charts that require a value), never packaged.
     """
     from tfhelm.actions.package import PackageOptions, run_package
 
-    result = run_package(PackageOptions(chart, destination, chart_version, app_version))
+    result = run_package(PackageOptions(chart, destination, chart_version, app_version, value_options_from(params)))
     click.echo(f"Successfully packaged chart and saved it to: {result.path}")
 
 
