@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import yaml
+from yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
 try:
     from yaml import CSafeDumper as _BaseDumper
@@ -23,14 +24,96 @@ except ImportError:  # pragma: no cover - libyaml missing
 __all__ = ["YamlProblem", "dump_yaml", "load_yaml", "load_yaml_documents"]
 
 
+_STR = "tag:yaml.org,2002:str"
+_MAP = "tag:yaml.org,2002:map"
+_SEQ = "tag:yaml.org,2002:seq"
+_MERGE = "tag:yaml.org,2002:merge"
+_CACHE_LIMIT = 100_000
+_plain_tags: dict[str, str] = {}
+_scalars: dict[tuple[str, str], Any] = {}
+
+
 class _Loader(_BaseLoader):
-    """Safe loader that keeps timestamps as plain strings."""
+    """Safe loader that keeps timestamps as plain strings and remembers how plain scalars resolve.
+
+    Resolving a plain scalar depends only on its text, and rendered manifests repeat the same
+    few thousand texts (``TCP``, ``name``, ``8080``) hundreds of thousands of times.
+    """
+
+    def resolve(self, kind: Any, value: Any, implicit: Any) -> str:
+        if kind is ScalarNode and implicit[0]:
+            tag = _plain_tags.get(value)
+            if tag is None:
+                tag = super().resolve(kind, value, implicit)
+                if len(_plain_tags) < _CACHE_LIMIT:
+                    _plain_tags[value] = tag
+            return tag
+        return super().resolve(kind, value, implicit)
+
+    # tfhelm registers no path resolvers; skip PyYAML's bookkeeping for them on every node
+    def descend_resolver(self, current_node: Any, current_index: Any) -> None:
+        pass
+
+    def ascend_resolver(self) -> None:
+        pass
 
 
 _Loader.yaml_implicit_resolvers = {
     first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
     for first, resolvers in _BaseLoader.yaml_implicit_resolvers.items()
 }
+
+
+class _Builder:
+    """Builds Python objects from composed nodes, much faster than PyYAML's generic constructor.
+
+    Plain maps, sequences and strings are built directly; every other scalar goes through
+    PyYAML's safe constructor once per distinct text; anything unusual (merge keys, other tags)
+    falls back to PyYAML entirely, so the result is always what ``safe_load`` would give. A node
+    reached through several aliases is built once and shared, as PyYAML does.
+    """
+
+    def __init__(self, loader: _Loader):
+        self.loader = loader
+        self.built: dict[int, Any] = {}
+
+    def build(self, node: Any) -> Any:
+        kind = node.__class__
+        if kind is ScalarNode:
+            return node.value if node.tag == _STR else self._scalar(node)
+        done = self.built.get(id(node))
+        if done is not None:
+            return done
+        if kind is MappingNode and node.tag == _MAP and not any(key.tag == _MERGE for key, _ in node.value):
+            return self._mapping(node)
+        if kind is SequenceNode and node.tag == _SEQ:
+            items: list[Any] = []
+            self.built[id(node)] = items
+            items.extend(self.build(item) for item in node.value)
+            return items
+        return self.loader.construct_object(node, deep=True)
+
+    def _mapping(self, node: Any) -> dict[Any, Any]:
+        mapping: dict[Any, Any] = {}
+        self.built[id(node)] = mapping
+        for key_node, value_node in node.value:
+            key = self.build(key_node)
+            try:
+                mapping[key] = self.build(value_node)
+            except TypeError:
+                raise yaml.constructor.ConstructorError(
+                    "while constructing a mapping", node.start_mark, "found unhashable key", key_node.start_mark
+                ) from None
+        return mapping
+
+    def _scalar(self, node: Any) -> Any:
+        key = (node.tag, node.value)
+        if key in _scalars:
+            return _scalars[key]
+        value = self.loader.construct_object(node, deep=True)
+        if isinstance(value, (int, float, bool, type(None))) and len(_scalars) < _CACHE_LIMIT:
+            _scalars[key] = value
+        return value
 
 
 class _Dumper(_BaseDumper):
@@ -71,18 +154,30 @@ def _problem(error: yaml.YAMLError) -> YamlProblem:
 
 def load_yaml(text: str | bytes) -> Any:
     """Parse one YAML document safely; raise :class:`YamlProblem` with the line on error."""
+    loader = _Loader(text)
     try:
-        return yaml.load(text, Loader=_Loader)  # noqa: S506 - _Loader is a safe loader
+        node = loader.get_single_node()
+        return None if node is None else _Builder(loader).build(node)
     except yaml.YAMLError as error:
         raise _problem(error) from None
+    except RecursionError:
+        raise YamlProblem("the document is nested too deeply", None, None) from None
+    finally:
+        loader.dispose()
 
 
 def load_yaml_documents(text: str | bytes) -> Iterator[Any]:
     """Parse every document of a YAML stream safely, in order."""
+    loader = _Loader(text)
     try:
-        yield from yaml.load_all(text, Loader=_Loader)  # noqa: S506 - safe loader
+        while loader.check_node():
+            yield _Builder(loader).build(loader.get_node())
     except yaml.YAMLError as error:
         raise _problem(error) from None
+    except RecursionError:
+        raise YamlProblem("the document is nested too deeply", None, None) from None
+    finally:
+        loader.dispose()
 
 
 def dump_yaml(value: Any) -> str:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import base64
 import http.cookiejar
-import importlib.util
 import os
 import re
 import subprocess
@@ -23,15 +22,13 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from support.peers import peers_python_or_skip
 
 from tfcluster import PASSWORD, argv, container, free_port, objects, render_chart
 
-IN_CI = os.environ.get("CI", "") not in ("", "0", "false")
-
-if importlib.util.find_spec("jupyter_server") is None:
-    if IN_CI:
-        raise RuntimeError("jupyter-server is not installed; CI must run the real Jupyter test (pip install -e '.[peers]')")
-    pytest.skip("jupyter-server is not installed (pip install -e '.[peers]')", allow_module_level=True)
+# The peers run from their own virtual environment (.venv-peers, see scripts/bootstrap); its
+# bin directory plays the image's PATH. Outside CI the test skips when it is missing; in CI it fails.
+PEERS_BIN = peers_python_or_skip("jupyter_server").parent
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -101,7 +98,7 @@ def server(rendered, tmp_path_factory):
     (mount,) = [m["mountPath"] for m in notebook["volumeMounts"] if m["name"] == "cluster-spec"]
 
     env = {
-        "PATH": f"{Path(sys.executable).parent}:/usr/local/bin:/usr/bin:/bin",
+        "PATH": f"{PEERS_BIN}:/usr/local/bin:/usr/bin:/bin",
         "HOME": str(root),
         "JUPYTER_CONFIG_DIR": str(root / "config"),
         "JUPYTER_DATA_DIR": str(root / "data"),

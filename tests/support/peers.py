@@ -33,4 +33,4 @@ def peers_python_or_skip(module: str) -> Path:
     message = f"{module} is not installed in {PEERS_PYTHON} (run scripts/bootstrap)"
     if os.environ.get("CI"):
         pytest.fail(message)
-    pytest.skip(message)
+    pytest.skip(message, allow_module_level=True)
