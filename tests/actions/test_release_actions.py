@@ -269,3 +269,28 @@ def test_unreachable_cluster_fails_before_anything_is_written(config, kube):
         do_install(config)
     kube.unreachable = False
     assert kube.writes == []
+
+
+def test_unchanged_inputs_skip_rendering_but_still_record_a_revision(config, kube, tmp_path, monkeypatch):
+    import shutil
+
+    from tfhelm.actions import deploy as deploy_module
+    from tfhelm.actions.fingerprint import revision_independent
+    from tfhelm.chart.loader import load_chart
+
+    chart = tmp_path / "workers"
+    shutil.copytree(CHART, chart)
+    (chart / "templates" / "NOTES.txt").write_text("{# Release.revision is not read here #}{{ Release.name }} is up.\n")
+    assert not revision_independent(load_chart(CHART)) and revision_independent(load_chart(chart))
+    install(config, InstallOptions(chart=str(chart), name="demo"))
+    kube.writes.clear()
+    renders = []
+    monkeypatch.setattr(deploy_module, "render", lambda *a, **k: renders.append(1))
+    release = upgrade(config, UpgradeOptions(name="demo", chart=str(chart)))
+    assert (release.revision, release.status, renders, kube.object_writes()) == (2, Status.DEPLOYED, [], [])
+    assert release.fingerprint == config.storage.get("demo", 1).fingerprint
+    assert [r.status for r in history(config, "demo")] == [Status.SUPERSEDED, Status.DEPLOYED]
+    monkeypatch.undo()
+    changed = upgrade(config, UpgradeOptions(name="demo", chart=str(chart), values=values("message=new")))
+    assert changed.fingerprint != release.fingerprint
+    assert kube.get(ref("ConfigMap", "demo-config"))["data"]["message"] == "new"

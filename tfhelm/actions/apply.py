@@ -20,7 +20,7 @@ from tfhelm.errors import ClusterError
 from tfhelm.kube import KubeClient, ObjectRef
 from tfhelm.kube.readiness import readiness
 
-__all__ = ["ApplyResult", "apply_objects", "delete_objects", "kind_groups"]
+__all__ = ["ApplyResult", "all_exist", "apply_objects", "delete_objects", "kind_groups"]
 
 POOL_SIZE = 16
 CRD_TIMEOUT = 60.0
@@ -90,6 +90,14 @@ def _unchanged(kube: KubeClient, group: list[dict[str, Any]], previous: dict[str
         for name in kube.names(first["apiVersion"], first["kind"], namespace):
             existing.add(identity(ObjectRef(first["apiVersion"], first["kind"], name, namespace)))
     return same & existing
+
+
+def all_exist(kube: KubeClient, refs: list[ObjectRef]) -> bool:
+    """Whether every object exists (one metadata-only list per kind and namespace)."""
+    wanted: dict[tuple[str, str, str | None], set[str]] = {}
+    for r in refs:
+        wanted.setdefault((r.api_version, r.kind, r.namespace), set()).add(r.name)
+    return all(names <= kube.names(api_version, kind, namespace) for (api_version, kind, namespace), names in wanted.items())
 
 
 def _wait_established(kube: KubeClient, crds: list[ObjectRef]) -> None:

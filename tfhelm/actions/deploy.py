@@ -47,9 +47,10 @@ class Rendered:
     computed_values: dict[str, Any]
     result: RenderResult
     objects: list[dict[str, Any]]
+    fingerprint: str = ""
 
     def record(self, name: str, namespace: str, revision: int, status: Status, description: str) -> Release:
-        paths = _write_only(self.chart, self.computed_values)
+        user, computed, paths = redacted_values(self.chart, self.user_values, self.computed_values)
         stamp = now()
         return Release(
             name=name,
@@ -57,8 +58,8 @@ class Rendered:
             revision=revision,
             status=status,
             chart=chart_info(self.chart),
-            values=redact_values(self.user_values, paths),
-            computed_values=redact_values(self.computed_values, paths),
+            values=user,
+            computed_values=computed,
             manifest=self.result.manifest_text,
             notes=self.result.notes,
             description=description,
@@ -66,7 +67,16 @@ class Rendered:
             last_deployed=stamp,
             redacted=[".".join(map(str, p)) for p in paths],
             objects=object_summaries(self.objects),
+            fingerprint=self.fingerprint,
         )
+
+
+def redacted_values(
+    chart: Chart, user_values: dict[str, Any], computed_values: dict[str, Any]
+) -> tuple[dict[str, Any], dict[str, Any], list[tuple]]:
+    """User-supplied and computed values with the schema's ``writeOnly`` paths redacted."""
+    paths = _write_only(chart, computed_values)
+    return redact_values(user_values, paths), redact_values(computed_values, paths), paths
 
 
 def _write_only(chart: Chart, values: dict[str, Any]) -> list[tuple]:
@@ -106,11 +116,14 @@ def render_revision(
     skip_schema_validation: bool = False,
     kube_version: str | None = None,
     offline: bool = False,
+    computed: dict[str, Any] | None = None,
 ) -> Rendered:
     """Values → schema → render → objects for one revision of ``name``."""
     from tfhelm.actions.common import build_capabilities, compute_values
+    from tfhelm.actions.fingerprint import render_fingerprint
 
-    computed = compute_values(chart, user_values=user_values, skip_schema_validation=skip_schema_validation)
+    if computed is None:
+        computed = compute_values(chart, user_values=user_values, skip_schema_validation=skip_schema_validation)
     release = ReleaseInfo(name, namespace=config.namespace, revision=revision,
                           is_install=not is_upgrade, is_upgrade=is_upgrade)
     result = render(chart, computed, release=release, capabilities=build_capabilities(kube_version))
@@ -121,7 +134,8 @@ def render_revision(
         scope_source = FakeKubeClient(namespace=config.namespace)
     objects = desired_objects((m.object for m in result.manifests), release=name, namespace=config.namespace,
                               kube=scope_source)
-    return Rendered(chart, user_values, computed, result, objects)
+    fingerprint = render_fingerprint(chart, computed, name=name, namespace=config.namespace, kube_version=kube_version)
+    return Rendered(chart, user_values, computed, result, objects, fingerprint)
 
 
 def server_kube_version(config: Configuration) -> str:
@@ -139,6 +153,7 @@ def deploy(
     success: str,
     baseline: Release | None = None,
     cleanup: list[Release] = (),  # type: ignore[assignment]
+    wait_refs: list[ObjectRef] | None = None,
 ) -> Release:
     """Record ``pending``, apply its objects, delete what ``cleanup`` revisions had and it has not,
     wait, and record the outcome. Objects unchanged since ``baseline`` (the deployed revision the
@@ -150,7 +165,7 @@ def deploy(
         if options.wait:
             from tfhelm.actions.wait import wait_for_ready
 
-            refs = [ObjectRef.of(o) for o in rendered_objects]
+            refs = wait_refs if wait_refs is not None else [ObjectRef.of(o) for o in rendered_objects]
             wait_for_ready(config.kube, refs, options.timeout, on_progress=options.on_progress)
     except BaseException as error:
         pending.status = Status.FAILED
@@ -162,8 +177,8 @@ def deploy(
     pending.description = success
     pending.last_deployed = now()
     storage.update(pending)
-    _supersede_others(config, pending)
-    storage.prune(pending.name, options.history_max)
+    history = _supersede_others(config, pending)
+    storage.prune(pending.name, options.history_max, history=history)
     return pending
 
 
@@ -192,11 +207,14 @@ def _apply_and_clean(
     return result
 
 
-def _supersede_others(config: Configuration, current: Release) -> None:
-    for release in config.storage.history(current.name):
+def _supersede_others(config: Configuration, current: Release) -> list[Release]:
+    """Mark every other deployed revision superseded; returns the history as it now is."""
+    history = config.storage.history(current.name)
+    for release in history:
         if release.revision != current.revision and release.status is Status.DEPLOYED:
             release.status = Status.SUPERSEDED
             config.storage.update(release)
+    return history
 
 
 def _try_update(config: Configuration, release: Release) -> None:

@@ -52,7 +52,12 @@ def upgrade(config: Configuration, options: UpgradeOptions) -> Release:
         history = config.storage.history(options.name)
         if not history or history[-1].status is Status.UNINSTALLED:
             return _install_instead(config, options, history, kube_version)
-        rendered = _render(config, options, history, kube_version)
+        chart, user_values, computed = _values(options, history)
+        unchanged = _unchanged_upgrade(config, options, history, chart, user_values, computed, kube_version)
+        if unchanged is not None:
+            return unchanged
+        rendered = render_revision(config, chart, user_values, name=options.name, revision=history[-1].revision + 1,
+                                   is_upgrade=True, kube_version=kube_version, computed=computed)
         return _upgrade_locked(config, options, rendered, history, recovered)
 
 
@@ -73,6 +78,46 @@ def _render(config: Configuration, options: UpgradeOptions, history: list[Releas
     revision = history[-1].revision + 1 if history else 1
     return render_revision(config, chart, user_values, name=options.name, revision=revision, is_upgrade=bool(history),
                            skip_schema_validation=options.deploy.skip_schema_validation, kube_version=kube_version)
+
+
+def _values(options: UpgradeOptions, history: list[Release]) -> tuple[Any, dict[str, Any], dict[str, Any]]:
+    """The chart, the user-supplied values and the computed (validated) values."""
+    from tfhelm.actions.common import compute_values, locate_chart
+
+    chart = locate_chart(options.chart, version=options.version)
+    user_values = _user_values(options, history)
+    computed = compute_values(chart, user_values=user_values, skip_schema_validation=options.deploy.skip_schema_validation)
+    return chart, user_values, computed
+
+
+def _unchanged_upgrade(
+    config: Configuration,
+    options: UpgradeOptions,
+    history: list[Release],
+    chart: Any,
+    user_values: dict[str, Any],
+    computed: dict[str, Any],
+    kube_version: str,
+) -> Release | None:
+    """The next revision without rendering, when nothing rendering depends on changed."""
+    from tfhelm.actions.apply import all_exist
+    from tfhelm.actions.deploy import deploy, redacted_values
+    from tfhelm.actions.fingerprint import render_fingerprint
+    from tfhelm.actions.objects import summary_ref
+    from tfhelm.release.record import now
+
+    last = history[-1]
+    if last.status is not Status.DEPLOYED or not last.fingerprint:
+        return None
+    fingerprint = render_fingerprint(chart, computed, name=options.name, namespace=config.namespace, kube_version=kube_version)
+    refs = [summary_ref(s) for s in last.objects]
+    if fingerprint != last.fingerprint or not all_exist(config.kube, refs):
+        return None
+    user, redacted, _ = redacted_values(chart, user_values, computed)
+    pending = last.copy(revision=last.revision + 1, status=Status.PENDING_UPGRADE, description="Upgrade underway",
+                        values=user, computed_values=redacted, last_deployed=now())
+    return deploy(config, pending, [], options.deploy, verb="upgrade", wait_refs=refs,
+                  success=options.deploy.description or "Upgrade complete")
 
 
 def _user_values(options: UpgradeOptions, history: list[Release]) -> dict[str, Any]:

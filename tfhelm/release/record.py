@@ -78,6 +78,7 @@ class Release:
     deleted: str = ""
     redacted: list[str] = field(default_factory=list)  # value paths hidden as REDACTED
     objects: list[dict[str, Any]] = field(default_factory=list)  # applied objects: ref + digest
+    fingerprint: str = ""  # of everything rendering depended on (see tfhelm.actions.fingerprint)
 
     def to_dict(self) -> dict[str, Any]:
         document = asdict(self)

@@ -181,11 +181,13 @@ class Storage:
     def delete(self, release: Release) -> None:
         self.driver.delete(release)
 
-    def prune(self, name: str, keep: int) -> list[int]:
-        """Delete the oldest revisions beyond ``keep`` (0: keep all), never a deployed one."""
+    def prune(self, name: str, keep: int, *, history: list[Release] | None = None) -> list[int]:
+        """Delete the oldest revisions beyond ``keep`` (0: keep all), never a deployed one.
+
+        ``history`` spares a read when the caller has just read it."""
         if keep <= 0:
             return []
-        history = self.history(name)
+        history = self.history(name) if history is None else sorted(history, key=lambda r: r.revision)
         # the newest revision and the deployed one always stay
         removable = [r for r in history[:-1] if r.status is not Status.DEPLOYED]
         excess = len(history) - keep

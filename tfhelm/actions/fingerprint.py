@@ -1,0 +1,58 @@
+"""Recognising an upgrade whose inputs did not change, without rendering again.
+
+Rendering is deterministic: the same chart files, values, release name and namespace and
+Kubernetes version give byte-identical manifests. A record keeps a fingerprint of those inputs;
+when an upgrade's fingerprint equals the deployed revision's and every object still exists,
+the upgrade has nothing to send and the (large) render is skipped. Charts whose templates read
+anything that changes between revisions (``Release.revision``, ``isInstall``, ``isUpgrade`` or
+``Release`` as a whole) never take this shortcut.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from typing import Any
+
+from tfhelm.chart.model import Chart
+
+__all__ = ["render_fingerprint", "revision_independent"]
+
+_COMMENT = re.compile(r"\{#.*?#\}", re.DOTALL)
+_RELEASE_USE = re.compile(r"\bRelease\b(\s*\.\s*(\w+))?")
+_STABLE_FIELDS = frozenset({"name", "namespace", "service"})
+
+
+def revision_independent(chart: Chart) -> bool:
+    """True when no template of the chart (or its subcharts) reads revision-dependent fields."""
+    for template in _all_templates(chart):
+        for match in _RELEASE_USE.finditer(_COMMENT.sub("", template)):
+            if match.group(2) not in _STABLE_FIELDS:
+                return False
+    return True
+
+
+def _all_templates(chart: Chart) -> list[str]:
+    texts = list(chart.templates.values())
+    for subchart in chart.subcharts:
+        texts += _all_templates(subchart)
+    return texts
+
+
+def render_fingerprint(
+    chart: Chart, computed_values: dict[str, Any], *, name: str, namespace: str, kube_version: str | None
+) -> str:
+    """A digest of every input of rendering ("" when the chart reads revision-dependent fields)."""
+    if not revision_independent(chart):
+        return ""
+    from tfhelm.actions.deploy import chart_info
+
+    inputs = {
+        "chart": chart_info(chart).digest,
+        "values": computed_values,
+        "release": [name, namespace],
+        "kube": kube_version or "",
+    }
+    encoded = json.dumps(inputs, sort_keys=True, separators=(",", ":"), default=str).encode()
+    return "sha256:" + hashlib.sha256(encoded).hexdigest()
