@@ -148,3 +148,17 @@ def test_login_with_basic_auth_then_push_pull_and_logout(auth_registry, tmp_path
     assert logout.returncode == 0 and auth_registry.address in logout.stdout
     with pytest.raises(RepoError, match="authentication required"):
         pull_chart(f"oci://{auth_registry.address}/team/private:0.1.0", plain_http=True)
+
+
+def test_pull_and_template_from_an_anonymous_plain_http_registry(registry, tmp_path, registry_config):
+    push_chart(archive(tmp_path, "anon", "1.2.0"), f"oci://{registry.address}/anon", plain_http=True)
+    env = {"TFHELM_REGISTRY_CONFIG": str(registry_config)}
+    pulled = run_cli("pull", f"oci://{registry.address}/anon/anon", "--version", "^1", "--plain-http",
+                     "-d", str(tmp_path / "out"), env=env)
+    assert pulled.returncode == 0, pulled.stderr
+    assert (tmp_path / "out" / "anon-1.2.0.tgz").read_bytes() == (tmp_path / "anon-1.2.0.tgz").read_bytes()
+    shown = run_cli("show", "chart", f"oci://{registry.address}/anon/anon", "--version", "1.2.0", "--plain-http", env=env)
+    assert shown.returncode == 0, shown.stderr
+    assert "name: anon" in shown.stdout
+    refused = run_cli("pull", f"oci://{registry.address}/anon/anon", "-d", str(tmp_path / "tls"), env=env)
+    assert refused.returncode == 1 and f"https://{registry.address}" in refused.stderr

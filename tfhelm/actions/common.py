@@ -19,7 +19,9 @@ from tfhelm.values.options import ValueOptions
 __all__ = ["build_capabilities", "compute_values", "locate_chart", "validate_chart_values"]
 
 
-def locate_chart(reference: str, *, version: str | None = None, devel: bool = False) -> Chart:
+def locate_chart(
+    reference: str, *, version: str | None = None, devel: bool = False, **registry_tls: Any
+) -> Chart:
     """Load a chart named on the command line.
 
     ``reference`` is a chart directory, a ``.tgz`` archive, ``REPO/CHART`` of a repository
@@ -27,13 +29,15 @@ def locate_chart(reference: str, *, version: str | None = None, devel: bool = Fa
     constraint such as ``^1.2``) and ``devel`` (allow prereleases) choose among a repository's
     or registry's versions; a local chart is what it is. A local path wins over a repository
     of the same name. Remote charts are verified (digest, archive safety) before loading.
+    ``registry_tls`` (``plain_http``, ``insecure_skip_tls_verify``, ``ca_file``) reaches an OCI
+    registry; a chart repository's TLS settings are those given to ``tfhelm repo add``.
     """
     if reference.startswith("oci://"):
         from tfhelm.chart.archive import read_chart_archive_bytes
         from tfhelm.chart.loader import chart_from_files
         from tfhelm.repo.oci import pull_chart
 
-        data = pull_chart(reference, version=version, devel=devel)
+        data = pull_chart(reference, version=version, devel=devel, **registry_tls)
         return chart_from_files(read_chart_archive_bytes(data, source=reference), source=reference)
     if os.path.exists(reference) or not _names_a_repository(reference):
         return load_chart(reference)

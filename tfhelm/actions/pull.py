@@ -17,6 +17,9 @@ class PullOptions:
     destination: Path = field(default_factory=lambda: Path("."))
     untar: bool = False
     devel: bool = False
+    plain_http: bool = False
+    insecure_skip_tls_verify: bool = False
+    ca_file: str | None = None
 
 
 @dataclass(frozen=True)
@@ -49,7 +52,14 @@ def _download(options: PullOptions, transport) -> tuple[bytes, dict[str, bytes],
     if options.reference.startswith("oci://"):
         from tfhelm.repo.oci import pull_chart
 
-        data = pull_chart(options.reference, version=options.version, devel=options.devel)
+        data = pull_chart(
+            options.reference,
+            version=options.version,
+            devel=options.devel,
+            plain_http=options.plain_http,
+            insecure_skip_tls_verify=options.insecure_skip_tls_verify,
+            ca_file=options.ca_file,
+        )
         return data, read_chart_archive_bytes(data, source=options.reference), options.reference
     from tfhelm.repo.http import redact
     from tfhelm.repo.resolve import fetch_repo_chart, split_reference

@@ -10,9 +10,9 @@ from tfhelm.errors import ChartError
 __all__ = ["show_chart"]
 
 
-def show_chart(reference: str, what: str, *, version: str | None = None) -> str:
+def show_chart(reference: str, what: str, *, version: str | None = None, devel: bool = False, **registry_tls) -> str:
     """The text of one part of a chart (``all`` joins them with ``---``)."""
-    chart = locate_chart(reference, version=version)
+    chart = locate_chart(reference, version=version, devel=devel, **registry_tls)
     parts = {
         "chart": lambda: _raw(chart, "Chart.yaml"),
         "values": lambda: _raw(chart, "values.yaml"),

@@ -30,11 +30,13 @@ class TemplateOptions:
     show_only: tuple[str, ...] = ()
     skip_schema_validation: bool = False
     version: str | None = None
+    devel: bool = False
+    registry_tls: dict = field(default_factory=dict)
 
 
 def run_template(options: TemplateOptions) -> RenderResult:
     """Load, merge, validate and render; return the result (the CLI prints it)."""
-    chart = locate_chart(options.chart, version=options.version)
+    chart = locate_chart(options.chart, version=options.version, devel=options.devel, **options.registry_tls)
     values = compute_values(chart, options.values, skip_schema_validation=options.skip_schema_validation)
     release = ReleaseInfo(options.release_name or chart.name, namespace=options.namespace)
     capabilities = build_capabilities(options.kube_version, options.api_versions)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from tfhelm.cli.options import capabilities_flags, value_flags, value_options_from
+from tfhelm.cli.options import capabilities_flags, registry_tls_flags, value_flags, value_options_from
 
 __all__ = ["cli"]
 
@@ -29,6 +29,8 @@ def cli(debug: bool) -> None:
 @click.option("--include-notes", is_flag=True, help="Append the rendered NOTES.txt, as YAML comments.")
 @click.option("--skip-schema-validation", is_flag=True, help="Do not validate values against values.schema.json.")
 @click.option("--version", "chart_version", metavar="CONSTRAINT", help="Chart version constraint (for repository charts).")
+@click.option("--devel", is_flag=True, help="Allow prerelease chart versions from repositories and registries.")
+@registry_tls_flags
 def template(args: tuple[str, ...], **params) -> None:
     """Render a chart locally and print the manifests.
 
@@ -47,6 +49,8 @@ def template(args: tuple[str, ...], **params) -> None:
         show_only=params["show_only"],
         skip_schema_validation=params["skip_schema_validation"],
         version=params["chart_version"],
+        devel=params["devel"],
+        registry_tls=_registry_tls(params),
     ))
     if params["output_dir"] is not None:
         for path in write_output_dir(result, params["output_dir"]):
@@ -56,6 +60,10 @@ def template(args: tuple[str, ...], **params) -> None:
     if params["include_notes"] and result.notes:
         commented = "".join(f"# {line}".rstrip() + "\n" for line in result.notes.rstrip("\n").split("\n"))
         click.echo(f"---\n# Source: {result.notes_source}\n" + commented, nl=False)
+
+
+def _registry_tls(params: dict) -> dict:
+    return {key: params[key] for key in ("plain_http", "insecure_skip_tls_verify", "ca_file") if params.get(key)}
 
 
 def _name_and_chart(args: tuple[str, ...]) -> tuple[str | None, str]:
@@ -99,10 +107,12 @@ def _show_command(what: str, help_text: str) -> None:
     @show.command(name=what, help=help_text, context_settings=CONTEXT_SETTINGS)
     @click.argument("chart")
     @click.option("--version", "chart_version", metavar="CONSTRAINT", help="Chart version constraint.")
-    def command(chart: str, chart_version: str | None) -> None:
+    @click.option("--devel", is_flag=True, help="Allow prerelease chart versions.")
+    @registry_tls_flags
+    def command(chart: str, chart_version: str | None, devel: bool, **params) -> None:
         from tfhelm.actions.show import show_chart
 
-        click.echo(show_chart(chart, what, version=chart_version), nl=False)
+        click.echo(show_chart(chart, what, version=chart_version, devel=devel, **_registry_tls(params)), nl=False)
 
 
 for _what, _help in (

@@ -11,23 +11,15 @@ import sys
 import click
 
 from tfhelm.cli.app import CONTEXT_SETTINGS, cli
+from tfhelm.cli.options import registry_tls_flags
 
 __all__ = ["push", "registry"]
-
-
-def _tls_flags(function):
-    function = click.option("--ca-file", type=click.Path(exists=True, dir_okay=False),
-                            help="Verify the registry's certificate with this CA bundle.")(function)
-    function = click.option("--insecure-skip-tls-verify", is_flag=True,
-                            help="Do not verify the registry's TLS certificate.")(function)
-    return click.option("--plain-http", is_flag=True,
-                        help="Talk plain HTTP to the registry (no TLS), e.g. a local test registry.")(function)
 
 
 @cli.command(context_settings=CONTEXT_SETTINGS)
 @click.argument("archive", metavar="CHART.tgz")
 @click.argument("destination", metavar="oci://HOST/PATH")
-@_tls_flags
+@registry_tls_flags
 def push(archive: str, destination: str, plain_http: bool, insecure_skip_tls_verify: bool, ca_file: str | None) -> None:
     """Push a packaged chart to an OCI registry as HOST/PATH/NAME:VERSION.
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-__all__ = ["capabilities_flags", "value_flags", "value_options_from"]
+__all__ = ["capabilities_flags", "registry_tls_flags", "value_flags", "value_options_from"]
 
 
 def _compose(*decorators: Callable[[Any], Any]) -> Callable[[Any], Any]:
@@ -38,6 +38,14 @@ capabilities_flags = _compose(
     click.option("--kube-version", metavar="VERSION", help="Kubernetes version to render for (e.g. 1.30)."),
     click.option("--api-versions", "api_versions", multiple=True, metavar="GROUP/VERSION",
                  help="Extra API version available to Capabilities.apiVersions; repeatable."),
+)
+
+registry_tls_flags = _compose(
+    click.option("--plain-http", is_flag=True,
+                 help="Talk plain HTTP to an OCI registry (no TLS), e.g. a local test registry."),
+    click.option("--insecure-skip-tls-verify", is_flag=True, help="Do not verify the registry's TLS certificate."),
+    click.option("--ca-file", type=click.Path(exists=True, dir_okay=False),
+                 help="Verify the registry's certificate with this CA bundle."),
 )
 
 

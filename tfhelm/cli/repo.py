@@ -13,7 +13,7 @@ from pathlib import Path
 import click
 
 from tfhelm.cli.app import CONTEXT_SETTINGS, cli
-from tfhelm.cli.options import value_flags, value_options_from
+from tfhelm.cli.options import registry_tls_flags, value_flags, value_options_from
 
 __all__ = ["package", "pull", "repo", "search"]
 
@@ -158,11 +158,12 @@ def search_repo_command(keyword: str | None, chart_version: str | None, all_vers
               help="Directory to save the chart in.")
 @click.option("--untar", is_flag=True, help="Unpack the chart into DESTINATION/NAME instead of saving the .tgz.")
 @click.option("--devel", is_flag=True, help="Allow prerelease versions.")
-def pull(chart: str, chart_version: str | None, destination: Path, untar: bool, devel: bool) -> None:
+@registry_tls_flags
+def pull(chart: str, chart_version: str | None, destination: Path, untar: bool, devel: bool, **tls) -> None:
     """Download a chart from a repository or an OCI registry, verifying its digest."""
     from tfhelm.actions.pull import PullOptions, run_pull
 
-    result = run_pull(PullOptions(chart, chart_version, destination, untar, devel))
+    result = run_pull(PullOptions(chart, chart_version, destination, untar, devel, **tls))
     click.echo(f"Pulled: {result.name} {result.version} to {result.path}")
     click.echo(f"Digest: {result.digest}")
 
