@@ -154,6 +154,7 @@ def deploy(
     baseline: Release | None = None,
     cleanup: list[Release] = (),  # type: ignore[assignment]
     wait_refs: list[ObjectRef] | None = None,
+    history: list[Release] | None = None,
 ) -> Release:
     """Record ``pending``, apply its objects, delete what ``cleanup`` revisions had and it has not,
     wait, and record the outcome. Objects unchanged since ``baseline`` (the deployed revision the
@@ -177,8 +178,8 @@ def deploy(
     pending.description = success
     pending.last_deployed = now()
     storage.update(pending)
-    history = _supersede_others(config, pending)
-    storage.prune(pending.name, options.history_max, history=history)
+    current = _supersede_others(config, pending, history)
+    storage.prune(pending.name, options.history_max, history=current)
     return pending
 
 
@@ -207,9 +208,14 @@ def _apply_and_clean(
     return result
 
 
-def _supersede_others(config: Configuration, current: Release) -> list[Release]:
-    """Mark every other deployed revision superseded; returns the history as it now is."""
-    history = config.storage.history(current.name)
+def _supersede_others(config: Configuration, current: Release, history: list[Release] | None) -> list[Release]:
+    """Mark every other deployed revision superseded; returns the history as it now is.
+
+    ``history`` is the history read under the lock before ``current`` was created, if known."""
+    if history is None:
+        history = config.storage.history(current.name)
+    else:
+        history = [r for r in history if r.revision != current.revision] + [current]
     for release in history:
         if release.revision != current.revision and release.status is Status.DEPLOYED:
             release.status = Status.SUPERSEDED

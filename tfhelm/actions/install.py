@@ -65,7 +65,7 @@ def install_locked(
     revision = history[-1].revision + 1 if history else 1
     pending = rendered.record(name, config.namespace, revision, Status.PENDING_INSTALL, "Initial install underway")
     try:
-        release = deploy(config, pending, rendered.objects, options, verb="install", cleanup=history[-1:],
+        release = deploy(config, pending, rendered.objects, options, verb="install", cleanup=history[-1:], history=history,
                          success=options.description or "Install complete")
     except Exception as error:
         if not options.atomic:

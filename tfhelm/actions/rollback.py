@@ -67,5 +67,5 @@ def rollback_locked(
         last_deployed=now(),
         objects=object_summaries(objects),
     )
-    return deploy(config, pending, objects, options, verb="rollback", cleanup=[last, *deployed],
+    return deploy(config, pending, objects, options, verb="rollback", cleanup=[last, *deployed], history=history,
                   success=options.description or f"Rollback to {target.revision}{atomic_note}")

@@ -116,7 +116,7 @@ def _unchanged_upgrade(
     user, redacted, _ = redacted_values(chart, user_values, computed)
     pending = last.copy(revision=last.revision + 1, status=Status.PENDING_UPGRADE, description="Upgrade underway",
                         values=user, computed_values=redacted, last_deployed=now())
-    return deploy(config, pending, [], options.deploy, verb="upgrade", wait_refs=refs,
+    return deploy(config, pending, [], options.deploy, verb="upgrade", wait_refs=refs, history=history,
                   success=options.deploy.description or "Upgrade complete")
 
 
@@ -154,7 +154,7 @@ def _upgrade_locked(
     cleanup = [r for r in (deployed, last, *recovered) if r is not None]
     try:
         release = deploy(config, pending, rendered.objects, options.deploy, verb="upgrade", baseline=baseline,
-                         cleanup=cleanup, success=options.deploy.description or "Upgrade complete")
+                         cleanup=cleanup, history=history, success=options.deploy.description or "Upgrade complete")
     except Exception as error:
         if not options.deploy.atomic or deployed is None:
             raise

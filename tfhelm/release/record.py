@@ -81,8 +81,10 @@ class Release:
     fingerprint: str = ""  # of everything rendering depended on (see tfhelm.actions.fingerprint)
 
     def to_dict(self) -> dict[str, Any]:
-        document = asdict(self)
+        """Plain JSON data (fields hold JSON already, so no deep copy: ``asdict`` is slow on big records)."""
+        document = {name: getattr(self, name) for name in self.__dataclass_fields__}
         document["status"] = self.status.value
+        document["chart"] = asdict(self.chart)
         return document
 
     @classmethod

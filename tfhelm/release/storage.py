@@ -30,7 +30,7 @@ def secret_name(name: str, revision: int) -> str:
 def encode(release: Release) -> str:
     """gzip-compressed JSON, base64-encoded: the Secret's ``release`` data."""
     payload = json.dumps(release.to_dict(), separators=(",", ":"), sort_keys=True).encode()
-    return base64.b64encode(gzip.compress(payload, compresslevel=6, mtime=0)).decode()
+    return base64.b64encode(gzip.compress(payload, compresslevel=3, mtime=0)).decode()
 
 
 def decode(data: str) -> Release:
