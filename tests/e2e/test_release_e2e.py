@@ -146,6 +146,17 @@ def test_install_tf_cluster_creates_every_object_and_the_record(kube, ns, tfhelm
     assert worker["spec"]["template"]["spec"]["containers"][0]["image"].startswith("tensorflow/tensorflow")
     assert "demo-worker-1" in live(kube, ns, "ConfigMap", "demo-cluster-spec")["data"]["cluster-spec.json"]
     assert kube.get_secret("sh.tfhelm.lock.v1.demo", ns) is None
+    shown = tfhelm("get", "values", "demo", "--all").stdout + tfhelm("get", "all", "demo").stdout
+    assert "password: <redacted>" in shown and "change-me-please" not in shown
+    assert "NOTES:" in tfhelm("get", "notes", "demo").stdout
+
+
+def test_create_namespace(kube, tfhelm):
+    namespace = f"t-new-{uuid.uuid4().hex[:6]}"
+    missing = tfhelm("install", "demo", str(WORKERS), "--set", "workers=0,job=false", namespace=namespace, check=False)
+    assert missing.returncode == 1 and "--create-namespace" in missing.stderr
+    tfhelm("install", "demo", str(WORKERS), "--set", "workers=0,job=false", "--create-namespace", namespace=namespace)
+    assert live(kube, namespace, "ConfigMap", "demo-config") is not None
 
 
 def test_upgrade_to_more_workers_then_remove_a_job(kube, ns, tfhelm):
