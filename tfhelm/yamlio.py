@@ -9,6 +9,7 @@ caller's choice of error class with the file and line of the problem.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import yaml
@@ -152,32 +153,33 @@ def _problem(error: yaml.YAMLError) -> YamlProblem:
     return YamlProblem(text, mark.line + 1, mark.column + 1)
 
 
-def load_yaml(text: str | bytes) -> Any:
-    """Parse one YAML document safely; raise :class:`YamlProblem` with the line on error."""
-    loader = _Loader(text)
+@contextmanager
+def _problems(loader: _Loader) -> Iterator[None]:
+    """Turn PyYAML's errors into :class:`YamlProblem` and always release the parser."""
     try:
-        node = loader.get_single_node()
-        return None if node is None else _Builder(loader).build(node)
+        yield
     except yaml.YAMLError as error:
         raise _problem(error) from None
     except RecursionError:
         raise YamlProblem("the document is nested too deeply", None, None) from None
     finally:
         loader.dispose()
+
+
+def load_yaml(text: str | bytes) -> Any:
+    """Parse one YAML document safely; raise :class:`YamlProblem` with the line on error."""
+    loader = _Loader(text)
+    with _problems(loader):
+        node = loader.get_single_node()
+        return None if node is None else _Builder(loader).build(node)
 
 
 def load_yaml_documents(text: str | bytes) -> Iterator[Any]:
     """Parse every document of a YAML stream safely, in order."""
     loader = _Loader(text)
-    try:
+    with _problems(loader):
         while loader.check_node():
             yield _Builder(loader).build(loader.get_node())
-    except yaml.YAMLError as error:
-        raise _problem(error) from None
-    except RecursionError:
-        raise YamlProblem("the document is nested too deeply", None, None) from None
-    finally:
-        loader.dispose()
 
 
 def dump_yaml(value: Any) -> str:
