@@ -140,7 +140,7 @@ def upgrade(name: str, chart: str, **params: Any) -> None:
         print_diff(diff_upgrade(config, make(None)))
         return
     release = _with_display(lambda display: run_upgrade(config, make(display)))
-    click.echo(f'Release "{name}" has been upgraded. Happy Helming!' if release.revision > 1 else f'Release "{name}" has been installed.')
+    click.echo(f'Release "{name}" has been upgraded.' if release.revision > 1 else f'Release "{name}" has been installed.')
     print_status(release)
 
 
