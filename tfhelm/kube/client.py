@@ -10,6 +10,7 @@ from __future__ import annotations
 import itertools
 import json
 import threading
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -41,36 +42,59 @@ class HttpKubeClient(KubeClient):
         self.settings = settings
         self.server = settings.server
         self.default_namespace = settings.namespace
-        self._http = httpx.Client(
+        self._client_options = dict(
             base_url=settings.server,
             verify=ssl_context(settings) if settings.server.startswith("https") else False,
             auth=http_auth(settings),
             timeout=httpx.Timeout(timeout, connect=min(timeout, 10.0)),
-            limits=httpx.Limits(max_connections=pool, max_keepalive_connections=pool),
+            limits=httpx.Limits(max_connections=4, max_keepalive_connections=4),
             trust_env=False,
         )
+        self._local = threading.local()
+        self._clients: list[httpx.Client] = []
+        self._clients_lock = threading.Lock()
         self._counter = itertools.count(1)
         self._count = 0
         self._discovery: dict[str, dict[str, _Resource]] = {}
         self._discovery_lock = threading.Lock()
 
     @property
+    def _http(self) -> httpx.Client:
+        """One HTTP client per thread: parallel applies never share a TLS connection."""
+        client = getattr(self._local, "client", None)
+        if client is None:
+            client = self._local.client = httpx.Client(**self._client_options)
+            with self._clients_lock:
+                self._clients.append(client)
+        return client
+
+    @property
     def requests(self) -> int:  # type: ignore[override]
         return self._count
 
     def close(self) -> None:
-        self._http.close()
+        with self._clients_lock:
+            for client in self._clients:
+                client.close()
+            self._clients.clear()
 
     # ------------------------------------------------------------------ transport
 
     def _send(self, method: str, path: str, *, what: str, **kwargs: Any) -> httpx.Response:
-        self._count = next(self._counter)
-        try:
-            response = self._http.request(method, path, **kwargs)
-        except httpx.TimeoutException:
-            raise UnreachableError(self.server, "no answer in time") from None
-        except httpx.TransportError as error:
-            raise UnreachableError(self.server, _transport_reason(error)) from None
+        # Reads, applies and deletes are idempotent: one retry rides out a dropped connection.
+        attempts = 2 if method in ("GET", "DELETE") or kwargs.get("headers") is _APPLY else 1
+        for attempt in range(attempts):
+            self._count = next(self._counter)
+            try:
+                response = self._http.request(method, path, **kwargs)
+                break
+            except httpx.TimeoutException:
+                if attempt + 1 == attempts:
+                    raise UnreachableError(self.server, "no answer in time") from None
+            except httpx.TransportError as error:
+                if attempt + 1 == attempts:
+                    raise UnreachableError(self.server, _transport_reason(error)) from None
+            time.sleep(0.2)
         if response.status_code >= 400:
             raise _api_error(response, what)
         return response
