@@ -47,7 +47,7 @@ def test_import_tfhelm_is_cheap():
 def test_template_path_never_imports_cluster_or_http_clients():
     code = f"from tfhelm.cli import main\nmain(['template', {str(DEMO)!r}])"
     loaded = {name.split(".")[0] for name in _loaded_modules(code)}
-    assert not {"lightkube", "httpx", "kubernetes", "kubernetes_validate", "rich"} & loaded
+    assert not {"lightkube", "httpx", "httpx2", "kubernetes", "kubernetes_validate", "rich"} & loaded
     assert not any(name.startswith(("tfhelm.kube", "tfhelm.release", "tfhelm.repo")) for name in _loaded_modules(code))
 
 

@@ -13,7 +13,7 @@ import json
 import re
 from pathlib import Path
 
-import httpx
+import httpx2 as httpx
 import pytest
 
 from tfhelm.chart.archive import build_chart_archive

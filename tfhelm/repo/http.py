@@ -101,7 +101,7 @@ class Downloader:
         return self._get_http(url, max_bytes, label, send_credentials)
 
     def _get_http(self, url: str, max_bytes: int, label: str, send_credentials: bool) -> bytes:
-        import httpx
+        import httpx2 as httpx
 
         client = self._http_client()
         auth = self._auth() if send_credentials else None
@@ -123,7 +123,7 @@ class Downloader:
 
     def _http_client(self) -> Any:
         if self._client is None:
-            import httpx
+            import httpx2 as httpx
 
             self._client = httpx.Client(
                 verify=self._verify(),
@@ -149,7 +149,7 @@ class Downloader:
     def _auth(self) -> Any:
         if self.options.username is None and self.options.password is None:
             return None
-        import httpx
+        import httpx2 as httpx
 
         return httpx.BasicAuth(self.options.username or "", self.options.password or "")
 
@@ -189,13 +189,13 @@ def _bounded_body(chunks: Any, max_bytes: int, label: str) -> bytes:
 
 
 def _may_pass(error: Exception) -> bool:
-    import httpx
+    import httpx2 as httpx
 
     return isinstance(error, (httpx.TransportError,)) and not isinstance(error, httpx.UnsupportedProtocol)
 
 
 def _describe(error: Exception) -> str:
-    import httpx
+    import httpx2 as httpx
 
     text = str(error) or type(error).__name__
     if isinstance(error, httpx.TimeoutException):

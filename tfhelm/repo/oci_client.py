@@ -19,7 +19,7 @@ from collections.abc import Generator, Iterator
 from dataclasses import dataclass
 from urllib.parse import urlencode, urljoin
 
-import httpx
+import httpx2 as httpx
 
 from tfhelm.errors import RepoError
 from tfhelm.repo.registry_auth import RegistryLogin
