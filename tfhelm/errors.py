@@ -12,14 +12,20 @@ a subclass of :class:`TfhelmError`. The CLI prints ``str(error)`` and exits with
     │   └── SetSyntaxError
     ├── SchemaError           merged values violate values.schema.json (all violations)
     ├── RenderError           template syntax or runtime errors, bad rendered YAML
-    │   └── ManifestError     a rendered document is not a valid Kubernetes object
+    │   ├── ManifestError     a rendered document is not a valid Kubernetes object
+    │   └── TemplateFailure   a chart's own fail()/required() message (engine.filters)
     ├── LintError             lint found errors
+    ├── SchemaUnavailable     no offline Kubernetes schemas for lint (kubeschema)
     ├── ClusterError          the cluster is unreachable or refused a request
+    │   ├── UnreachableError, NotFoundError, PreconditionError,
+    │   │   ApplyConflictError                                   (kube.errors)
+    │   └── WaitTimeout, ResourceFailed      --wait gave up    (actions.wait)
     ├── ReleaseError          release records, locks, history
     └── RepoError             packages, chart repositories, OCI registries
         └── ArchiveError      an unsafe or malformed chart archive
 
-Errors carry the fields a user needs (file, line, value path, object) so callers can act on
+Subclasses that belong to one layer live beside it (named in brackets) and are still caught as
+their parent here. Errors carry the fields a user needs (file, line, value path, object) so callers can act on
 them programmatically; the message is built from those fields.
 """
 
