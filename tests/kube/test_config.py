@@ -116,3 +116,15 @@ def test_exec_command_with_a_path_is_relative_to_its_file(tmp_path, monkeypatch)
     )
     settings = load_settings(kubeconfig=str(config))
     assert settings.user["exec"]["command"] == str(tmp_path / "bin" / "plugin")
+
+
+def test_malformed_kubeconfig_error_never_quotes_the_secret_line(tmp_path):
+    from tfhelm.errors import ClusterError
+    from tfhelm.kube.config import _load
+
+    path = tmp_path / "kubeconfig"
+    path.write_text('apiVersion: v1\nusers:\n- name: u\n  user: {token: "SUPERSECRET"TOKEN}\n')
+    with pytest.raises(ClusterError) as caught:
+        _load(path)
+    assert f"{path}:4 is not valid YAML" in str(caught.value)
+    assert "SUPERSECRET" not in str(caught.value)

@@ -80,14 +80,15 @@ def merge_kubeconfigs(files: list[Path]) -> dict[str, Any]:
 
 
 def _load(path: Path) -> dict[str, Any]:
-    import yaml
+    from tfhelm.yamlio import YamlProblem, load_yaml
 
     try:
-        document = yaml.safe_load(path.read_text(encoding="utf-8"))
+        document = load_yaml(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as error:
         raise ClusterError(f"cannot read kubeconfig {path}: {error}") from None
-    except yaml.YAMLError as error:
-        raise ClusterError(f"kubeconfig {path} is not valid YAML: {error}") from None
+    except YamlProblem as problem:
+        # only the problem and its line: PyYAML's own text quotes the line, which may hold a token
+        raise ClusterError(f"kubeconfig {path}:{problem.line or '?'} is not valid YAML: {problem.problem}") from None
     if document is None:
         return {}
     if not isinstance(document, dict):
