@@ -103,10 +103,15 @@ class ValuesError(TfhelmError):
 
 
 class SetSyntaxError(ValuesError):
-    """A ``--set`` expression cannot be parsed; names the flag and the expression."""
+    """A ``--set`` expression cannot be parsed; names the flag and the expression.
 
-    def __init__(self, message: str, *, flag: str = "--set", expression: str = ""):
-        super().__init__(f"{flag} {expression!r}: {message}" if expression else f"{flag}: {message}")
+    ``shown`` is the expression as the message displays it: callers pass it with the values
+    masked (``jupyter.password=…``), since a value may be a secret.
+    """
+
+    def __init__(self, message: str, *, flag: str = "--set", expression: str = "", shown: str | None = None):
+        shown = expression if shown is None else shown
+        super().__init__(f"{flag} {shown!r}: {message}" if shown else f"{flag}: {message}")
         self.flag = flag
         self.expression = expression
 

@@ -161,8 +161,8 @@ def test_values_file_not_a_mapping(tmp_path):
 
 def test_bad_set_expression():
     assert_clean_failure(run_cli("template", str(DEMO_CHART), "--set", "a.b"), "--set 'a.b'")
-    assert_clean_failure(run_cli("template", str(DEMO_CHART), "--set", "a=1,,b=2"), "--set 'a=1,,b=2'")
-    assert_clean_failure(run_cli("template", str(DEMO_CHART), "--set", "a[-1]=x"), "--set 'a[-1]=x'")
+    assert_clean_failure(run_cli("template", str(DEMO_CHART), "--set", "a=1,,b=2"), "--set 'a=…,,b=…'")
+    assert_clean_failure(run_cli("template", str(DEMO_CHART), "--set", "a[-1]=x"), "--set 'a[-1]=…'")
 
 
 def test_schema_violations_are_listed_sorted():

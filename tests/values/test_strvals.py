@@ -22,6 +22,7 @@ from typing import NamedTuple
 import pytest
 
 from tfhelm.errors import SetSyntaxError, ValuesError
+from tfhelm.values.strvals import mask_values
 from tfhelm.values import strvals
 from tfhelm.values.strvals import (
     MAX_INDEX,
@@ -469,6 +470,15 @@ def _case_id(case: tuple) -> str:
     return f"{flag} {expression!r}" + (" into" if into is not None else "")
 
 
+def _shown(error: Exception, flag: str, expression: str) -> str:
+    """How the message shows the expression: values masked, since a value may be a secret."""
+    if not isinstance(error, SetSyntaxError):
+        return expression
+    if flag == JSON and expression.strip().startswith("{"):
+        return "{…}"
+    return mask_values(expression)
+
+
 @pytest.mark.parametrize("case", HELM_CASES, ids=[_case_id(c) for c in HELM_CASES])
 def test_matches_recorded_helm_behaviour(case: tuple) -> None:
     flag, expression, into, expected = case
@@ -478,7 +488,7 @@ def test_matches_recorded_helm_behaviour(case: tuple) -> None:
         error_class = ValuesError if flag == FILE else SetSyntaxError
         with pytest.raises(error_class) as raised:
             parse(expression, into_copy)
-        assert str(raised.value) == f"{flag} {expression!r}: {expected.message}"
+        assert str(raised.value) == f"{flag} {_shown(raised.value, flag, expression)!r}: {expected.message}"
         if isinstance(raised.value, SetSyntaxError):
             assert (raised.value.flag, raised.value.expression) == (flag, expression)
         return
@@ -591,3 +601,28 @@ def test_error_points_at_the_offending_character() -> None:
 def test_missing_value_after_comma_suggests_escaping() -> None:
     with pytest.raises(SetSyntaxError, match=r"must be written as '\\,'"):
         parse_set("names=a,b")
+
+
+def test_error_messages_never_show_values_which_may_be_secrets() -> None:
+    with pytest.raises(SetSyntaxError) as raised:
+        parse_set("jupyter.password=S3cretPassw0rd,,jobs.worker.tasks=2")
+    assert "S3cretPassw0rd" not in str(raised.value)
+    assert str(raised.value).startswith("--set 'jupyter.password=…,,jobs.worker.tasks=…': empty assignment at character 33")
+    with pytest.raises(SetSyntaxError) as raised:
+        parse_set_json('{"password": "S3cret", oops}')
+    assert "S3cret" not in str(raised.value)
+
+
+@pytest.mark.parametrize(
+    ("expression", "shown"),
+    [
+        ("a.b=secret,list={x,y},c", "a.b=…,list=…,c"),
+        ("a\\.b=x\\,y,z=1", "a\\.b=…,z=…"),
+        ('j={"a":"x,y"},k=2', "j=…,k=…"),
+        ("a[0].b=1", "a[0].b=…"),
+        ("a", "a"),
+        ('q="unterminated,still masked', 'q=…'),
+    ],
+)
+def test_mask_values_keeps_keys_and_hides_values(expression: str, shown: str) -> None:
+    assert mask_values(expression) == shown

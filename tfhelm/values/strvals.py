@@ -69,7 +69,7 @@ def parse_set_json(expression: str, into: dict | None = None) -> dict:
     try:
         document = _JSON.decode(text)
     except (ValueError, RecursionError) as err:
-        raise SetSyntaxError(f"invalid JSON object: {err}", flag="--set-json", expression=expression)
+        raise SetSyntaxError(f"invalid JSON object: {err}", flag="--set-json", expression=expression, shown="{…}")
     return _deep_merge({} if into is None else into, document)
 
 
@@ -372,4 +372,40 @@ class _Parser:
         return self._error(f"empty key before {stop!r} at character {self.pos}")
 
     def _error(self, message: str) -> SetSyntaxError:
-        return SetSyntaxError(message, flag=self.flag, expression=self.text)
+        return SetSyntaxError(message, flag=self.flag, expression=self.text, shown=mask_values(self.text))
+
+
+def mask_values(expression: str) -> str:
+    """The expression with every value replaced by ``…`` and the keys kept, for error messages.
+
+    Values may be secrets (``--set jupyter.password=…``). A value runs from ``=`` to the next
+    unescaped ``,`` outside brackets and quotes; when in doubt more is masked, never less.
+
+    >>> mask_values("a.b=secret,list={x,y},c")
+    'a.b=…,list=…,c'
+    """
+    shown: list[str] = []
+    in_value, depth, quote, index = False, 0, "", 0
+    while index < len(expression):
+        char = expression[index]
+        if char == "\\":
+            if not in_value:
+                shown.append(expression[index : index + 2])
+            index += 2
+            continue
+        if not in_value:
+            shown.append(char + ("…" if char == "=" else ""))
+            in_value = char == "="
+        elif quote:
+            quote = "" if char == quote else quote
+        elif char in "\"'":
+            quote = char
+        elif char in "{[":
+            depth += 1
+        elif char in "}]":
+            depth = max(0, depth - 1)
+        elif char == "," and depth == 0:
+            shown.append(",")
+            in_value = False
+        index += 1
+    return "".join(shown)
