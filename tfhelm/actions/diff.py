@@ -95,7 +95,29 @@ def mask_secrets(before: dict[str, Any] | None, after: dict[str, Any] | None) ->
             before[section] = {k: _mask(v, "old" if new.get(k, v) != v else "") for k, v in old.items()}
         if after is not None and section in after:
             after[section] = {k: _mask(v, "new" if k in old and old[k] != v else "") for k, v in new.items()}
+    old_notes, new_notes = _annotations(before), _annotations(after)
+    for side, notes, other in ((before, old_notes, new_notes), (after, new_notes, old_notes)):
+        if side is not None and notes:
+            side["metadata"] = {**side["metadata"], "annotations": {
+                k: _mask(v, "changed" if other.get(k, v) != v else "") if _may_hold_secret(v) else v
+                for k, v in notes.items()
+            }}
     return before, after
+
+
+def _annotations(obj: dict[str, Any] | None) -> dict[str, Any]:
+    return ((obj or {}).get("metadata") or {}).get("annotations") or {}
+
+
+def _may_hold_secret(annotation: Any) -> bool:
+    """kubectl's last-applied-configuration (or any JSON copy of the object) carries its data."""
+    import json
+
+    try:
+        parsed = json.loads(annotation) if isinstance(annotation, str) else None
+    except ValueError:
+        return False
+    return isinstance(parsed, dict) and bool({"data", "stringData"} & set(parsed))
 
 
 def _mask(value: Any, tag: str) -> str:
