@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import subprocess
 import sys
 import textwrap
@@ -23,6 +24,7 @@ import time
 from pathlib import Path
 
 import pytest
+from support.netns import private_network
 from support.peers import peers_python_or_skip
 
 from tfcluster import argv, cluster_spec, container, free_port, objects, of_kind, plain_env, render_chart
@@ -135,29 +137,32 @@ def cluster_run(rendered, tmp_path_factory):
 
     processes: list[subprocess.Popen] = []
     logs = []
-    try:
-        for workload in of_kind(rendered, "StatefulSet"):
-            tensorflow = container(workload, "tensorflow")
-            env = _environment(tensorflow, addresses, _spec_mount(workload, "tensorflow"), spec_dir, root)
-            log = open(root / f"{workload['metadata']['name']}.log", "w+")
-            logs.append(log)
-            processes.append(subprocess.Popen(argv(tensorflow), env=env, stdout=log, stderr=subprocess.STDOUT, cwd=root))
-        notebook_deployment = next(o for o in of_kind(rendered, "Deployment"))
-        notebook = container(notebook_deployment, "notebook")
-        script = root / "chief.py"
-        script.write_text(CHIEF_SCRIPT)
-        # the notebook's own command is the TF_CONFIG shim; a kernel inherits what it exports
-        shim = notebook["command"]
-        env = _environment(notebook, addresses, _spec_mount(notebook_deployment, "notebook"), spec_dir, root)
-        started = time.monotonic()
-        chief = subprocess.run([*shim, "python3", str(script)], env=env, capture_output=True, text=True, cwd=root, timeout=180)
-        elapsed = time.monotonic() - started
-        exited_early = [p.args for p in processes if p.poll() is not None]
-    finally:
-        for process in processes:
-            process.kill()
-        for process in processes:
-            process.wait(timeout=30)
+    # TensorFlow servers listen on every interface: keep them in a loopback-only namespace
+    with private_network() as netns:
+        try:
+            for workload in of_kind(rendered, "StatefulSet"):
+                tensorflow = container(workload, "tensorflow")
+                env = _environment(tensorflow, addresses, _spec_mount(workload, "tensorflow"), spec_dir, root)
+                log = open(root / f"{workload['metadata']['name']}.log", "w+")
+                logs.append(log)
+                processes.append(subprocess.Popen([*netns, *argv(tensorflow)], env=env, stdout=log, stderr=subprocess.STDOUT, cwd=root))
+            notebook_deployment = next(o for o in of_kind(rendered, "Deployment"))
+            notebook = container(notebook_deployment, "notebook")
+            script = root / "chief.py"
+            script.write_text(CHIEF_SCRIPT)
+            # the notebook's own command is the TF_CONFIG shim; a kernel inherits what it exports
+            shim = notebook["command"]
+            env = _environment(notebook, addresses, _spec_mount(notebook_deployment, "notebook"), spec_dir, root)
+            started = time.monotonic()
+            chief = subprocess.run([*netns, *shim, "python3", str(script)], env=env, capture_output=True, text=True, cwd=root, timeout=180)
+            elapsed = time.monotonic() - started
+            exited_early = [p.args for p in processes if p.poll() is not None]
+            reachable_outside = [a for a in addresses.values() if _accepts_connections(a)]
+        finally:
+            for process in processes:
+                process.kill()
+            for process in processes:
+                process.wait(timeout=30)
     task_logs = {}
     for log in logs:
         log.seek(0)
@@ -166,7 +171,25 @@ def cluster_run(rendered, tmp_path_factory):
     lines = [line for line in chief.stdout.splitlines() if line.startswith("RESULT ")]
     assert chief.returncode == 0 and lines, f"chief failed ({chief.returncode}):\n{chief.stderr[-4000:]}\ntasks:\n{task_logs}"
     assert not exited_early, f"tasks exited early: {exited_early}\n{task_logs}"
-    return {"report": json.loads(lines[-1][len("RESULT "):]), "addresses": addresses, "elapsed": elapsed}
+    return {
+        "report": json.loads(lines[-1][len("RESULT "):]),
+        "addresses": addresses,
+        "elapsed": elapsed,
+        "reachable_outside": reachable_outside,
+    }
+
+
+def _accepts_connections(address: str) -> bool:
+    host, port = address.rsplit(":", 1)
+    try:
+        socket.create_connection((host, int(port)), timeout=1).close()
+        return True
+    except OSError:
+        return False
+
+
+def test_the_tensorflow_servers_are_unreachable_outside_their_namespace(cluster_run):
+    assert cluster_run["reachable_outside"] == []
 
 
 def test_the_rendered_tasks_are_servers_of_the_rendered_cluster(rendered):
