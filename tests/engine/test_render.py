@@ -125,3 +125,31 @@ def test_same_name_in_different_kinds_or_namespaces_is_fine(chart_dir):
     text = CM.format(name="same", value="1") + "---\n" + CM.format(name="same", value="1").replace("metadata:\n", "metadata:\n  namespace: other\n")
     text += "---\napiVersion: v1\nkind: Secret\nmetadata:\n  name: same\n"
     assert len(_render(chart_dir, {"templates/a.yaml": text}).manifests) == 3
+
+
+def test_recursive_macro_is_a_clear_error(chart_dir):
+    templates = {"templates/cm.yaml": "{% macro loop(n) %}{{ loop(n + 1) }}{% endmacro %}\n{{ loop(0) }}\n"}
+    with pytest.raises(RenderError, match="call each other without end") as caught:
+        _render(chart_dir, templates)
+    assert str(caught.value).startswith("mini/templates/cm.yaml:")
+
+
+@pytest.mark.parametrize(
+    ("metadata", "expected"),
+    [
+        ("name: ../../kube-system/secrets/x", "invalid metadata.name"),
+        ("name: '..'", "invalid metadata.name"),
+        ("name: a%2F", "invalid metadata.name"),
+        ("name: ok\n  namespace: Bad_NS", "invalid metadata.namespace 'Bad_NS'"),
+    ],
+)
+def test_names_that_would_retarget_api_paths_are_refused(chart_dir, metadata, expected):
+    with pytest.raises(ManifestError, match=expected):
+        _render(chart_dir, {"templates/x.yaml": f"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  {metadata}\n"})
+
+
+def test_invalid_yaml_in_a_secret_does_not_echo_the_line(chart_dir):
+    text = "apiVersion: v1\nkind: Secret\nmetadata:\n  name: s\nstringData:\n  token: [hunter2\n"
+    with pytest.raises(RenderError) as caught:
+        _render(chart_dir, {"templates/s.yaml": text})
+    assert "not valid YAML" in str(caught.value) and "hunter2" not in str(caught.value)

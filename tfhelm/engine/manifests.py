@@ -29,6 +29,7 @@ INSTALL_ORDER = (
     "MutatingWebhookConfiguration", "ValidatingWebhookConfiguration",
 )
 _RANK = {kind: rank for rank, kind in enumerate(INSTALL_ORDER)}
+_NAMESPACE = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
 _SEPARATOR = re.compile(r"^---[ \t]*(?:#.*)?$", re.MULTILINE)
 
 
@@ -90,9 +91,10 @@ def _parse(template: RenderedTemplate, chunk: str, line_offset: int) -> dict[str
         document = load_yaml(chunk)
     except YamlProblem as problem:
         line = line_offset + (problem.line or 1)
-        shown = _line_of(template.text, line)
+        # the offending line is shown unless the document looks like a Secret (it may hold one)
+        shown = "" if re.search(r"(?m)^kind:\s*Secret\b", chunk) else f"\n    {line}| {_line_of(template.text, line)}"
         raise RenderError(
-            f"rendered output is not valid YAML at line {line} of the output: {problem.problem}\n    {line}| {shown}",
+            f"rendered output is not valid YAML at line {line} of the output: {problem.problem}{shown}",
             template=template.source,
         ) from None
     if document is None:
@@ -116,6 +118,17 @@ def _check_object(template: RenderedTemplate, document: object, line: int) -> No
     metadata = document.get("metadata")
     if not isinstance(metadata, dict) or not isinstance(metadata.get("name"), str) or not metadata["name"]:
         raise ManifestError(f"{where} ({document['kind']}) has no metadata.name", template=template.source)
+    _check_names(metadata, f"{where} ({document['kind']})", template)
+
+
+def _check_names(metadata: dict[str, Any], where: str, template: RenderedTemplate) -> None:
+    """Names become URL path segments: refuse what the API server refuses, before any request."""
+    name = metadata["name"]
+    if name in (".", "..") or "/" in name or "%" in name:
+        raise ManifestError(f"{where} has an invalid metadata.name {name!r}: it may not be '.' or '..' or contain '/' or '%'", template=template.source)
+    namespace = metadata.get("namespace")
+    if namespace is not None and (not isinstance(namespace, str) or not _NAMESPACE.match(namespace)):
+        raise ManifestError(f"{where} has an invalid metadata.namespace {namespace!r}: use a DNS-1123 label", template=template.source)
 
 
 def _reject_duplicates(manifests: list[Manifest]) -> None:

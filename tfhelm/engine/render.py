@@ -142,6 +142,9 @@ def render_one(environment: SandboxedEnvironment, chart: Chart, name: str) -> st
     except jinja2.sandbox.SecurityError as error:
         where, line = _template_frame(error.__traceback__, f"{chart.name}/{name}")
         raise RenderError(f"not allowed in templates: {error}", template=where, line=line) from error
+    except RecursionError as error:
+        where, line = _template_frame(error.__traceback__, f"{chart.name}/{name}")
+        raise RenderError("templates call each other without end (a recursive macro or include?)", template=where, line=line) from None
     except (TypeError, ValueError, ArithmeticError, LookupError, AttributeError) as error:
         where, line = _template_frame(error.__traceback__, f"{chart.name}/{name}")
         raise RenderError(f"{type(error).__name__}: {error}", template=where, line=line) from error
