@@ -54,6 +54,9 @@ deprecated: false
         (VALID + "type: plugin\n", 4, "type must be one of application, library"),
         (VALID + "dependencies:\n  - name: x\n    repo: y\n", 4, "dependencies[0] has unknown field(s): repo"),
         (VALID + "annotations:\n  a: 1\n", 4, "annotations must be a mapping of strings"),
+        (VALID + "dependencies:\n  - name: x\n    condition: [a]\n", 4, "dependencies[0].condition must be a string"),
+        (VALID + "dependencies:\n  - name: x\n    enabled: 'yes'\n", 4, "dependencies[0].enabled must be true or false"),
+        (VALID + "dependencies:\n  - name: x\n    tags: [1]\n", 4, "dependencies[0].tags must be a list of strings"),
     ],
 )
 def test_invalid_chart_yaml_names_file_line_and_problem(text, line, expected):

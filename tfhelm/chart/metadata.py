@@ -167,8 +167,13 @@ def _dependency(index: int, entry: object, checker: _Checker) -> Dependency:
     if unknown:
         raise checker.fail("dependencies", f"{where} has unknown field(s): {', '.join(sorted(unknown))}")
     tags = entry.get("tags") or []
-    if not isinstance(tags, list):
+    if not isinstance(tags, list) or not all(isinstance(tag, str) for tag in tags):
         raise checker.fail("dependencies", f"{where}.tags must be a list of strings")
+    for field_name in ("repository", "condition", "alias"):
+        if entry.get(field_name) is not None and not isinstance(entry[field_name], str):
+            raise checker.fail("dependencies", f"{where}.{field_name} must be a string, got {entry[field_name]!r}")
+    if entry.get("enabled") is not None and not isinstance(entry["enabled"], bool):
+        raise checker.fail("dependencies", f"{where}.enabled must be true or false")
     return Dependency(
         name=entry["name"],
         version=None if entry.get("version") is None else str(entry["version"]),
