@@ -220,3 +220,21 @@ def test_kube_version_incompatible(chart_dir):
     root = chart_dir({"Chart.yaml": "apiVersion: v2\nname: k\nversion: 0.1.0\nkubeVersion: '>=1.30.0-0'\n", "templates/cm.yaml": CM})
     assert_clean_failure(run_cli("template", str(root), "--kube-version", "1.29"), "incompatible with Kubernetes v1.29.0")
     assert run_cli("template", str(root), "--kube-version", "1.30").returncode == 0
+
+
+def test_output_dir_files_are_readable_by_others(tmp_path):
+    run_cli("template", str(DEMO_CHART), "--output-dir", str(tmp_path / "out"))
+    written = tmp_path / "out" / "demo" / "templates" / "service.yaml"
+    assert written.stat().st_mode & 0o777 == 0o644
+
+
+def test_lint_says_which_schema_version_it_used():
+    result = run_cli("lint", str(DEMO_CHART), "--kube-version", "9.99")
+    assert result.returncode == 0
+    assert "objects are checked against 1.3" in result.stdout
+
+
+def test_lint_reports_an_incompatible_kube_version_against_chart_yaml():
+    result = run_cli("lint", str(DEMO_CHART), "--kube-version", "1.20")
+    assert result.returncode == 1
+    assert "[ERROR] Chart.yaml: chart demo requires kubeVersion >=1.25.0-0" in result.stdout

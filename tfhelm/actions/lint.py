@@ -96,15 +96,24 @@ def _render(chart: Chart, options: LintOptions, capabilities, report: LintReport
     except SchemaError as error:
         for path, message in error.violations:
             report.add(ERROR, "values", f"{path}: {message}")
-    except (ValuesError, RenderError, ChartError) as error:
+    except ChartError as error:
+        report.add(ERROR, "Chart.yaml", str(error))
+    except (ValuesError, RenderError) as error:
         report.add(ERROR, getattr(error, "template", None) or "values", str(error))
     return None
 
 
 def _check_objects(manifests: list[Manifest], kube_version, report: LintReport) -> None:
-    from tfhelm.kubeschema import SchemaUnavailable, UnknownKind, check_object
+    from tfhelm.kubeschema import SchemaUnavailable, UnknownKind, check_object, schema_version_for
 
     major, minor = int(kube_version.major), int(kube_version.minor)
+    try:
+        used = schema_version_for(major, minor)
+    except SchemaUnavailable as error:
+        report.add(WARNING if "not installed" in str(error) else ERROR, "kubernetes", str(error))
+        return
+    if used != (major, minor):
+        report.add(INFO, "kubernetes", f"no schemas for Kubernetes {major}.{minor}: objects are checked against {used[0]}.{used[1]}, the newest older version available")
     for manifest in manifests:
         where = f"{manifest.source}: {manifest.describe()}"
         try:

@@ -6,8 +6,6 @@ file atomically, so a failure never leaves half-written output behind.
 
 from __future__ import annotations
 
-import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -59,20 +57,10 @@ def write_output_dir(result: RenderResult, directory: str | Path, *, notes: bool
     for manifest in result.manifests:
         target = directory / manifest.source
         contents[target] = contents.get(target, "") + f"---\n# Source: {manifest.source}\n{manifest.text}\n"
+    from tfhelm.chart.archive import write_file_atomically
+
     written = []
     for target, text in sorted(contents.items()):
-        _write_atomically(target, text)
+        write_file_atomically(target, text.encode("utf-8"))
         written.append(target)
     return written
-
-
-def _write_atomically(target: Path, text: str) -> None:
-    target.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            stream.write(text)
-        os.replace(temporary, target)
-    except BaseException:
-        os.unlink(temporary)
-        raise
