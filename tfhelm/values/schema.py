@@ -10,7 +10,8 @@ This module owns three things:
 * finding the value paths a schema marks ``writeOnly`` so stored releases can redact them.
 
 jsonschema takes a quarter of a second to import, so it is imported only inside the functions
-that need it; importing this module stays cheap for commands that never validate.
+that need it; importing this module stays cheap for commands that never validate. Schemas and
+values that :mod:`tfhelm.values.quickcheck` proves valid skip jsonschema altogether.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 from tfhelm.errors import ChartError, SchemaError
+from tfhelm.values import quickcheck
 
 if TYPE_CHECKING:
     from jsonschema.exceptions import ValidationError
@@ -100,6 +102,8 @@ def check_schema(schema: object, *, chart: str, file: str = _SCHEMA_FILE) -> Non
     The draft comes from ``$schema`` (draft 2020-12 when absent). A ``$ref`` that would need
     another document (a URL or a file) is an error: tfhelm never fetches schemas.
     """
+    if quickcheck.schema_is_plainly_valid(schema):
+        return
     _checked_validator_class(schema, chart=chart, file=file)
 
 
@@ -239,6 +243,8 @@ def validate_values(values: dict, schema: dict, *, chart: str) -> None:
     Violations are ``(value_path, message)`` pairs sorted by path. The schema is checked first
     (a :class:`ChartError` if it is invalid); the checked validator is cached per schema object.
     """
+    if quickcheck.values_are_valid(values, schema):
+        return
     from referencing.exceptions import Unresolvable
 
     validator = _cached_validator(schema, chart=chart)
