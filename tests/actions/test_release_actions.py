@@ -294,3 +294,86 @@ def test_unchanged_inputs_skip_rendering_but_still_record_a_revision(config, kub
     changed = upgrade(config, UpgradeOptions(name="demo", chart=str(chart), values=values("message=new")))
     assert changed.fingerprint != release.fingerprint
     assert kube.get(ref("ConfigMap", "demo-config"))["data"]["message"] == "new"
+
+
+# ------------------------------------------------------------------------------- ownership (Helm's rules)
+
+
+def foreign_config_map(kube, name="demo-config", annotations=None, manager="kubectl-edit"):
+    kube.update_as({"apiVersion": "v1", "kind": "ConfigMap",
+                    "metadata": {"name": name, "namespace": NS, "annotations": annotations or {}},
+                    "data": {"b": "other"}}, manager=manager)
+
+
+def test_objects_carry_release_annotations_and_the_managed_by_label(config, kube):
+    do_install(config)
+    metadata = kube.get(ref("ConfigMap", "demo-config"))["metadata"]
+    assert metadata["labels"]["app.kubernetes.io/managed-by"] == "tfhelm"
+    assert metadata["annotations"]["tfhelm.io/release-namespace"] == NS
+
+
+def test_install_refuses_an_existing_object_it_does_not_own(config, kube):
+    foreign_config_map(kube)
+    kube.writes.clear()
+    with pytest.raises(ReleaseError) as caught:
+        do_install(config, atomic=True)
+    message = str(caught.value)
+    assert f"ConfigMap/demo-config in namespace {NS} exists and is not managed by release demo" in message
+    assert "(managed by another tool)" in message and "pass --take-ownership to adopt it" in message
+    assert kube.writes == [] or all(w[1].name.startswith("sh.tfhelm.lock") for w in kube.writes)
+    assert kube.get(ref("ConfigMap", "demo-config"))["data"] == {"b": "other"}
+    assert config.storage.history("demo") == []
+
+
+def test_install_names_the_release_that_owns_an_object(config, kube):
+    foreign_config_map(kube, annotations={"tfhelm.io/release-name": "other", "tfhelm.io/release-namespace": NS})
+    with pytest.raises(ReleaseError, match=f"not managed by release demo \\(managed by release other in namespace {NS}\\)"):
+        do_install(config)
+
+
+def test_take_ownership_adopts_the_object_and_later_uninstall_deletes_it(config, kube):
+    foreign_config_map(kube)
+    warnings = []
+    release = do_install(config, take_ownership=True, force_conflicts=True, on_warning=warnings.append)
+    assert release.status is Status.DEPLOYED
+    assert warnings == [f"taking ownership of ConfigMap/demo-config (namespace {NS}) (managed by another tool) for release demo"]
+    assert kube.get(ref("ConfigMap", "demo-config"))["metadata"]["annotations"]["tfhelm.io/release-name"] == "demo"
+    uninstall(config, UninstallOptions(name="demo"))
+    assert kube.get(ref("ConfigMap", "demo-config")) is None
+
+
+def test_a_failed_revision_records_only_the_objects_it_applied(config, kube):
+    kube.fail_on("apply", ClusterError("admission webhook denied"), lambda r: r.kind == "StatefulSet")
+    with pytest.raises(ClusterError):
+        do_install(config)
+    recorded = {(o["kind"], o["name"]) for o in config.storage.get("demo").objects}
+    assert ("ConfigMap", "demo-config") in recorded and ("Service", "demo-worker-1") in recorded
+    assert ("Job", "demo-setup") not in recorded  # never reached
+    assert len({("StatefulSet", "demo-worker-0"), ("StatefulSet", "demo-worker-1")} & recorded) == 1  # one failed
+
+
+def test_cleanup_and_uninstall_leave_objects_another_release_took_over(config, kube):
+    do_install(config)
+    adopted = kube.get(ref("Job", "demo-setup", "batch/v1"))
+    adopted["metadata"]["annotations"]["tfhelm.io/release-name"] = "other"
+    kube.update_as(adopted, manager="tfhelm-other")
+    warnings = []
+    do_upgrade(config, "job=false", on_warning=warnings.append)
+    assert kube.get(ref("Job", "demo-setup", "batch/v1")) is not None
+    assert warnings == [f"not deleting Job/demo-setup (namespace {NS}): it is not managed by release demo "
+                        f"(managed by release other in namespace {NS})"]
+    foreign_config_map(kube, annotations={"tfhelm.io/release-name": "other"})
+    result = uninstall(config, UninstallOptions(name="demo"))
+    assert kube.get(ref("ConfigMap", "demo-config")) is not None
+    assert [str(r) for r, _ in result.skipped] == [f"ConfigMap/demo-config (namespace {NS})"]
+    assert ref("ConfigMap", "demo-config") not in result.deleted
+
+
+def test_atomic_install_does_not_delete_an_object_it_never_owned(config, kube):
+    do_install(config, "job=false,workers=0")
+    uninstall(config, UninstallOptions(name="demo", keep_history=True))
+    foreign_config_map(kube, name="demo-config")
+    with pytest.raises(ReleaseError, match="not managed by release demo"):
+        do_install(config, wait=True, timeout=0.1, atomic=True)
+    assert kube.get(ref("ConfigMap", "demo-config"))["data"] == {"b": "other"}
+    assert [r.status for r in history(config, "demo")] == [Status.UNINSTALLED]

@@ -325,6 +325,31 @@ def test_conflict_with_another_field_manager_is_reported_then_forced(kube, ns, t
     assert live(kube, ns, "ConfigMap", "demo-config")["data"]["message"] == "new"
 
 
+def test_an_existing_object_is_refused_then_adopted_and_foreign_ones_never_deleted(kube, ns, tfhelm):
+    kube.apply({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "demo-config", "namespace": ns},
+                "data": {"owner": "someone"}}, field_manager="kubectl-client-side-apply", force=True)
+    done = tfhelm("install", "demo", str(WORKERS), "--set", "job=false,workers=0", "--atomic", check=False)
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    assert (f"ConfigMap/demo-config in namespace {ns} exists and is not managed by release demo "
+            "(managed by another tool (kubectl-client-side-apply))") in done.stderr
+    assert "pass --take-ownership to adopt it" in done.stderr
+    assert live(kube, ns, "ConfigMap", "demo-config")["data"] == {"owner": "someone"}
+    assert statuses(kube, ns, "demo") == []
+    tfhelm("install", "demo", str(WORKERS), "--set", "job=false,workers=0", "--take-ownership", "--force-conflicts")
+    adopted = live(kube, ns, "ConfigMap", "demo-config")["metadata"]
+    assert adopted["annotations"]["tfhelm.io/release-name"] == "demo"
+    assert adopted["labels"]["app.kubernetes.io/managed-by"] == "tfhelm"
+
+    secret = live(kube, ns, "Secret", "demo-auth")  # another release adopts one of ours
+    kube.apply({"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "demo-auth", "namespace": ns, "annotations": {
+        "tfhelm.io/release-name": "other", "tfhelm.io/release-namespace": ns}}}, field_manager="other", force=True)
+    assert secret is not None
+    done = tfhelm("uninstall", "demo")
+    assert f"not deleting Secret/demo-auth (namespace {ns}): it is not managed by release demo" in done.stderr
+    assert live(kube, ns, "Secret", "demo-auth") is not None
+    assert live(kube, ns, "ConfigMap", "demo-config") is None
+
+
 def test_diff_masks_secret_data_and_summarises(kube, ns, tfhelm):
     tfhelm("install", "demo", str(WORKERS), "--set", "password=first-secret,workers=1")
     done = tfhelm("diff", "upgrade", "demo", str(WORKERS), "--set", "password=second-secret,workers=2,job=false")

@@ -3,7 +3,10 @@
 CustomResourceDefinitions go first and are waited for until Established, so the custom
 resources after them can be applied. Objects whose digest equals the last revision's and
 that still exist are not sent at all: a no-op upgrade writes nothing. Deletion runs in the
-reverse order and skips objects annotated ``tfhelm.io/resource-policy: keep``.
+reverse order and skips objects annotated ``tfhelm.io/resource-policy: keep``; given an owner,
+it deletes only objects whose live annotations name that release, with the resourceVersion it
+read as a precondition. ``before_batch`` runs before each kind's writes (the release lock
+checks there that it is still held).
 """
 
 from __future__ import annotations
@@ -15,9 +18,9 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
-from tfhelm.actions.objects import digest, identity
+from tfhelm.actions.objects import describe_owner, digest, identity, is_owned_by
 from tfhelm.errors import ClusterError
-from tfhelm.kube import KubeClient, ObjectRef
+from tfhelm.kube import KubeClient, ObjectRef, PreconditionError
 from tfhelm.kube.readiness import readiness
 
 __all__ = ["ApplyResult", "all_exist", "apply_objects", "delete_objects", "kind_groups"]
@@ -47,35 +50,50 @@ def apply_objects(
     force: bool = False,
     dry_run: bool = False,
     on_applied: Callable[[ObjectRef], None] | None = None,
+    before_batch: Callable[[str], None] | None = None,
+    result: ApplyResult | None = None,
 ) -> ApplyResult:
-    """Apply ``objects``; skip those whose digest is in ``previous`` and that still exist."""
-    result = ApplyResult()
+    """Apply ``objects``; skip those whose digest is in ``previous`` and that still exist.
+
+    ``result`` (filled as objects are applied) tells a caller what the apply reached even when
+    it raised."""
+    result = result if result is not None else ApplyResult()
     previous = previous or {}
     with ThreadPoolExecutor(max_workers=POOL_SIZE) as pool:
         for group in kind_groups(objects):
             unchanged = _unchanged(kube, group, previous) if previous and not dry_run else set()
             todo = [o for o in group if identity(o) not in unchanged]
             result.unchanged += [ObjectRef.of(o) for o in group if identity(o) in unchanged]
-            for obj, live in zip(todo, _run(pool, lambda o: kube.apply(o, force=force, dry_run=dry_run), todo)):
-                result.applied.append(ObjectRef.of(obj))
-                result.live[identity(obj)] = live
-                if on_applied:
-                    on_applied(ObjectRef.of(obj))
+            if todo and before_batch and not dry_run:
+                before_batch(f"applying {len(todo)} {group[0]['kind']}")
+            outcomes = _run(pool, lambda o: kube.apply(o, force=force, dry_run=dry_run), todo)
+            for obj, (live, error) in zip(todo, outcomes):
+                if error is None:
+                    result.applied.append(ObjectRef.of(obj))
+                    result.live[identity(obj)] = live
+                    if on_applied:
+                        on_applied(ObjectRef.of(obj))
+            _raise_first(outcomes)
             if group[0]["kind"] == "CustomResourceDefinition" and todo and not dry_run:
                 _wait_established(kube, [ObjectRef.of(o) for o in todo])
     return result
 
 
-def _run(pool: ThreadPoolExecutor, call: Callable[[dict[str, Any]], Any], items: list[dict[str, Any]]) -> list[Any]:
-    """Run ``call`` on every item; after all finished, raise the first failure in item order."""
+def _run(pool: ThreadPoolExecutor, call: Callable[[Any], Any], items: list[Any]) -> list[tuple[Any, BaseException | None]]:
+    """Run ``call`` on every item; returns (result, error) per item, in item order."""
     if len(items) == 1:
-        return [call(items[0])]
+        try:
+            return [(call(items[0]), None)]
+        except Exception as error:  # noqa: BLE001 - handed back to the caller, raised there
+            return [(None, error)]
     futures = [pool.submit(call, item) for item in items]
-    errors = [f.exception() for f in futures]
-    for error in errors:
+    return [(None, f.exception()) if f.exception() is not None else (f.result(), None) for f in futures]
+
+
+def _raise_first(outcomes: list[tuple[Any, BaseException | None]]) -> None:
+    for _, error in outcomes:
         if error is not None:
             raise error
-    return [f.result() for f in futures]
 
 
 def _unchanged(kube: KubeClient, group: list[dict[str, Any]], previous: dict[str, str]) -> set[str]:
@@ -118,20 +136,49 @@ def delete_objects(
     refs: list[ObjectRef],
     *,
     on_deleted: Callable[[ObjectRef], None] | None = None,
+    owner: tuple[str, str] | None = None,
+    on_skipped: Callable[[ObjectRef, str], None] | None = None,
+    before_batch: Callable[[str], None] | None = None,
 ) -> list[ObjectRef]:
-    """Delete in reverse install order, one kind at a time (each in parallel); returns those deleted."""
+    """Delete in reverse install order, one kind at a time (each in parallel); returns those deleted.
+
+    With ``owner`` (release name, namespace), an object whose live annotations name another
+    release, or none, is left alone and reported to ``on_skipped`` with who manages it."""
     from tfhelm.engine.manifests import INSTALL_ORDER
 
     rank = {kind: index for index, kind in enumerate(INSTALL_ORDER)}
     ordered = sorted(refs, key=lambda r: (rank.get(r.kind, len(rank)), r.kind), reverse=True)
     deleted: list[ObjectRef] = []
+    remove = (lambda r: _delete_if_owned(kube, r, owner, on_skipped)) if owner else kube.delete
     with ThreadPoolExecutor(max_workers=POOL_SIZE) as pool:
-        for _, group in itertools.groupby(ordered, key=lambda r: r.kind):
+        for kind, group in itertools.groupby(ordered, key=lambda r: r.kind):
             members = list(group)
-            outcomes = _run(pool, lambda r: kube.delete(r), members)  # type: ignore[arg-type]
-            for member, gone in zip(members, outcomes):
-                if gone:
+            if before_batch:
+                before_batch(f"deleting {len(members)} {kind}")
+            outcomes = _run(pool, remove, members)
+            for member, (gone, error) in zip(members, outcomes):
+                if gone and error is None:
                     deleted.append(member)
                     if on_deleted:
                         on_deleted(member)
+            _raise_first(outcomes)
     return deleted
+
+
+def _delete_if_owned(
+    kube: KubeClient, ref: ObjectRef, owner: tuple[str, str], on_skipped: Callable[[ObjectRef, str], None] | None
+) -> bool:
+    """Delete ``ref`` only while its live annotations name ``owner`` (checked, then preconditioned)."""
+    for _ in range(3):  # the object may change between our read and our delete
+        live = kube.get(ref)
+        if live is None:
+            return False
+        if not is_owned_by(live, *owner):
+            if on_skipped:
+                on_skipped(ref, describe_owner(live))
+            return False
+        try:
+            return kube.delete(ref, resource_version=(live.get("metadata") or {}).get("resourceVersion"))
+        except PreconditionError:
+            continue
+    raise ClusterError(f"{ref} kept changing while tfhelm tried to delete it; try again")

@@ -1,26 +1,37 @@
 """The steps install, upgrade and rollback share: render a revision, record it, apply it, finish.
 
-The flow is Helm's: values → schema → render → objects → record pending → apply (and delete
-what the new revision no longer has) → wait → record deployed (older ones superseded) or failed.
+The flow is Helm's: values → schema → render → objects → ownership check → record pending →
+apply (and delete what the new revision no longer has) → wait → record deployed (older ones
+superseded) or failed.
+
+Ownership is Helm's too: an object that exists without this release's annotations is not taken
+over unless ``take_ownership`` says so, a revision records only the objects its apply reached,
+and cleanup deletes only objects whose live annotations still name this release.
 """
 
 from __future__ import annotations
 
 import hashlib
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from tfhelm.actions.apply import ApplyResult, apply_objects, delete_objects
 from tfhelm.actions.configuration import Configuration
-from tfhelm.actions.objects import desired_objects, identity, object_summaries, summary_ref
+from tfhelm.actions.objects import (
+    OwnershipError, check_ownership, desired_objects, identity, object_summaries, ownership_error, summary_ref,
+)
 from tfhelm.chart.model import Chart
 from tfhelm.engine import ReleaseInfo, RenderResult, render
 from tfhelm.kube import ObjectRef
 from tfhelm.release import ChartInfo, Release, Status, redact_values
 from tfhelm.release.record import REDACTED, now
 
-__all__ = ["DeployOptions", "Rendered", "chart_info", "deploy", "recover_interrupted", "render_revision", "without_redacted"]
+__all__ = [
+    "DeployOptions", "Rendered", "chart_info", "deploy", "recover_interrupted", "render_revision", "skipped_warning",
+    "without_redacted",
+]
 
 
 @dataclass(frozen=True)
@@ -34,8 +45,21 @@ class DeployOptions:
     history_max: int = 10
     description: str | None = None
     skip_schema_validation: bool = False
+    take_ownership: bool = False  # adopt existing objects no release (or another release) manages
     on_progress: Callable[[list[Any]], None] | None = field(default=None, compare=False)
     on_event: Callable[[str], None] | None = field(default=None, compare=False)
+    on_warning: Callable[[str], None] | None = field(default=None, compare=False)
+
+    def warn(self, message: str) -> None:
+        if self.on_warning is not None:
+            self.on_warning(message)
+        else:
+            print(f"WARNING: {message}", file=sys.stderr)
+
+
+def skipped_warning(release: str) -> Callable[[ObjectRef, str], str]:
+    """The warning for an object cleanup leaves alone because ``release`` does not own it."""
+    return lambda ref, owner: f"not deleting {ref}: it is not managed by release {release} ({owner})"
 
 
 @dataclass
@@ -160,20 +184,22 @@ def deploy(
     wait, and record the outcome. Objects unchanged since ``baseline`` (the deployed revision the
     cluster holds) are not sent again."""
     storage = config.storage
+    _refuse_foreign_objects(config, pending.name, rendered_objects, history, options)
     storage.create(pending)
+    reached = ApplyResult()
     try:
-        result = _apply_and_clean(config, rendered_objects, baseline, list(cleanup), options)
+        _apply_and_clean(config, pending.name, rendered_objects, baseline, list(cleanup), options, reached)
         if options.wait:
             from tfhelm.actions.wait import wait_for_ready
 
             refs = wait_refs if wait_refs is not None else [ObjectRef.of(o) for o in rendered_objects]
             wait_for_ready(config.kube, refs, options.timeout, on_progress=options.on_progress)
     except BaseException as error:
+        pending.objects = _reached_only(pending.objects, rendered_objects, reached)
         pending.status = Status.FAILED
         pending.description = f"{verb.capitalize()} failed: {_first_line(error)}"
         _try_update(config, pending)
         raise
-    del result
     pending.status = Status.DEPLOYED
     pending.description = success
     pending.last_deployed = now()
@@ -183,18 +209,45 @@ def deploy(
     return pending
 
 
+def _refuse_foreign_objects(
+    config: Configuration, name: str, objects: list[dict[str, Any]], history: list[Release] | None, options: DeployOptions
+) -> None:
+    """Stop before any write when an object to apply exists and this release does not own it."""
+    deployed = next((r for r in reversed(history or []) if r.status is Status.DEPLOYED), None)
+    owned = {identity(summary_ref(s)) for s in deployed.objects} if deployed else set()
+    foreign = check_ownership(config.kube, objects, release=name, namespace=config.namespace, owned=owned)
+    if not foreign:
+        return
+    if not options.take_ownership:
+        raise OwnershipError(ownership_error(foreign, name))
+    for ref, owner in foreign:
+        options.warn(f"taking ownership of {ref} ({owner}) for release {name}")
+
+
+def _reached_only(
+    summaries: list[dict[str, Any]], objects: list[dict[str, Any]], reached: ApplyResult
+) -> list[dict[str, Any]]:
+    """A failed revision's objects: drop the ones it meant to apply but never reached."""
+    done = {identity(r) for r in (*reached.applied, *reached.unchanged)}
+    missed = {identity(o) for o in objects} - done
+    return [s for s in summaries if identity(summary_ref(s)) not in missed]
+
+
 def _apply_and_clean(
     config: Configuration,
+    name: str,
     objects: list[dict[str, Any]],
     baseline: Release | None,
     previous: list[Release],
     options: DeployOptions,
+    result: ApplyResult,
 ) -> ApplyResult:
     last_digests = {}
     if baseline is not None:
         last_digests = {identity(summary_ref(s)): s["digest"] for s in baseline.objects}
     notify = (lambda r: options.on_event(f"applied {r}")) if options.on_event else None
-    result = apply_objects(config.kube, objects, previous=last_digests, force=options.force_conflicts, on_applied=notify)
+    apply_objects(config.kube, objects, previous=last_digests, force=options.force_conflicts, on_applied=notify,
+                  result=result)
     wanted = {identity(o) for o in objects}
     stale: dict[str, ObjectRef] = {}
     for release in previous:
@@ -203,7 +256,9 @@ def _apply_and_clean(
             if key not in wanted and not summary.get("keep"):
                 stale.setdefault(key, summary_ref(summary))
     if stale:
-        delete_objects(config.kube, list(stale.values()),
+        warning = skipped_warning(name)
+        delete_objects(config.kube, list(stale.values()), owner=(name, config.namespace),
+                       on_skipped=lambda ref, owner: options.warn(warning(ref, owner)),
                        on_deleted=(lambda r: options.on_event(f"deleted {r}")) if options.on_event else None)
     return result
 

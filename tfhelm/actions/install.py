@@ -68,9 +68,11 @@ def install_locked(
         release = deploy(config, pending, rendered.objects, options, verb="install", cleanup=history[-1:], history=history,
                          success=options.description or "Install complete")
     except Exception as error:
-        if not options.atomic:
+        from tfhelm.actions.objects import OwnershipError
+
+        if not options.atomic or isinstance(error, OwnershipError):  # the latter: nothing was written
             raise
-        _uninstall_after_failure(config, pending, error)
+        _uninstall_after_failure(config, pending, error, options)
         raise ReleaseError(f"{error}\nrelease {name} was uninstalled because of --atomic") from error
     return release
 
@@ -106,13 +108,17 @@ def _dry_run(config: Configuration, rendered: Rendered, name: str, options: Inst
     return release
 
 
-def _uninstall_after_failure(config: Configuration, pending: Release, error: BaseException) -> None:
-    """``--atomic``: remove what the failed install created, and its records."""
+def _uninstall_after_failure(config: Configuration, pending: Release, error: BaseException, options: DeployOptions) -> None:
+    """``--atomic``: remove what the failed install created (only objects it owns), and its records."""
     from tfhelm.actions.apply import delete_objects
+    from tfhelm.actions.deploy import skipped_warning
     from tfhelm.actions.objects import summary_ref
 
+    warning = skipped_warning(pending.name)
     try:
-        delete_objects(config.kube, [summary_ref(s) for s in pending.objects if not s.get("keep")])
+        delete_objects(config.kube, [summary_ref(s) for s in pending.objects if not s.get("keep")],
+                       owner=(pending.name, config.namespace),
+                       on_skipped=lambda ref, owner: options.warn(warning(ref, owner)))
         for release in config.storage.history(pending.name):
             config.storage.delete(release)
     except Exception as cleanup_error:  # noqa: BLE001

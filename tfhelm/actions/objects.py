@@ -1,7 +1,10 @@
 """From rendered manifests to the objects tfhelm applies, and back from a record's manifest.
 
-Each object gets the release's namespace when its kind is namespaced and it names none, and
-annotations saying which release owns it. An object's identity ignores the API version (a
+Each object gets the release's namespace when its kind is namespaced and it names none,
+annotations saying which release owns it, and the label ``app.kubernetes.io/managed-by: tfhelm``
+unless the chart sets that label itself. Those annotations are how tfhelm tells its objects
+from everyone else's: it refuses to take over an existing object without them (unless told to
+adopt it) and never deletes one that lacks them. An object's identity ignores the API version (a
 chart moving a kind from v1beta1 to v1 still means the same object); its digest tells whether
 what we would apply changed since the last revision.
 """
@@ -15,11 +18,19 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
+from tfhelm.errors import ReleaseError
 from tfhelm.kube import KubeClient, NotFoundError, ObjectRef
 
 __all__ = [
     "KEEP_ANNOTATION",
+    "MANAGED_BY_LABEL",
+    "NAMESPACE_ANNOTATION",
+    "OwnershipError",
     "RELEASE_ANNOTATION",
+    "check_ownership",
+    "describe_owner",
+    "is_owned_by",
+    "ownership_error",
     "desired_objects",
     "digest",
     "identity",
@@ -31,6 +42,8 @@ __all__ = [
 RELEASE_ANNOTATION = "tfhelm.io/release-name"
 NAMESPACE_ANNOTATION = "tfhelm.io/release-namespace"
 KEEP_ANNOTATION = "tfhelm.io/resource-policy"
+MANAGED_BY_LABEL = "app.kubernetes.io/managed-by"
+MANAGED_BY = "tfhelm"
 _SOURCE_SPLIT = re.compile(r"^---[ \t]*\n# Source: ", re.MULTILINE)
 
 
@@ -60,7 +73,74 @@ def desired_objects(
             metadata["namespace"] = namespace
         annotations = metadata.get("annotations") or {}
         metadata["annotations"] = {**annotations, RELEASE_ANNOTATION: release, NAMESPACE_ANNOTATION: namespace}
+        labels = metadata.get("labels") or {}
+        metadata["labels"] = {MANAGED_BY_LABEL: MANAGED_BY, **labels}
     return objects
+
+
+class OwnershipError(ReleaseError):
+    """Objects to apply exist and belong to someone else (nothing was written)."""
+
+
+def is_owned_by(obj: dict[str, Any], release: str, namespace: str) -> bool:
+    """Whether a live object carries ``release``'s ownership annotations."""
+    annotations = (obj.get("metadata") or {}).get("annotations") or {}
+    return annotations.get(RELEASE_ANNOTATION) == release and annotations.get(NAMESPACE_ANNOTATION) == namespace
+
+
+def describe_owner(obj: dict[str, Any]) -> str:
+    """Who manages a live object, as far as its metadata tells."""
+    metadata = obj.get("metadata") or {}
+    annotations = metadata.get("annotations") or {}
+    owner = annotations.get(RELEASE_ANNOTATION)
+    if owner:
+        return f"managed by release {owner} in namespace {annotations.get(NAMESPACE_ANNOTATION) or '?'}"
+    managers = sorted({entry.get("manager") for entry in metadata.get("managedFields") or [] if entry.get("manager")})
+    return f"managed by another tool ({', '.join(managers)})" if managers else "managed by another tool"
+
+
+def check_ownership(
+    kube: KubeClient,
+    objects: list[dict[str, Any]],
+    *,
+    release: str,
+    namespace: str,
+    owned: set[str] = frozenset(),  # type: ignore[assignment]
+) -> list[tuple[ObjectRef, str]]:
+    """Existing objects ``release`` does not own, each with who manages it.
+
+    ``owned`` holds the identities the release's deployed revision applied: they are not looked
+    at again. For the rest, one name listing per kind and namespace finds which already exist,
+    and only those are read. The caller refuses to go on (:func:`ownership_error`) unless told
+    to adopt them (``--take-ownership``).
+    """
+    candidates = [o for o in objects if identity(o) not in owned]
+    groups: dict[tuple[str, str, str | None], list[dict[str, Any]]] = {}
+    for obj in candidates:
+        groups.setdefault((obj["apiVersion"], obj["kind"], obj["metadata"].get("namespace")), []).append(obj)
+    foreign: list[tuple[ObjectRef, str]] = []
+    for (api_version, kind, object_namespace), members in groups.items():
+        try:
+            existing = kube.names(api_version, kind, object_namespace)
+        except NotFoundError:  # a kind whose CRD this chart installs: nothing exists yet
+            continue
+        for obj in members:
+            if obj["metadata"]["name"] not in existing:
+                continue
+            live = kube.get(ObjectRef.of(obj))
+            if live is not None and not is_owned_by(live, release, namespace):
+                foreign.append((ObjectRef.of(obj), describe_owner(live)))
+    return foreign
+
+
+def ownership_error(foreign: list[tuple[ObjectRef, str]], release: str) -> str:
+    """The message for objects that exist and belong to someone else."""
+    lines = [
+        f"{ref.kind}/{ref.name}{f' in namespace {ref.namespace}' if ref.namespace else ''} exists and is not managed "
+        f"by release {release} ({owner})"
+        for ref, owner in foreign
+    ]
+    return "\n".join(lines) + "\ndelete it, or pass --take-ownership to adopt it"
 
 
 def _crd_scopes(objects: list[dict[str, Any]]) -> dict[tuple[str, str], bool]:

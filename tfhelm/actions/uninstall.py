@@ -1,13 +1,17 @@
-"""``tfhelm uninstall``: delete a release's objects (reverse install order) and its records."""
+"""``tfhelm uninstall``: delete a release's objects (reverse install order) and its records.
+
+Only objects whose live annotations name this release are deleted; any other object a record
+lists (adopted by another release since, or never ours) is left alone and reported.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from tfhelm.actions.apply import delete_objects
 from tfhelm.actions.configuration import Configuration
 from tfhelm.actions.deploy import recover_interrupted, server_kube_version
-from tfhelm.actions.objects import identity, summary_ref
+from tfhelm.actions.objects import describe_owner, identity, is_owned_by, summary_ref
 from tfhelm.errors import ReleaseError
 from tfhelm.kube import ObjectRef
 from tfhelm.release import Release, Status
@@ -29,6 +33,7 @@ class UninstallResult:
     release: Release
     deleted: list[ObjectRef]
     kept: list[ObjectRef]
+    skipped: list[tuple[ObjectRef, str]] = field(default_factory=list)  # not ours: (object, who manages it)
 
 
 def uninstall(config: Configuration, options: UninstallOptions) -> UninstallResult:
@@ -38,7 +43,8 @@ def uninstall(config: Configuration, options: UninstallOptions) -> UninstallResu
     if options.dry_run:
         last = config.storage.get(options.name)
         refs, kept = _objects(config.storage.history(options.name))
-        return UninstallResult(last, refs, kept)
+        owned, skipped = _owned(config, options.name, refs)
+        return UninstallResult(last, owned, kept, skipped)
     with ReleaseLock(config.kube, config.namespace, options.name, "uninstall") as lock:
         recover_interrupted(config, options.name, lock)
         history = config.storage.history(options.name)
@@ -51,7 +57,9 @@ def uninstall(config: Configuration, options: UninstallOptions) -> UninstallResu
         last.description = "Deletion in progress"
         config.storage.update(last)
         refs, kept = _objects(history)
-        deleted = delete_objects(config.kube, refs)
+        skipped: list[tuple[ObjectRef, str]] = []
+        deleted = delete_objects(config.kube, refs, owner=(options.name, config.namespace),
+                                 on_skipped=lambda ref, owner: skipped.append((ref, owner)))
         if options.keep_history:
             last.status = Status.UNINSTALLED
             last.deleted = now()
@@ -61,7 +69,7 @@ def uninstall(config: Configuration, options: UninstallOptions) -> UninstallResu
             for release in history:
                 config.storage.delete(release)
             last.status = Status.UNINSTALLED
-        return UninstallResult(last, deleted, kept)
+        return UninstallResult(last, deleted, kept, skipped)
 
 
 def _objects(history: list[Release]) -> tuple[list[ObjectRef], list[ObjectRef]]:
@@ -74,3 +82,17 @@ def _objects(history: list[Release]) -> tuple[list[ObjectRef], list[ObjectRef]]:
             target = kept if summary.get("keep") else wanted
             target.setdefault(identity(summary_ref(summary)), summary_ref(summary))
     return [r for k, r in wanted.items() if k not in kept], list(kept.values())
+
+
+def _owned(config: Configuration, name: str, refs: list[ObjectRef]) -> tuple[list[ObjectRef], list[tuple[ObjectRef, str]]]:
+    """For ``--dry-run``: the objects that exist and are this release's, and those that are not."""
+    owned, skipped = [], []
+    for ref in refs:
+        live = config.kube.get(ref)
+        if live is None:
+            continue
+        if is_owned_by(live, name, config.namespace):
+            owned.append(ref)
+        else:
+            skipped.append((ref, describe_owner(live)))
+    return owned, skipped

@@ -156,7 +156,9 @@ def _upgrade_locked(
         release = deploy(config, pending, rendered.objects, options.deploy, verb="upgrade", baseline=baseline,
                          cleanup=cleanup, history=history, success=options.deploy.description or "Upgrade complete")
     except Exception as error:
-        if not options.deploy.atomic or deployed is None:
+        from tfhelm.actions.objects import OwnershipError
+
+        if not options.deploy.atomic or deployed is None or isinstance(error, OwnershipError):
             raise
         _roll_back_after_failure(config, options, deployed, error)
     return release

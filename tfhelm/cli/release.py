@@ -46,6 +46,10 @@ deploy_flags = _compose(
     click.option("--history-max", default=10, show_default=True, type=int, help="Revisions kept per release (0: no limit)."),
     click.option("--skip-schema-validation", is_flag=True, help="Do not validate values against values.schema.json."),
 )
+take_ownership_flag = click.option(
+    "--take-ownership", is_flag=True,
+    help="Adopt objects that already exist but are not managed by this release (default: refuse).",
+)
 output_flag = click.option("-o", "--output", type=click.Choice(["table", "json", "yaml"]), default="table", show_default=True)
 
 
@@ -67,6 +71,7 @@ def _deploy_options(params: dict[str, Any], display=None):
         history_max=params.get("history_max", 10),
         description=params.get("description"),
         skip_schema_validation=params.get("skip_schema_validation", False),
+        take_ownership=params.get("take_ownership", False),
         on_progress=display,
     )
 
@@ -93,6 +98,7 @@ dry_run_flag = click.option(
 @cluster_flags
 @deploy_flags
 @dry_run_flag
+@take_ownership_flag
 @click.option("--generate-name", is_flag=True, help="Generate the release name (<chart>-<timestamp>).")
 @click.option("--create-namespace", is_flag=True, help="Create the release namespace if it does not exist.")
 @click.option("--version", "chart_version", metavar="CONSTRAINT", help="Chart version constraint (repository charts).")
@@ -117,6 +123,7 @@ def install(args: tuple[str, ...], **params: Any) -> None:
 @cluster_flags
 @deploy_flags
 @dry_run_flag
+@take_ownership_flag
 @click.option("-i", "--install", "install_missing", is_flag=True, help="Install the release if it does not exist.")
 @click.option("--reuse-values", is_flag=True, help="Build on the last release's values (and its chart's defaults).")
 @click.option("--reset-then-reuse-values", is_flag=True, help="New chart defaults, then the last release's values, then these flags.")
@@ -182,6 +189,8 @@ def uninstall(names: tuple[str, ...], **params: Any) -> None:
                    else f'release "{name}": {verb} {len(result.deleted)} objects')
         for ref in result.kept:
             click.echo(f"  kept {ref} (tfhelm.io/resource-policy: keep)")
+        for ref, owner in result.skipped:
+            click.echo(f"WARNING: not deleting {ref}: it is not managed by release {name} ({owner})", err=True)
 
 
 @cli.command(name="list", context_settings=CONTEXT_SETTINGS)
