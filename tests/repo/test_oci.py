@@ -2,7 +2,8 @@
 
 The fake (an ``httpx.MockTransport``) implements just enough of the distribution API, with a
 bearer-token or basic auth challenge, to check the auth flow and every digest check without a
-server. The real registry is exercised in ``test_oci_registry.py``.
+server. It can also send blobs, uploads and tag pages to another origin (``storage.test``, or
+plain http), which must never see the registry's credentials. The real registry is exercised in ``test_oci_registry.py``.
 """
 
 from __future__ import annotations
@@ -58,14 +59,29 @@ def digest_of(data: bytes) -> str:
 class FakeRegistry:
     """A dict-backed registry speaking the distribution API through httpx.MockTransport."""
 
-    def __init__(self, *, auth: str | None = None, users: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        auth: str | None = None,
+        users: dict[str, str] | None = None,
+        scheme: str = "https",
+        realm: str = "https://auth.test/token",
+    ) -> None:
         self.blobs: dict[str, bytes] = {}
         self.manifests: dict[tuple[str, str], bytes] = {}
         self.auth = auth
         self.users = users or {}
+        self.scheme = scheme
+        self.realm = realm
         self.token_requests: list[httpx.Request] = []
         self.requests: list[httpx.Request] = []
+        self.foreign_requests: list[httpx.Request] = []
         self.lie_about_manifest_digest = False
+        self.blob_redirect: str | None = None  # e.g. "https://storage.test": blob GETs answer 307 there
+        self.upload_location: str | None = None  # an absolute upload Location, e.g. on storage.test
+        self.tags_link: str | None = None  # an absolute "next" Link for the tags list
+        self.foreign_challenge = False  # the foreign origin answers 401 with a Basic challenge
+        self.foreign_tags: list[str] = []
 
     @property
     def transport(self) -> httpx.MockTransport:
@@ -75,6 +91,8 @@ class FakeRegistry:
         self.requests.append(request)
         if request.url.host == "auth.test":
             return self.issue_token(request)
+        if (request.url.scheme, request.url.host, request.url.port) != (self.scheme, "fake.test", None):
+            return self.handle_foreign(request)
         if not self.authorized(request):
             return self.challenge(request)
         path = request.url.path
@@ -82,18 +100,37 @@ class FakeRegistry:
             return httpx.Response(200, json={})
         if match := re.fullmatch(r"/v2/(.+)/tags/list", path):
             tags = sorted(tag for repo, tag in self.manifests if repo == match[1] and not tag.startswith("sha256:"))
-            return httpx.Response(200, json={"name": match[1], "tags": tags}) if tags else httpx.Response(404)
+            link = {"Link": f'<{self.tags_link}>; rel="next"'} if self.tags_link else {}
+            return httpx.Response(200, json={"name": match[1], "tags": tags}, headers=link) if tags else httpx.Response(404)
         if match := re.fullmatch(r"/v2/(.+)/blobs/uploads/", path):
-            return httpx.Response(202, headers={"Location": f"/v2/{match[1]}/blobs/uploads/u-1?state=x"})
+            location = self.upload_location or f"/v2/{match[1]}/blobs/uploads/u-1?state=x"
+            return httpx.Response(202, headers={"Location": location})
         if re.fullmatch(r"/v2/(.+)/blobs/uploads/u-1", path) and request.url.params.get("state") == "x":
             self.blobs[request.url.params["digest"]] = request.content
             return httpx.Response(201)
         if match := re.fullmatch(r"/v2/(.+)/blobs/(sha256:[0-9a-f]+)", path):
             if match[2] not in self.blobs:
                 return httpx.Response(404)
+            if self.blob_redirect and request.method == "GET":
+                return httpx.Response(307, headers={"Location": f"{self.blob_redirect}/blobs/{match[2]}"})
             return httpx.Response(200, content=b"" if request.method == "HEAD" else self.blobs[match[2]])
         if match := re.fullmatch(r"/v2/(.+)/manifests/(.+)", path):
             return self.manifest(request, match[1], match[2])
+        return httpx.Response(404)
+
+    def handle_foreign(self, request: httpx.Request) -> httpx.Response:
+        """Storage on another origin: serves redirected blobs, takes uploads, lists more tags."""
+        self.foreign_requests.append(request)
+        if self.foreign_challenge:
+            return httpx.Response(401, headers={"WWW-Authenticate": 'Basic realm="storage"'})
+        path = request.url.path
+        if match := re.search(r"/blobs/(sha256:[0-9a-f]+)$", path):
+            return httpx.Response(200, content=self.blobs[match[1]]) if match[1] in self.blobs else httpx.Response(404)
+        if request.method == "PUT" and "/upload" in path:
+            self.blobs[request.url.params["digest"]] = request.content
+            return httpx.Response(201)
+        if path.endswith("/tags"):
+            return httpx.Response(200, json={"tags": self.foreign_tags})
         return httpx.Response(404)
 
     def manifest(self, request: httpx.Request, repo: str, reference: str) -> httpx.Response:
@@ -125,7 +162,7 @@ class FakeRegistry:
         if self.auth == "basic":
             return httpx.Response(401, headers={"WWW-Authenticate": 'Basic realm="fake"'})
         scope = self.scope_for(request)
-        params = 'realm="https://auth.test/token",service="fake.test"' + (f',scope="{scope}"' if scope else "")
+        params = f'realm="{self.realm}",service="fake.test"' + (f',scope="{scope}"' if scope else "")
         return httpx.Response(401, headers={"WWW-Authenticate": f"Bearer {params}"})
 
     def issue_token(self, request: httpx.Request) -> httpx.Response:
@@ -331,4 +368,95 @@ def test_basic_challenge_retries_with_the_stored_credentials(tmp_path):
 def test_basic_challenge_without_a_login_says_to_log_in(tmp_path):
     fake = FakeRegistry(auth="basic", users={"bob": "pw"})
     with pytest.raises(RepoError, match=r"run `tfhelm registry login fake.test`"):
+        push_chart(write_archive(tmp_path), "oci://fake.test/charts", transport=fake.transport)
+
+
+# --------------------------------------------------------------------------- credentials stay at the registry's origin
+
+AUTH_SETUPS = [
+    pytest.param("bearer", {"alice": "s3cret"}, id="bearer"),
+    pytest.param("basic", {"alice": "s3cret"}, id="basic"),
+]
+
+
+def logged_in_registry(auth: str, users: dict[str, str]) -> FakeRegistry:
+    fake = FakeRegistry(auth=auth, users=users)
+    save_login("fake.test", RegistryLogin(*next(iter(users.items()))))
+    return fake
+
+
+def assert_no_credentials_left_the_registry(fake: FakeRegistry) -> None:
+    assert fake.foreign_requests, "the test never reached the other origin"
+    assert [request.url for request in fake.foreign_requests if "Authorization" in request.headers] == []
+    # and the registry itself did get them, so the check above is not vacuous
+    assert any("Authorization" in request.headers for request in fake.requests if request.url.host == "fake.test")
+
+
+@pytest.mark.parametrize(("auth", "users"), AUTH_SETUPS)
+@pytest.mark.parametrize("storage", ["https://storage.test", "http://fake.test", "https://fake.test:8443"])
+def test_a_blob_redirected_to_another_origin_gets_no_credentials(tmp_path, auth, users, storage):
+    fake = logged_in_registry(auth, users)
+    archive = write_archive(tmp_path)
+    push_chart(archive, "oci://fake.test/charts", transport=fake.transport)
+    fake.blob_redirect = storage
+    assert pull_chart("oci://fake.test/charts/small:0.3.0", transport=fake.transport) == archive.read_bytes()
+    assert_no_credentials_left_the_registry(fake)
+
+
+@pytest.mark.parametrize(("auth", "users"), AUTH_SETUPS)
+@pytest.mark.parametrize("location", ["https://storage.test/upload/u-1?state=x", "http://fake.test/upload/u-1?state=x"])
+def test_an_upload_location_on_another_origin_gets_no_credentials(tmp_path, auth, users, location):
+    fake = logged_in_registry(auth, users)
+    fake.upload_location = location
+    push_chart(write_archive(tmp_path), "oci://fake.test/charts", transport=fake.transport)
+    assert ("charts/small", "0.3.0") in fake.manifests
+    assert all(request.method == "PUT" for request in fake.foreign_requests)
+    assert_no_credentials_left_the_registry(fake)
+
+
+@pytest.mark.parametrize(("auth", "users"), AUTH_SETUPS)
+def test_a_tags_link_to_another_origin_gets_no_credentials(tmp_path, auth, users):
+    fake = logged_in_registry(auth, users)
+    push_chart(write_archive(tmp_path), "oci://fake.test/charts", transport=fake.transport)
+    fake.tags_link = "https://storage.test/v2/charts/small/tags"
+    fake.foreign_tags = ["0.1.0"]
+    assert list_chart_versions("oci://fake.test/charts/small", transport=fake.transport) == ["0.3.0", "0.1.0"]
+    assert_no_credentials_left_the_registry(fake)
+
+
+@pytest.mark.parametrize(("auth", "users"), AUTH_SETUPS)
+def test_a_challenge_from_another_origin_is_not_answered_with_the_registry_credentials(tmp_path, auth, users):
+    fake = logged_in_registry(auth, users)
+    push_chart(write_archive(tmp_path), "oci://fake.test/charts", transport=fake.transport)
+    fake.blob_redirect = "https://storage.test"
+    fake.foreign_challenge = True
+    with pytest.raises(RepoError, match=r"sent us to https://storage.test .*refused \(401\); the registry.s credentials are never sent"):
+        pull_chart("oci://fake.test/charts/small:0.3.0", transport=fake.transport)
+    assert len(fake.foreign_requests) == 1  # asked once, never retried with credentials
+    assert_no_credentials_left_the_registry(fake)
+
+
+def test_a_plain_http_token_realm_of_an_https_registry_is_refused(tmp_path):
+    fake = FakeRegistry(auth="bearer", users={"alice": "s3cret"}, realm="http://auth.test/token")
+    save_login("fake.test", RegistryLogin("alice", "s3cret"))
+    with pytest.raises(RepoError, match=r"plain-http service http://auth.test/token.*--plain-http or --insecure"):
+        push_chart(write_archive(tmp_path), "oci://fake.test/charts", transport=fake.transport)
+    assert fake.token_requests == []
+
+
+@pytest.mark.parametrize(
+    ("scheme", "flags"),
+    [("http", {"plain_http": True}), ("https", {"insecure_skip_tls_verify": True})],
+)
+def test_a_plain_http_token_realm_is_allowed_with_plain_http_or_insecure(tmp_path, scheme, flags):
+    fake = FakeRegistry(auth="bearer", users={"alice": "s3cret"}, scheme=scheme, realm="http://auth.test/token")
+    save_login("fake.test", RegistryLogin("alice", "s3cret"))
+    push_chart(write_archive(tmp_path), "oci://fake.test/charts", transport=fake.transport, **flags)
+    assert ("charts/small", "0.3.0") in fake.manifests
+    assert all(request.headers["Authorization"] == basic("alice", "s3cret") for request in fake.token_requests)
+
+
+def test_a_token_realm_that_is_not_http_is_refused(tmp_path):
+    fake = FakeRegistry(auth="bearer", realm="file:///etc/passwd")
+    with pytest.raises(RepoError, match="not an http"):
         push_chart(write_archive(tmp_path), "oci://fake.test/charts", transport=fake.transport)

@@ -6,7 +6,12 @@
 Authentication follows the registry's ``WWW-Authenticate`` challenge, as Docker and Helm do:
 ``Bearer realm=…,service=…,scope=…`` fetches a token from the realm (with the stored username
 and password as basic auth when there are any) and retries; ``Basic`` retries with the
-credentials. Everything read is checked against its digest (and its size) before it is used.
+credentials. Credentials and tokens go only to the registry's own origin (scheme, host, port),
+and the basic credentials also to the token realm for the token request itself: a ``Location``
+or ``Link`` to another origin is followed without them, a challenge from another origin is not
+answered, and an ``http://`` realm of an https registry is refused unless ``--plain-http`` or
+``--insecure`` was chosen. Everything read is checked against its digest (and its size) before
+it is used.
 """
 
 from __future__ import annotations
@@ -17,7 +22,7 @@ import re
 import time
 from collections.abc import Generator, Iterator
 from dataclasses import dataclass
-from urllib.parse import urlencode, urljoin
+from urllib.parse import urlencode, urljoin, urlsplit
 
 import httpx2 as httpx
 
@@ -72,28 +77,53 @@ class Descriptor:
 
 
 class RegistryAuth(httpx.Auth):
-    """Answers ``WWW-Authenticate`` challenges; reuses the last token or basic header up front."""
+    """Answers ``WWW-Authenticate`` challenges; reuses the last token or basic header up front.
 
-    def __init__(self, login: RegistryLogin | None) -> None:
+    Only requests to ``registry_url``'s origin carry the header: a blob served from a redirect to
+    storage, an upload ``Location`` or a tags ``Link`` elsewhere must not receive the registry's
+    credentials. ``allow_plain_realm`` permits an ``http://`` token realm for an https registry.
+    """
+
+    def __init__(self, login: RegistryLogin | None, *, registry_url: str, allow_plain_realm: bool = False) -> None:
         self._login = login if login is not None and login.has_credentials else None
         self._header: str | None = None
+        self._registry = httpx.URL(registry_url)
+        self._allow_plain_realm = allow_plain_realm
 
     def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        if not self._is_registry(request.url):
+            request.headers.pop("Authorization", None)
+            yield request
+            return
         if self._header:
             request.headers["Authorization"] = self._header
         response = yield request
-        if response.status_code != 401:
-            return
+        if response.status_code != 401 or not self._is_registry(response.url):
+            return  # a challenge from wherever a redirect led is not the registry's to make
         scheme, params = _parse_challenge(response.headers.get("WWW-Authenticate", ""))
         if scheme == "basic" and self._login is not None:
             self._header = _basic_header(self._login)
         elif scheme == "bearer" and params.get("realm"):
+            self._check_realm(params["realm"])
             token_response = yield self._token_request(params)
             self._header = f"Bearer {_token_from(token_response, params['realm'])}"
         else:
             return
         request.headers["Authorization"] = self._header
         yield request
+
+    def _is_registry(self, url: httpx.URL) -> bool:
+        return url.origin == self._registry.origin
+
+    def _check_realm(self, realm: str) -> None:
+        scheme = urlsplit(realm).scheme.lower()
+        if scheme not in ("http", "https") or not urlsplit(realm).hostname:
+            raise RepoError(f"{self._registry.netloc.decode()} named a token service that is not an http(s) URL: {realm!r}")
+        if scheme == "http" and self._registry.scheme == "https" and not self._allow_plain_realm:
+            raise RepoError(
+                f"{self._registry.netloc.decode()} is served over https but sends tokens from the plain-http "
+                f"service {realm}; refusing to send credentials there (pass --plain-http or --insecure to allow it)"
+            )
 
     def _token_request(self, params: dict[str, str]) -> httpx.Request:
         query = [(key, params[key]) for key in ("service", "scope") if params.get(key)]
@@ -154,7 +184,9 @@ class RegistryClient:
         verify: bool | str = False if insecure_skip_tls_verify else (ca_file or True)
         self._http = httpx.Client(
             base_url=self.base_url,
-            auth=RegistryAuth(login),
+            auth=RegistryAuth(
+                login, registry_url=self.base_url, allow_plain_realm=plain_http or insecure_skip_tls_verify
+            ),
             verify=_ssl_context(verify),
             timeout=timeout,
             transport=transport,
@@ -280,6 +312,11 @@ class RegistryClient:
     def _expect(self, response: httpx.Response, codes: tuple[int, ...], action: str) -> None:
         if response.status_code in codes:
             return
+        if response.status_code in (401, 403) and response.url.origin != httpx.URL(self.base_url).origin:
+            raise RepoError(
+                f"{self.host} sent us to {response.url.scheme}://{response.url.netloc.decode()} to {action}, which "
+                f"refused ({response.status_code}); the registry's credentials are never sent to another origin"
+            )
         if response.status_code == 401:
             raise RepoError(
                 f"{self.host} refused to {action}: authentication required or credentials rejected (401); "
