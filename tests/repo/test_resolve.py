@@ -144,3 +144,27 @@ def test_credentials_are_not_sent_to_another_host():
     entry.urls = ["hello-0.1.0.tgz"]
     download_entry(repo, entry, transport=httpx.MockTransport(handler))
     assert headers[0] is None and headers[1].startswith("Basic ")
+
+
+@pytest.mark.parametrize("repo_url", ["https://charts.example/team", "http://127.0.0.1:8879/charts"])
+@pytest.mark.parametrize("chart_url", ["file://{path}", "FILE://{path}", "file://localhost{path}"])
+def test_an_http_index_cannot_point_a_chart_at_a_local_file(tmp_path, repo_url, chart_url):
+    data, seen = hello_archive(), []
+    local = tmp_path / "hello-0.1.0.tgz"
+    local.write_bytes(data)  # even a file whose digest matches is refused: the index must not read local files
+    entry = ChartEntry({"name": "hello", "version": "0.1.0"}, [chart_url.format(path=local)], sha256_hex(data))
+    with pytest.raises(RepoError) as raised:
+        download_entry(Repository("team", repo_url), entry, transport=serving(data, seen))
+    assert "points hello 0.1.0 at the local file" in str(raised.value)
+    assert "only a file:// repository may use file:// chart URLs" in str(raised.value)
+    assert seen == []
+
+
+def test_a_file_repository_may_point_a_chart_at_a_local_file(tmp_path):
+    data = hello_archive()
+    (tmp_path / "hello-0.1.0.tgz").write_bytes(data)
+    repo = Repository("local", tmp_path.as_uri())
+    for reference in ["hello-0.1.0.tgz", (tmp_path / "hello-0.1.0.tgz").as_uri()]:
+        entry = ChartEntry({"name": "hello", "version": "0.1.0"}, [reference], sha256_hex(data))
+        url, body, _files = download_entry(repo, entry)
+        assert url.startswith("file://") and body == data

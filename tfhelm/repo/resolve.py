@@ -4,7 +4,9 @@
   highest version the constraint allows; prereleases only with ``devel`` or when the constraint
   names one. When nothing matches, the error lists the versions that exist.
 * :func:`download_entry` fetches the archive and refuses it unless its SHA-256 equals the
-  index's ``digest`` and it passes every archive safety check for that name and version.
+  index's ``digest`` and it passes every archive safety check for that name and version. Only a
+  ``file://`` repository may point chart URLs at ``file://``: an index served over http(s) must
+  not make tfhelm read local files.
 * :func:`update_index` downloads a repository's index into the cache; :func:`cached_index`
   reads it back.
 """
@@ -135,6 +137,7 @@ def download_entry(repo: Repository, entry: ChartEntry, *, transport=None) -> tu
     from tfhelm.repo.http import Downloader, redact, resolve_url, same_origin
 
     url = resolve_url(repo.url, entry.urls[0])
+    _refuse_local_file_from_remote_index(repo, entry, url)
     expected = (entry.digest or "").lower().removeprefix("sha256:")
     if not expected:
         raise ArchiveError(f"the index of repository {repo.name!r} gives no digest for {entry.name} {entry.version}; refusing an unverifiable download")
@@ -149,6 +152,18 @@ def download_entry(repo: Repository, entry: ChartEntry, *, transport=None) -> tu
         )
     files = read_chart_archive_bytes(data, source=redact(url), expected_name=entry.name, expected_version=entry.version)
     return url, data, files
+
+
+def _refuse_local_file_from_remote_index(repo: Repository, entry: ChartEntry, url: str) -> None:
+    from urllib.parse import urlsplit
+
+    from tfhelm.repo.http import redact
+
+    if urlsplit(url).scheme.lower() == "file" and urlsplit(repo.url).scheme.lower() != "file":
+        raise RepoError(
+            f"the index of repository {repo.name!r} ({repo.display_url}) points {entry.name} {entry.version} at the "
+            f"local file {redact(url)}; only a file:// repository may use file:// chart URLs, refusing it"
+        )
 
 
 def fetch_repo_chart(
