@@ -18,6 +18,7 @@ import jinja2
 from jinja2.sandbox import SandboxedEnvironment
 
 from tfhelm.chart.model import Chart
+from tfhelm.engine.bytecode import template_cache
 from tfhelm.engine.filters import FILTERS, GLOBALS, TemplateFailure
 from tfhelm.errors import RenderError
 
@@ -93,6 +94,7 @@ def _environment(chart: Chart) -> SandboxedEnvironment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
         extensions=["jinja2.ext.do", "jinja2.ext.loopcontrols"],
+        bytecode_cache=template_cache(),
     )
     environment.filters.update(FILTERS)
     environment.globals.update(GLOBALS)
