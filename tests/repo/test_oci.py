@@ -31,6 +31,7 @@ from tfhelm.repo.oci import (
     tag_to_version,
     version_to_tag,
 )
+from tfhelm.repo.oci_client import MAX_MANIFEST_BYTES, MAX_TOKEN_BYTES
 from tfhelm.repo.registry_auth import RegistryLogin, save_login
 
 
@@ -82,6 +83,9 @@ class FakeRegistry:
         self.tags_link: str | None = None  # an absolute "next" Link for the tags list
         self.foreign_challenge = False  # the foreign origin answers 401 with a Basic challenge
         self.foreign_tags: list[str] = []
+        self.endless_manifests = False  # manifests and tokens answer with a body of up to 64 MiB,
+        self.endless_tokens = False  # streamed, so the client must stop reading at its own limit
+        self.streamed_bytes = 0
 
     @property
     def transport(self) -> httpx.MockTransport:
@@ -141,8 +145,15 @@ class FakeRegistry:
         body = self.manifests.get((repo, reference))
         if body is None:
             return httpx.Response(404)
+        if self.endless_manifests:
+            return httpx.Response(200, content=self.endless())
         announced = digest_of(b"something else") if self.lie_about_manifest_digest else digest_of(body)
         return httpx.Response(200, content=body, headers={"Docker-Content-Digest": announced})
+
+    def endless(self, chunk: bytes = b" " * 65536):
+        for _ in range(1024):  # 64 MiB at most, so a client that does not stop still ends
+            self.streamed_bytes += len(chunk)
+            yield chunk
 
     def authorized(self, request: httpx.Request) -> bool:
         header = request.headers.get("Authorization", "")
@@ -167,6 +178,8 @@ class FakeRegistry:
 
     def issue_token(self, request: httpx.Request) -> httpx.Response:
         self.token_requests.append(request)
+        if self.endless_tokens:
+            return httpx.Response(200, content=self.endless(), headers={"Content-Type": "application/json"})
         if self.users and request.headers.get("Authorization") not in {basic(u, p) for u, p in self.users.items()}:
             return httpx.Response(401)
         scope = request.url.params.get("scope", "")
@@ -460,3 +473,24 @@ def test_a_token_realm_that_is_not_http_is_refused(tmp_path):
     fake = FakeRegistry(auth="bearer", realm="file:///etc/passwd")
     with pytest.raises(RepoError, match="not an http"):
         push_chart(write_archive(tmp_path), "oci://fake.test/charts", transport=fake.transport)
+
+
+# --------------------------------------------------------------------------- bounded bodies
+
+
+def test_an_oversized_manifest_is_refused_while_it_is_read(tmp_path):
+    fake = FakeRegistry()
+    push_chart(write_archive(tmp_path), "oci://fake.test/charts", transport=fake.transport)
+    fake.endless_manifests = True
+    with pytest.raises(RepoError, match=rf"fake.test sent more than {MAX_MANIFEST_BYTES:,} bytes for the manifest of charts/small:0.3.0; refusing it"):
+        pull_chart("oci://fake.test/charts/small:0.3.0", transport=fake.transport)
+    assert fake.streamed_bytes <= MAX_MANIFEST_BYTES + 65536  # stopped one chunk past the limit
+
+
+def test_an_oversized_token_answer_is_refused_while_it_is_read(tmp_path):
+    fake = FakeRegistry(auth="bearer")
+    fake.endless_tokens = True
+    with pytest.raises(RepoError, match=rf"auth.test sent more than {MAX_TOKEN_BYTES:,} bytes for a token; refusing it"):
+        push_chart(write_archive(tmp_path), "oci://fake.test/charts", transport=fake.transport)
+    assert len(fake.token_requests) == 1
+    assert fake.streamed_bytes <= MAX_TOKEN_BYTES + 65536

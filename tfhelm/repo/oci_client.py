@@ -11,7 +11,8 @@ and the basic credentials also to the token realm for the token request itself: 
 or ``Link`` to another origin is followed without them, a challenge from another origin is not
 answered, and an ``http://`` realm of an https registry is refused unless ``--plain-http`` or
 ``--insecure`` was chosen. Everything read is checked against its digest (and its size) before
-it is used.
+it is used, and every body is read with a bound: blobs up to their descriptor's size, tokens up
+to :data:`MAX_TOKEN_BYTES`, manifests and every other answer up to :data:`MAX_MANIFEST_BYTES`.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import base64
 import hashlib
 import re
 import time
-from collections.abc import Generator, Iterator
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass
 from urllib.parse import urlencode, urljoin, urlsplit
 
@@ -32,6 +33,7 @@ from tfhelm.repo.registry_auth import RegistryLogin
 __all__ = [
     "MAX_BLOB_BYTES",
     "MAX_MANIFEST_BYTES",
+    "MAX_TOKEN_BYTES",
     "Descriptor",
     "RegistryAuth",
     "RegistryClient",
@@ -40,12 +42,14 @@ __all__ = [
 
 MAX_MANIFEST_BYTES = 4 * 1024 * 1024  # the limit registries themselves apply to manifests
 MAX_BLOB_BYTES = 64 * 1024 * 1024  # a chart archive holds at most 50 MB uncompressed
+MAX_TOKEN_BYTES = 1024 * 1024  # a token answer is a small JSON object; real ones are a few KB
 _ATTEMPTS = 3
 _BACKOFF = 0.3
 _RETRY_STATUSES = {429, 500, 502, 503, 504}
 _CHALLENGE_PARAM = re.compile(r'(\w+)="([^"]*)"')
 _NEXT_LINK = re.compile(r'<([^>]+)>\s*;\s*rel="?next"?')
 _DIGEST = re.compile(r"sha256:[0-9a-f]{64}")
+_BODY_HEADERS = {"content-encoding", "content-length", "transfer-encoding"}
 
 
 def sha256_digest(data: bytes) -> str:
@@ -82,12 +86,22 @@ class RegistryAuth(httpx.Auth):
     Only requests to ``registry_url``'s origin carry the header: a blob served from a redirect to
     storage, an upload ``Location`` or a tags ``Link`` elsewhere must not receive the registry's
     credentials. ``allow_plain_realm`` permits an ``http://`` token realm for an https registry.
+    ``fetch_token(url, headers)`` sends the token request and returns the answer with its body
+    already read (with a bound), so a hostile token service cannot fill memory.
     """
 
-    def __init__(self, login: RegistryLogin | None, *, registry_url: str, allow_plain_realm: bool = False) -> None:
+    def __init__(
+        self,
+        login: RegistryLogin | None,
+        *,
+        registry_url: str,
+        fetch_token: Callable[[str, dict[str, str]], httpx.Response],
+        allow_plain_realm: bool = False,
+    ) -> None:
         self._login = login if login is not None and login.has_credentials else None
         self._header: str | None = None
         self._registry = httpx.URL(registry_url)
+        self._fetch_token = fetch_token
         self._allow_plain_realm = allow_plain_realm
 
     def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
@@ -105,7 +119,7 @@ class RegistryAuth(httpx.Auth):
             self._header = _basic_header(self._login)
         elif scheme == "bearer" and params.get("realm"):
             self._check_realm(params["realm"])
-            token_response = yield self._token_request(params)
+            token_response = self._fetch_token(*self._token_request(params))
             self._header = f"Bearer {_token_from(token_response, params['realm'])}"
         else:
             return
@@ -125,13 +139,11 @@ class RegistryAuth(httpx.Auth):
                 f"service {realm}; refusing to send credentials there (pass --plain-http or --insecure to allow it)"
             )
 
-    def _token_request(self, params: dict[str, str]) -> httpx.Request:
+    def _token_request(self, params: dict[str, str]) -> tuple[str, dict[str, str]]:
+        """The token URL and headers: the stored credentials go to the realm's origin only."""
         query = [(key, params[key]) for key in ("service", "scope") if params.get(key)]
         url = params["realm"] + ("&" if "?" in params["realm"] else "?") + urlencode(query) if query else params["realm"]
-        request = httpx.Request("GET", url)
-        if self._login is not None:
-            request.headers["Authorization"] = _basic_header(self._login)
-        return request
+        return url, {"Authorization": _basic_header(self._login)} if self._login is not None else {}
 
 
 def _basic_header(login: RegistryLogin) -> str:
@@ -145,7 +157,6 @@ def _parse_challenge(header: str) -> tuple[str, dict[str, str]]:
 
 
 def _token_from(response: httpx.Response, realm: str) -> str:
-    response.read()
     if response.status_code in (401, 403):
         raise RepoError(f"the registry's token service {realm} refused the credentials ({response.status_code})")
     if response.status_code != 200:
@@ -185,7 +196,10 @@ class RegistryClient:
         self._http = httpx.Client(
             base_url=self.base_url,
             auth=RegistryAuth(
-                login, registry_url=self.base_url, allow_plain_realm=plain_http or insecure_skip_tls_verify
+                login,
+                registry_url=self.base_url,
+                fetch_token=self._fetch_token,
+                allow_plain_realm=plain_http or insecure_skip_tls_verify,
             ),
             verify=_ssl_context(verify),
             timeout=timeout,
@@ -225,13 +239,16 @@ class RegistryClient:
 
     def get_manifest(self, repository: str, reference: str, accept: tuple[str, ...]) -> tuple[bytes, str]:
         """The manifest bytes and their verified digest, by tag or by digest."""
-        response = self._send("GET", f"/v2/{repository}/manifests/{reference}", headers={"Accept": ", ".join(accept)})
+        response = self._send(
+            "GET",
+            f"/v2/{repository}/manifests/{reference}",
+            headers={"Accept": ", ".join(accept)},
+            what=f"the manifest of {repository}:{reference}",
+        )
         if response.status_code == 404:
             raise RepoError(f"{self.host}/{repository}:{reference} not found in the registry")
         self._expect(response, (200,), f"read the manifest of {repository}:{reference}")
         body = response.content
-        if len(body) > MAX_MANIFEST_BYTES:
-            raise RepoError(f"the manifest of {repository}:{reference} is larger than {MAX_MANIFEST_BYTES} bytes")
         digest = sha256_digest(body)
         expected = reference if reference.startswith("sha256:") else response.headers.get("Docker-Content-Digest")
         if expected and expected != digest:
@@ -249,7 +266,8 @@ class RegistryClient:
             if response.status_code != 200:
                 response.read()
             self._expect(response, (200,), f"download blob {descriptor.digest} of {repository}")
-            data = b"".join(_bounded(response.iter_bytes(), descriptor.size, descriptor.digest))
+            too_large = f"blob {descriptor.digest} is larger than the {descriptor.size} bytes its descriptor says; refusing it"
+            data = b"".join(_bounded(response.iter_bytes(), descriptor.size, too_large))
         digest = sha256_digest(data)
         if len(data) != descriptor.size or digest != descriptor.digest:
             raise RepoError(
@@ -292,22 +310,48 @@ class RegistryClient:
 
     # ----------------------------------------------------------------- plumbing
 
-    def _send(self, method: str, url: str, **kwargs) -> httpx.Response:
-        """One request; reads (GET, HEAD) are retried on failures that may pass."""
+    def _send(
+        self,
+        method: str,
+        url: str,
+        *,
+        limit: int = MAX_MANIFEST_BYTES,
+        what: str = "",
+        target: str = "",
+        **kwargs,
+    ) -> httpx.Response:
+        """One request, its body read with ``limit``; reads (GET, HEAD) are retried on failures that may pass."""
         attempts = _ATTEMPTS if method in ("GET", "HEAD") else 1
+        target = target or f"the registry {self.base_url}"
         for attempt in range(1, attempts + 1):
             try:
-                response = self._http.request(method, url, **kwargs)
+                response = self._buffered(method, url, limit, what or f"{method} {httpx.URL(url).path}", kwargs)
             except httpx.TransportError as error:
                 if attempt == attempts or isinstance(error, httpx.UnsupportedProtocol):
-                    raise RepoError(f"cannot reach the registry {self.base_url}: {_describe(error)}") from None
+                    raise RepoError(f"cannot reach {target}: {_describe(error)}") from None
             except httpx.HTTPError as error:
-                raise RepoError(f"cannot reach the registry {self.base_url}: {_describe(error)}") from None
+                raise RepoError(f"cannot reach {target}: {_describe(error)}") from None
             else:
                 if response.status_code not in _RETRY_STATUSES or attempt == attempts:
                     return response
             time.sleep(_BACKOFF * 2 ** (attempt - 1))
         raise AssertionError("unreachable")  # pragma: no cover - the last attempt returns or raises
+
+    def _buffered(self, method: str, url: str, limit: int, what: str, kwargs: dict) -> httpx.Response:
+        """The answer with its body read while counting: refused past ``limit`` bytes."""
+        with self._http.stream(method, url, **kwargs) as response:
+            too_large = f"{response.url.host} sent more than {limit:,} bytes for {what}; refusing it"
+            body = b"".join(_bounded(response.iter_bytes(), limit, too_large))
+        # the body is decoded already, so the rebuilt answer must not claim an encoding or length
+        headers = [(k, v) for k, v in response.headers.multi_items() if k.lower() not in _BODY_HEADERS]
+        return httpx.Response(response.status_code, headers=headers, content=body, request=response.request)
+
+    def _fetch_token(self, url: str, headers: dict[str, str]) -> httpx.Response:
+        # auth=None: the token request carries exactly the headers RegistryAuth gave it
+        realm = str(httpx.URL(url).copy_with(query=None))
+        return self._send(
+            "GET", url, headers=headers, auth=None, limit=MAX_TOKEN_BYTES, what="a token", target=f"the token service {realm}"
+        )
 
     def _expect(self, response: httpx.Response, codes: tuple[int, ...], action: str) -> None:
         if response.status_code in codes:
@@ -338,12 +382,12 @@ def _ssl_context(verify: bool | str) -> object:
         raise RepoError(f"cannot load CA file {verify}: {getattr(error, 'strerror', None) or error}") from None
 
 
-def _bounded(chunks: Iterator[bytes], size: int, digest: str) -> Iterator[bytes]:
+def _bounded(chunks: Iterator[bytes], limit: int, too_large: str) -> Iterator[bytes]:
     received = 0
     for chunk in chunks:
         received += len(chunk)
-        if received > size:
-            raise RepoError(f"blob {digest} is larger than the {size} bytes its descriptor says; refusing it")
+        if received > limit:
+            raise RepoError(too_large)
         yield chunk
 
 
