@@ -377,3 +377,30 @@ def test_atomic_install_does_not_delete_an_object_it_never_owned(config, kube):
         do_install(config, wait=True, timeout=0.1, atomic=True)
     assert kube.get(ref("ConfigMap", "demo-config"))["data"] == {"b": "other"}
     assert [r.status for r in history(config, "demo")] == [Status.UNINSTALLED]
+
+
+# ------------------------------------------------------------------------------- the lease is enforced
+
+
+def test_an_operation_that_lost_its_lock_stops_before_the_next_write(config, kube, monkeypatch):
+    import time
+
+    from tfhelm.release.lock import LockLostError, lock_name
+
+    monkeypatch.setenv("TFHELM_LOCK_TTL", "0.3")
+
+    def someone_takes_over(event):
+        if event == f"applied ConfigMap/demo-config (namespace {NS})":
+            lease = kube.get_secret(lock_name("demo"), NS)
+            lease["metadata"]["annotations"]["tfhelm.io/lock-holder"] = "ci@elsewhere (pid 1)"
+            kube.replace_secret(lease)
+            time.sleep(0.5)  # our heartbeat notices
+
+    with pytest.raises(LockLostError) as caught:
+        install(config, InstallOptions(chart=CHART, name="demo", deploy=DeployOptions(atomic=True, on_event=someone_takes_over)))
+    message = str(caught.value)
+    assert "lost the lock of release demo: another command took it over" in message
+    assert "Done so far: record revision 1 as pending-install; applying 1 Secret; applying 1 ConfigMap." in message
+    assert kube.get(ref("Job", "demo-setup", "batch/v1")) is None  # nothing after the loss
+    assert kube.get(ref("ConfigMap", "demo-config")) is not None  # and --atomic did not undo someone else's release
+    assert config.storage.get("demo").status is Status.PENDING_INSTALL  # the record is the new holder's to fix

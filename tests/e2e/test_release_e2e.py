@@ -314,6 +314,26 @@ def test_killed_upgrade_is_recovered_by_the_next_command(plane, kube, ns, tfhelm
     assert kube.get_secret("sh.tfhelm.lock.v1.demo", ns) is None
 
 
+def test_an_upgrade_that_lost_its_lease_stops_before_recording(plane, kube, ns, tfhelm):
+    tfhelm("install", "demo", str(WORKERS), "--set", "job=false,workers=1")
+    command = [sys.executable, "-m", "tfhelm", "upgrade", "demo", str(WORKERS), "--set", "job=false,workers=1,message=a",
+               "--wait", "--timeout", "60s", "--kubeconfig", str(plane.kubeconfig), "-n", ns]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=REPO,
+                               env={**os.environ, "TFHELM_LOCK_TTL": "3"})
+    wait_until(lambda: record(kube, ns, "demo", 2)[0] is not None, what="revision 2 pending")
+    lease = kube.get_secret("sh.tfhelm.lock.v1.demo", ns)  # another command takes the lease over
+    lease["metadata"]["annotations"]["tfhelm.io/lock-holder"] = "ci@elsewhere (pid 1)"
+    kube.replace_secret(lease)
+    time.sleep(2.5)  # the heartbeat (every TTL/3) finds out
+    keep_ready(kube, ns, "demo", 2, process)
+    _, err = process.communicate(timeout=60)
+    assert process.returncode == 1 and "Traceback" not in err
+    assert "lost the lock of release demo: another command took it over" in err
+    assert "stopped before: record revision 2 as deployed" in err
+    assert statuses(kube, ns, "demo") == [(1, "deployed"), (2, "pending-upgrade")]
+    assert kube.get_secret("sh.tfhelm.lock.v1.demo", ns)["metadata"]["annotations"]["tfhelm.io/lock-holder"] == "ci@elsewhere (pid 1)"
+
+
 def test_conflict_with_another_field_manager_is_reported_then_forced(kube, ns, tfhelm):
     tfhelm("install", "demo", str(WORKERS), "--set", "job=false,workers=0")
     kube.apply({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "demo-config", "namespace": ns},

@@ -59,3 +59,70 @@ def test_missing_namespace_suggests_create_namespace():
     kube.fail_on("create", NotFoundError("namespaces ml not found"))
     with pytest.raises(ReleaseError, match="--create-namespace"):
         ReleaseLock(kube, "ml", "demo", "install").acquire()
+
+
+def test_check_raises_once_the_lock_was_taken_over():
+    from tfhelm.release.lock import LockLostError
+
+    kube = FakeKubeClient(namespace="ml")
+    first = ReleaseLock(kube, "ml", "demo", "upgrade", ttl=-1)
+    first.acquire()
+    ReleaseLock(kube, "ml", "demo", "rollback").acquire()
+    first.renew()
+    with pytest.raises(LockLostError) as caught:
+        first.check("apply 2 ConfigMap", ["record revision 2 as pending-upgrade"])
+    message = str(caught.value)
+    assert "lost the lock of release demo: another command took it over (rollback by" in message
+    assert "stopped before: apply 2 ConfigMap. Done so far: record revision 2 as pending-upgrade" in message
+
+
+def test_check_raises_when_renewal_failed_for_longer_than_the_ttl():
+    import time
+
+    from tfhelm.release.lock import LockLostError
+
+    kube = FakeKubeClient(namespace="ml")
+    lock = ReleaseLock(kube, "ml", "demo", "upgrade", ttl=0.3)
+    lock.acquire()
+    lock.check("record")  # fresh: fine
+    kube.unreachable = True  # the heartbeat's renewals now fail
+    time.sleep(0.5)
+    with pytest.raises(LockLostError, match="could not be renewed for 0s, so it may have expired; stopped before: record"):
+        lock.check("record")
+    kube.unreachable = False
+    lock.release_lock()
+
+
+def test_check_passes_while_the_heartbeat_keeps_renewing():
+    import time
+
+    kube = FakeKubeClient(namespace="ml")
+    with ReleaseLock(kube, "ml", "demo", "upgrade", ttl=0.3) as lock:
+        time.sleep(0.7)
+        lock.check("record")
+        assert not lock.lost
+
+
+def test_a_dead_pid_is_not_stale_without_a_matching_machine_identity(monkeypatch):
+    from tfhelm.release import lock as lock_module
+
+    kube = FakeKubeClient(namespace="ml")
+    ReleaseLock(kube, "ml", "demo", "upgrade").acquire()
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+
+    def lease_with(machine):
+        secret = kube.get_secret(lock_name("demo"), "ml")
+        notes = secret["metadata"]["annotations"]
+        notes["tfhelm.io/lock-pid"] = dead.stdout.strip()
+        if machine is None:
+            notes.pop("tfhelm.io/lock-machine")
+        else:
+            notes["tfhelm.io/lock-machine"] = machine
+        kube.replace_secret(secret)
+        return Lease.from_secret(kube.get_secret(lock_name("demo"), "ml"))
+
+    assert lease_with(lock_module.machine_identity()).is_stale()  # this machine: the pid tells
+    assert not lease_with("another-boot/pid:[1]").is_stale()  # same hostname, another container
+    assert not lease_with(None).is_stale()  # a lease without the identity: expiry only
+    monkeypatch.setattr(lock_module, "machine_identity", lambda: "")  # no /proc here: expiry only
+    assert not lease_with("").is_stale()

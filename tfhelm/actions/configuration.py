@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import Any
 
 from tfhelm.kube import KubeClient
 from tfhelm.release import MemoryDriver, SecretsDriver, Storage
@@ -14,12 +15,23 @@ __all__ = ["Configuration"]
 class Configuration:
     """Helm's action.Configuration: ``kube`` talks to the cluster, ``storage`` keeps records.
 
-    ``all_namespaces`` makes ``storage`` read every namespace (``list -A``).
+    ``all_namespaces`` makes ``storage`` read every namespace (``list -A``). ``lock`` is the
+    release lock the running operation holds (see :meth:`holding`); write phases check it.
     """
 
     kube: KubeClient
     namespace: str
     storage: Storage
+    lock: Any = None
+
+    def holding(self, lock: Any) -> Configuration:
+        """This configuration, for an operation that holds ``lock``."""
+        return replace(self, lock=lock)
+
+    def check_lock(self, phase: str, done: list[str] | tuple[str, ...] = ()) -> None:
+        """Before a write: stop (LockLostError) when the operation's lock was lost."""
+        if self.lock is not None:
+            self.lock.check(phase, done)
 
     @classmethod
     def connect(

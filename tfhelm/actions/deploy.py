@@ -185,16 +185,24 @@ def deploy(
     cluster holds) are not sent again."""
     storage = config.storage
     _refuse_foreign_objects(config, pending.name, rendered_objects, history, options)
+    steps = _Steps(config)
+    steps.before(f"record revision {pending.revision} as {pending.status}")
     storage.create(pending)
     reached = ApplyResult()
     try:
-        _apply_and_clean(config, pending.name, rendered_objects, baseline, list(cleanup), options, reached)
+        _apply_and_clean(config, pending.name, rendered_objects, baseline, list(cleanup), options, reached, steps)
         if options.wait:
             from tfhelm.actions.wait import wait_for_ready
 
             refs = wait_refs if wait_refs is not None else [ObjectRef.of(o) for o in rendered_objects]
             wait_for_ready(config.kube, refs, options.timeout, on_progress=options.on_progress)
+            steps.done.append("waited until ready")
+        steps.before(f"record revision {pending.revision} as deployed")
     except BaseException as error:
+        from tfhelm.release.lock import LockLostError
+
+        if isinstance(error, LockLostError):
+            raise  # the release is someone else's now: leave its records alone
         pending.objects = _reached_only(pending.objects, rendered_objects, reached)
         pending.status = Status.FAILED
         pending.description = f"{verb.capitalize()} failed: {_first_line(error)}"
@@ -204,9 +212,23 @@ def deploy(
     pending.description = success
     pending.last_deployed = now()
     storage.update(pending)
+    steps.before("mark earlier revisions superseded")
     current = _supersede_others(config, pending, history)
+    steps.before("prune old revisions")
     storage.prune(pending.name, options.history_max, history=current)
     return pending
+
+
+class _Steps:
+    """The write phases an operation went through, each checked against the release lock first."""
+
+    def __init__(self, config: Configuration):
+        self.config = config
+        self.done: list[str] = []
+
+    def before(self, phase: str) -> None:
+        self.config.check_lock(phase, self.done)
+        self.done.append(phase)
 
 
 def _refuse_foreign_objects(
@@ -241,13 +263,15 @@ def _apply_and_clean(
     previous: list[Release],
     options: DeployOptions,
     result: ApplyResult,
+    steps: _Steps | None = None,
 ) -> ApplyResult:
     last_digests = {}
     if baseline is not None:
         last_digests = {identity(summary_ref(s)): s["digest"] for s in baseline.objects}
     notify = (lambda r: options.on_event(f"applied {r}")) if options.on_event else None
+    before_batch = steps.before if steps is not None else None
     apply_objects(config.kube, objects, previous=last_digests, force=options.force_conflicts, on_applied=notify,
-                  result=result)
+                  result=result, before_batch=before_batch)
     wanted = {identity(o) for o in objects}
     stale: dict[str, ObjectRef] = {}
     for release in previous:
@@ -258,7 +282,7 @@ def _apply_and_clean(
     if stale:
         warning = skipped_warning(name)
         delete_objects(config.kube, list(stale.values()), owner=(name, config.namespace),
-                       on_skipped=lambda ref, owner: options.warn(warning(ref, owner)),
+                       on_skipped=lambda ref, owner: options.warn(warning(ref, owner)), before_batch=before_batch,
                        on_deleted=(lambda r: options.on_event(f"deleted {r}")) if options.on_event else None)
     return result
 
@@ -279,8 +303,10 @@ def _supersede_others(config: Configuration, current: Release, history: list[Rel
 
 
 def _try_update(config: Configuration, release: Release) -> None:
-    """Record a failure if the cluster still answers; a later command recovers otherwise."""
+    """Record a failure if the cluster still answers and the lock is still ours; a later
+    command recovers otherwise."""
     try:
+        config.check_lock(f"record revision {release.revision} as failed")
         config.storage.update(release)
     except Exception:  # noqa: BLE001 - the original error matters more than this one
         pass
@@ -303,6 +329,7 @@ def recover_interrupted(config: Configuration, name: str, lock: Any) -> list[Rel
         who = f" ({taken.describe()}; its lock expired or its process is gone)" if taken else ""
         release.description = f"{release.status.value} interrupted{who}; recovered by {lock.operation}"
         release.status = Status.FAILED
+        lock.check(f"record interrupted revision {release.revision} as failed", [f"revision {r.revision} recorded as failed" for r in recovered])
         config.storage.update(release)
         recovered.append(release)
     return recovered

@@ -52,7 +52,8 @@ def install(config: Configuration, options: InstallOptions) -> Release:
         return _dry_run(config, rendered, name, options)
     if options.create_namespace:
         config.kube.ensure_namespace(config.namespace)
-    with ReleaseLock(config.kube, config.namespace, name, "install"):
+    with ReleaseLock(config.kube, config.namespace, name, "install") as lock:
+        config = config.holding(lock)
         history = config.storage.history(name)
         _check_name_free(config, name, history)
         return install_locked(config, rendered, name, options.deploy, history)
@@ -69,8 +70,9 @@ def install_locked(
                          success=options.description or "Install complete")
     except Exception as error:
         from tfhelm.actions.objects import OwnershipError
+        from tfhelm.release.lock import LockLostError
 
-        if not options.atomic or isinstance(error, OwnershipError):  # the latter: nothing was written
+        if not options.atomic or isinstance(error, (OwnershipError, LockLostError)):  # nothing written / not ours now
             raise
         _uninstall_after_failure(config, pending, error, options)
         raise ReleaseError(f"{error}\nrelease {name} was uninstalled because of --atomic") from error
@@ -118,8 +120,10 @@ def _uninstall_after_failure(config: Configuration, pending: Release, error: Bas
     try:
         delete_objects(config.kube, [summary_ref(s) for s in pending.objects if not s.get("keep")],
                        owner=(pending.name, config.namespace),
-                       on_skipped=lambda ref, owner: options.warn(warning(ref, owner)))
+                       on_skipped=lambda ref, owner: options.warn(warning(ref, owner)),
+                       before_batch=lambda phase: config.check_lock(f"--atomic: {phase}", ["install failed"]))
         for release in config.storage.history(pending.name):
+            config.check_lock(f"--atomic: delete record of revision {release.revision}", ["install failed"])
             config.storage.delete(release)
     except Exception as cleanup_error:  # noqa: BLE001
         raise ReleaseError(f"install failed ({error}) and --atomic could not clean up: {cleanup_error}") from error

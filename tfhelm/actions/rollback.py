@@ -31,6 +31,7 @@ def rollback(config: Configuration, options: RollbackOptions) -> Release:
         history = config.storage.history(options.name)
         return _target(options.name, history, options.revision)
     with ReleaseLock(config.kube, config.namespace, options.name, "rollback") as lock:
+        config = config.holding(lock)
         recover_interrupted(config, options.name, lock)
         history = config.storage.history(options.name)
         target = _target(options.name, history, options.revision)

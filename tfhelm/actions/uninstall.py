@@ -46,6 +46,7 @@ def uninstall(config: Configuration, options: UninstallOptions) -> UninstallResu
         owned, skipped = _owned(config, options.name, refs)
         return UninstallResult(last, owned, kept, skipped)
     with ReleaseLock(config.kube, config.namespace, options.name, "uninstall") as lock:
+        config = config.holding(lock)
         recover_interrupted(config, options.name, lock)
         history = config.storage.history(options.name)
         if not history:
@@ -55,17 +56,27 @@ def uninstall(config: Configuration, options: UninstallOptions) -> UninstallResu
             raise ReleaseError(f"release {options.name!r} is already uninstalled (its history was kept)")
         last.status = Status.UNINSTALLING
         last.description = "Deletion in progress"
+        done: list[str] = []
+        config.check_lock(f"record revision {last.revision} as uninstalling", done)
         config.storage.update(last)
+        done.append(f"recorded revision {last.revision} as uninstalling")
         refs, kept = _objects(history)
         skipped: list[tuple[ObjectRef, str]] = []
+
+        def before_batch(phase: str) -> None:
+            config.check_lock(phase, done)
+            done.append(phase)
+
         deleted = delete_objects(config.kube, refs, owner=(options.name, config.namespace),
-                                 on_skipped=lambda ref, owner: skipped.append((ref, owner)))
+                                 on_skipped=lambda ref, owner: skipped.append((ref, owner)), before_batch=before_batch)
         if options.keep_history:
             last.status = Status.UNINSTALLED
             last.deleted = now()
             last.description = options.description or "Uninstallation complete"
+            config.check_lock("record the release as uninstalled", done)
             config.storage.update(last)
         else:
+            config.check_lock("delete the release's records", done)
             for release in history:
                 config.storage.delete(release)
             last.status = Status.UNINSTALLED

@@ -48,6 +48,7 @@ def upgrade(config: Configuration, options: UpgradeOptions) -> Release:
     if options.create_namespace and options.install:
         config.kube.ensure_namespace(config.namespace)
     with ReleaseLock(config.kube, config.namespace, options.name, "upgrade") as lock:
+        config = config.holding(lock)
         recovered = recover_interrupted(config, options.name, lock)
         history = config.storage.history(options.name)
         if not history or history[-1].status is Status.UNINSTALLED:
@@ -157,8 +158,9 @@ def _upgrade_locked(
                          cleanup=cleanup, history=history, success=options.deploy.description or "Upgrade complete")
     except Exception as error:
         from tfhelm.actions.objects import OwnershipError
+        from tfhelm.release.lock import LockLostError
 
-        if not options.deploy.atomic or deployed is None or isinstance(error, OwnershipError):
+        if not options.deploy.atomic or deployed is None or isinstance(error, (OwnershipError, LockLostError)):
             raise
         _roll_back_after_failure(config, options, deployed, error)
     return release

@@ -6,6 +6,14 @@ over and releasing it are conditional on its resourceVersion, so two commands ne
 A running command renews the lease in the background. When a command dies, its lease expires
 (or, on the same machine, its process is gone) and the next command takes the lock over and
 is told what was interrupted, so no one ever edits Secrets by hand.
+
+"Same machine" needs more than the hostname: containers often share one while each has its own
+pid namespace. The lease records the kernel's boot id and the holder's pid namespace, and the
+"process is gone" shortcut applies only when both match ours; otherwise only expiry counts.
+
+Holding the lock is checked, not assumed: before each write phase an operation calls
+:meth:`ReleaseLock.check`, which raises :class:`LockLostError` once someone else took the lease
+or our last successful renewal is older than the TTL (the lease may have expired on the server).
 """
 
 from __future__ import annotations
@@ -15,15 +23,31 @@ import getpass
 import os
 import socket
 import threading
+import time
 from dataclasses import dataclass
 from typing import Any
 
 from tfhelm.errors import ReleaseError
 
-__all__ = ["DEFAULT_TTL", "Lease", "ReleaseLock", "lock_name"]
+__all__ = ["DEFAULT_TTL", "Lease", "LockLostError", "ReleaseLock", "lock_name", "machine_identity"]
 
 DEFAULT_TTL = 60.0
 _PREFIX = "tfhelm.io/lock-"
+
+
+class LockLostError(ReleaseError):
+    """The operation no longer holds its release's lock; it stopped before writing more."""
+
+
+def machine_identity() -> str:
+    """This kernel boot and pid namespace (empty when unknown): pids are comparable only within it."""
+    try:
+        with open("/proc/sys/kernel/random/boot_id", encoding="ascii") as handle:
+            boot = handle.read().strip()
+        namespace = os.readlink("/proc/self/ns/pid")
+    except OSError:
+        return ""
+    return f"{boot}/{namespace}" if boot and namespace else ""
 
 
 def lock_name(release: str) -> str:
@@ -53,6 +77,7 @@ class Lease:
     host: str
     pid: int
     resource_version: str = ""
+    machine: str = ""  # boot id and pid namespace of the holder (see machine_identity)
 
     @classmethod
     def from_secret(cls, secret: dict[str, Any]) -> Lease:
@@ -65,16 +90,21 @@ class Lease:
             host=notes.get(_PREFIX + "host", ""),
             pid=int(notes.get(_PREFIX + "pid", "0") or 0),
             resource_version=secret["metadata"].get("resourceVersion", ""),
+            machine=notes.get(_PREFIX + "machine", ""),
         )
 
     def is_stale(self) -> bool:
-        """Expired, or held by a process of this machine that no longer exists."""
+        """Expired, or held by a process that provably no longer exists.
+
+        A pid is only meaningful on the same host, boot and pid namespace; a lease without that
+        identity (or with another one) is stale only once it expires."""
         try:
             if _now() >= _parse(self.expires):
                 return True
         except ValueError:
             return True
-        return self.host == socket.gethostname() and self.pid > 0 and not _alive(self.pid)
+        same_machine = bool(self.machine) and self.machine == machine_identity() and self.host == socket.gethostname()
+        return same_machine and self.pid > 0 and not _alive(self.pid)
 
     def describe(self) -> str:
         return f"{self.operation} by {self.holder} since {self.acquired}"
@@ -104,6 +134,9 @@ class ReleaseLock:
         self.ttl = ttl if ttl is not None else float(os.environ.get("TFHELM_LOCK_TTL", DEFAULT_TTL))
         self.taken_over: Lease | None = None
         self.lost = False
+        self.lost_to = ""  # who holds the lease now, when known
+        self._valid_until = 0.0  # time.monotonic() until which the lease surely is ours
+        self._guard = threading.Lock()  # renewal and release never interleave
         self._resource_version = ""
         self._stop = threading.Event()
         self._heartbeat: threading.Thread | None = None
@@ -120,12 +153,14 @@ class ReleaseLock:
         from tfhelm.kube import NotFoundError, PreconditionError
 
         self._acquired = _stamp(_now())
+        started = time.monotonic()
         try:
             self._resource_version = self.kube.create_secret(self._secret())["metadata"]["resourceVersion"]
         except PreconditionError:
             self._take_over()
         except NotFoundError:
             raise ReleaseError(f"namespace {self.namespace} does not exist (use --create-namespace)") from None
+        self._valid_until = started + self.ttl
         self._start_heartbeat()
 
     def _take_over(self) -> None:
@@ -151,26 +186,57 @@ class ReleaseLock:
     def renew(self) -> None:
         from tfhelm.kube import PreconditionError
 
-        try:
-            renewed = self.kube.replace_secret(self._secret(resource_version=self._resource_version))
+        with self._guard:
+            if self.lost:
+                return
+            started = time.monotonic()
+            try:
+                renewed = self.kube.replace_secret(self._secret(resource_version=self._resource_version))
+            except PreconditionError:
+                self.lost = True
+                self.lost_to = self._current_holder()
+                return
             self._resource_version = renewed["metadata"]["resourceVersion"]
-        except PreconditionError:
-            self.lost = True
+            self._valid_until = started + self.ttl
+
+    def check(self, phase: str, done: list[str] | tuple[str, ...] = ()) -> None:
+        """Raise :class:`LockLostError` unless the lease is still surely ours; call before writing.
+
+        ``phase`` is the write about to happen, ``done`` what the operation already did."""
+        if not self.lost and time.monotonic() < self._valid_until:
+            return
+        if self.lost:
+            why = f"another command took it over{f' ({self.lost_to})' if self.lost_to else ''}"
+        else:
+            why = f"it could not be renewed for {self.ttl:.0f}s, so it may have expired"
+        steps = "; ".join(done) if done else "nothing"
+        raise LockLostError(
+            f"lost the lock of release {self.release}: {why}; stopped before: {phase}. Done so far: {steps}. "
+            f"Check `tfhelm history {self.release}` and run the command again"
+        )
+
+    def _current_holder(self) -> str:
+        try:
+            current = self.kube.get_secret(lock_name(self.release), self.namespace)
+        except Exception:  # noqa: BLE001 - only for the message
+            return ""
+        return Lease.from_secret(current).describe() if current else ""
 
     def release_lock(self) -> None:
         self._stop.set()
         if self._heartbeat is not None:
             self._heartbeat.join(timeout=5)
-        if self.lost:
-            return
         from tfhelm.errors import ClusterError
 
-        try:
-            self.kube.delete_secret(lock_name(self.release), self.namespace, resource_version=self._resource_version)
-        except ClusterError:
-            # Taken over, or the cluster is gone: the lease expires by itself, and a later
-            # command on this machine sees that our process has ended.
-            pass
+        with self._guard:
+            if self.lost:
+                return
+            try:
+                self.kube.delete_secret(lock_name(self.release), self.namespace, resource_version=self._resource_version)
+            except ClusterError:
+                # Taken over, or the cluster is gone: the lease expires by itself, and a later
+                # command on this machine sees that our process has ended.
+                pass
 
     def _start_heartbeat(self) -> None:
         def beat() -> None:
@@ -198,6 +264,7 @@ class ReleaseLock:
                 _PREFIX + "expires": _stamp(expires),
                 _PREFIX + "host": socket.gethostname(),
                 _PREFIX + "pid": str(os.getpid()),
+                _PREFIX + "machine": machine_identity(),
             },
         }
         if resource_version:
