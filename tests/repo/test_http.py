@@ -1,5 +1,6 @@
 """The downloader: retries, limits, file:// URLs, credentials kept to their origin and out of
-messages, and real TLS verification against a self-signed server on 127.0.0.1."""
+messages, and real TLS verification against a self-signed server on 127.0.0.1 (shared with the
+OCI registry client, which must trust and explain certificates the same way)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,8 @@ import httpx2 as httpx
 import pytest
 
 from tfhelm.errors import RepoError
-from tfhelm.repo.http import Downloader, TransportOptions, redact, resolve_url
+from tfhelm.repo.http import Downloader, TransportOptions, describe_http_error, redact, resolve_url, tls_verify
+from tfhelm.repo.oci_client import RegistryClient
 
 FAST = {"backoff": 0.0}
 
@@ -159,3 +161,45 @@ def test_tls_certificates_are_verified(https_server):
         assert downloader.get(url, max_bytes=1000).startswith(b"apiVersion: v1")
     with Downloader(TransportOptions(insecure_skip_tls_verify=True)) as downloader:
         assert downloader.get(url, max_bytes=1000).startswith(b"apiVersion: v1")
+
+
+
+def test_the_registry_client_verifies_tls_like_the_downloader(https_server):
+    url, cert = https_server
+    host = url.removeprefix("https://").split("/")[0]
+    with RegistryClient(host, timeout=5) as client, pytest.raises(RepoError) as raised:
+        client.check_access()
+    assert re.search(r"TLS certificate not trusted .*--ca-file.*--insecure-skip-tls-verify", str(raised.value))
+    for trusted in ({"ca_file": cert}, {"insecure_skip_tls_verify": True}):
+        with RegistryClient(host, timeout=5, **trusted) as client, pytest.raises(RepoError, match="HTTP 404"):
+            client.check_access()  # past TLS: the static server has no /v2/
+
+
+# --------------------------------------------------------------------------- shared TLS settings and messages
+
+
+def test_tls_verify_is_an_explicit_choice(tmp_path):
+    assert tls_verify() is True
+    assert tls_verify(ca_file="/ignored.pem", insecure_skip_tls_verify=True) is False
+    missing = str(tmp_path / "nope.pem")
+    with pytest.raises(RepoError, match=f"cannot load CA file {re.escape(missing)}: No such file"):
+        tls_verify(ca_file=missing)
+
+
+def test_a_missing_ca_file_is_the_same_error_for_registries(tmp_path):
+    with pytest.raises(RepoError, match="cannot load CA file .*nope.pem"):
+        RegistryClient("127.0.0.1:1", ca_file=str(tmp_path / "nope.pem"))
+
+
+@pytest.mark.parametrize(
+    ("error", "hint", "expected"),
+    [
+        (httpx.ConnectError("[SSL: CERTIFICATE_VERIFY_FAILED] self-signed"), None, "TLS certificate not trusted ([SSL: CERTIFICATE_VERIFY_FAILED] self-signed); pass --ca-file, or --insecure-skip-tls-verify to skip the check"),
+        (httpx.ReadTimeout("read timed out"), None, "timed out (read timed out)"),
+        (httpx.ConnectError("[SSL: WRONG_VERSION_NUMBER] wrong version"), None, "[SSL: WRONG_VERSION_NUMBER] wrong version (a plain-HTTP server? then use an http:// URL)"),
+        (httpx.ConnectError("[SSL: WRONG_VERSION_NUMBER] wrong version"), "try --plain-http", "[SSL: WRONG_VERSION_NUMBER] wrong version (try --plain-http)"),
+        (httpx.ConnectError(""), None, "ConnectError"),
+    ],
+)
+def test_describe_http_error(error, hint, expected):
+    assert describe_http_error(error, **({"plain_http_hint": hint} if hint else {})) == expected

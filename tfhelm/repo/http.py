@@ -11,6 +11,9 @@ One :class:`Downloader` fetches index files and chart archives with:
   and removed from every error message (:func:`redact`).
 
 ``transport`` is a seam for tests (``httpx.MockTransport``).
+
+:func:`tls_verify` and :func:`describe_http_error` are shared with the OCI registry client, so
+both kinds of repository trust the same certificates and explain failures the same way.
 """
 
 from __future__ import annotations
@@ -25,10 +28,11 @@ from urllib.request import url2pathname
 
 from tfhelm.errors import RepoError
 
-__all__ = ["Downloader", "TransportOptions", "redact", "resolve_url", "same_origin"]
+__all__ = ["Downloader", "TransportOptions", "describe_http_error", "redact", "resolve_url", "same_origin", "tls_verify"]
 
 _RETRY_STATUSES = {429, 500, 502, 503, 504}
 _REDACTED = "***"
+_PLAIN_HTTP_SERVER_HINT = "a plain-HTTP server? then use an http:// URL"
 
 
 @dataclass(frozen=True)
@@ -70,6 +74,35 @@ def resolve_url(base: str, reference: str) -> str:
 def same_origin(first: str, second: str) -> bool:
     a, b = urlsplit(first), urlsplit(second)
     return (a.scheme, a.hostname, a.port) == (b.scheme, b.hostname, b.port)
+
+
+def tls_verify(*, ca_file: str | None = None, insecure_skip_tls_verify: bool = False) -> Any:
+    """httpx's ``verify=``: the system trust store, a context trusting ``ca_file``, or False (opt-in only)."""
+    if insecure_skip_tls_verify:
+        return False
+    if not ca_file:
+        return True  # httpx's default context: the system store, or SSL_CERT_FILE / SSL_CERT_DIR
+    import ssl
+
+    try:
+        return ssl.create_default_context(cafile=ca_file)
+    except (OSError, ssl.SSLError) as error:
+        raise RepoError(f"cannot load CA file {ca_file}: {getattr(error, 'strerror', None) or error}") from None
+
+
+def describe_http_error(error: Exception, *, plain_http_hint: str = _PLAIN_HTTP_SERVER_HINT) -> str:
+    """A transport failure in words, with what to do about an untrusted certificate or plain HTTP."""
+    import httpx2 as httpx
+
+    # httpx messages name the URL at most, never headers, so no credentials can leak through them
+    text = str(error) or type(error).__name__
+    if "CERTIFICATE_VERIFY_FAILED" in text:
+        return f"TLS certificate not trusted ({text}); pass --ca-file, or --insecure-skip-tls-verify to skip the check"
+    if isinstance(error, httpx.TimeoutException):
+        return f"timed out ({text})"
+    if isinstance(error, httpx.ConnectError) and "WRONG_VERSION_NUMBER" in text:
+        return f"{text} ({plain_http_hint})"
+    return text
 
 
 class Downloader:
@@ -117,7 +150,7 @@ class Downloader:
                     return _bounded_body(response.iter_bytes(), max_bytes, label)
             except httpx.HTTPError as error:
                 if last or not _may_pass(error):
-                    raise RepoError(self._clean(f"cannot download {label}: {_describe(error)}")) from None
+                    raise RepoError(self._clean(f"cannot download {label}: {describe_http_error(error)}")) from None
                 self._pause(attempt, None)
         raise AssertionError("unreachable")  # pragma: no cover - the last attempt returns or raises
 
@@ -126,25 +159,15 @@ class Downloader:
             import httpx2 as httpx
 
             self._client = httpx.Client(
-                verify=self._verify(),
+                verify=tls_verify(
+                    ca_file=self.options.ca_file, insecure_skip_tls_verify=self.options.insecure_skip_tls_verify
+                ),
                 timeout=httpx.Timeout(self.options.timeout),
                 follow_redirects=True,  # httpx drops Authorization on redirects to another origin
                 transport=self._transport,
                 trust_env=True,  # HTTP(S)_PROXY and NO_PROXY, as Helm honours them
             )
         return self._client
-
-    def _verify(self) -> Any:
-        if self.options.insecure_skip_tls_verify:
-            return False
-        import ssl
-
-        try:
-            if self.options.ca_file:
-                return ssl.create_default_context(cafile=self.options.ca_file)
-            return ssl.create_default_context()
-        except (OSError, ssl.SSLError) as error:
-            raise RepoError(f"cannot load CA file {self.options.ca_file}: {getattr(error, 'strerror', None) or error}") from None
 
     def _auth(self) -> Any:
         if self.options.username is None and self.options.password is None:
@@ -192,17 +215,6 @@ def _may_pass(error: Exception) -> bool:
     import httpx2 as httpx
 
     return isinstance(error, (httpx.TransportError,)) and not isinstance(error, httpx.UnsupportedProtocol)
-
-
-def _describe(error: Exception) -> str:
-    import httpx2 as httpx
-
-    text = str(error) or type(error).__name__
-    if isinstance(error, httpx.TimeoutException):
-        return f"timed out ({text})"
-    if isinstance(error, httpx.ConnectError) and "CERTIFICATE_VERIFY_FAILED" in text:
-        return f"TLS certificate not trusted ({text}); pass --ca-file, or --insecure-skip-tls-verify to skip the check"
-    return text
 
 
 def _auth_hint(status: int) -> str:

@@ -28,6 +28,7 @@ from urllib.parse import urlencode, urljoin, urlsplit
 import httpx2 as httpx
 
 from tfhelm.errors import RepoError
+from tfhelm.repo.http import describe_http_error, tls_verify
 from tfhelm.repo.registry_auth import RegistryLogin
 
 __all__ = [
@@ -50,6 +51,7 @@ _CHALLENGE_PARAM = re.compile(r'(\w+)="([^"]*)"')
 _NEXT_LINK = re.compile(r'<([^>]+)>\s*;\s*rel="?next"?')
 _DIGEST = re.compile(r"sha256:[0-9a-f]{64}")
 _BODY_HEADERS = {"content-encoding", "content-length", "transfer-encoding"}
+_PLAIN_HTTP_REGISTRY_HINT = "a plain-HTTP registry? then pass --plain-http"
 
 
 def sha256_digest(data: bytes) -> str:
@@ -192,7 +194,6 @@ class RegistryClient:
     ) -> None:
         self.host = host
         self.base_url = f"{'http' if plain_http else 'https'}://{host}"
-        verify: bool | str = False if insecure_skip_tls_verify else (ca_file or True)
         self._http = httpx.Client(
             base_url=self.base_url,
             auth=RegistryAuth(
@@ -201,7 +202,7 @@ class RegistryClient:
                 fetch_token=self._fetch_token,
                 allow_plain_realm=plain_http or insecure_skip_tls_verify,
             ),
-            verify=_ssl_context(verify),
+            verify=tls_verify(ca_file=ca_file, insecure_skip_tls_verify=insecure_skip_tls_verify),
             timeout=timeout,
             transport=transport,
             follow_redirects=True,  # blobs are often served from a redirect to storage
@@ -371,17 +372,6 @@ class RegistryClient:
         raise RepoError(f"{self.host} could not {action}: HTTP {response.status_code}{_registry_errors(response)}")
 
 
-def _ssl_context(verify: bool | str) -> object:
-    if not isinstance(verify, str):
-        return verify
-    import ssl
-
-    try:
-        return ssl.create_default_context(cafile=verify)
-    except (OSError, ssl.SSLError) as error:
-        raise RepoError(f"cannot load CA file {verify}: {getattr(error, 'strerror', None) or error}") from None
-
-
 def _bounded(chunks: Iterator[bytes], limit: int, too_large: str) -> Iterator[bytes]:
     received = 0
     for chunk in chunks:
@@ -417,10 +407,4 @@ def _registry_errors(response: httpx.Response) -> str:
 
 
 def _describe(error: httpx.HTTPError) -> str:
-    # httpx messages name the URL at most, never headers, so no credentials can leak through them
-    text = str(error) or type(error).__name__
-    if "CERTIFICATE_VERIFY_FAILED" in text:
-        return f"TLS certificate not trusted ({text}); pass --ca-file, or --insecure-skip-tls-verify to skip the check"
-    if isinstance(error, httpx.ConnectError) and "WRONG_VERSION_NUMBER" in text:
-        return f"{text} (a plain-HTTP registry? then pass --plain-http)"
-    return text
+    return describe_http_error(error, plain_http_hint=_PLAIN_HTTP_REGISTRY_HINT)
