@@ -18,7 +18,7 @@ from tfhelm.actions.status import status
 from tfhelm.actions.uninstall import UninstallOptions, uninstall
 from tfhelm.actions.upgrade import UpgradeOptions, upgrade
 from tfhelm.actions.wait import WaitTimeout
-from tfhelm.errors import ClusterError, ReleaseError
+from tfhelm.errors import ClusterError, ReleaseError, UsageError
 from tfhelm.kube import ObjectRef
 from tfhelm.kube.fake import FakeKubeClient
 from tfhelm.release import Status
@@ -229,13 +229,44 @@ def test_conflict_with_another_manager_is_reported_then_forced(config, kube):
     assert do_upgrade(config, "message=again", force_conflicts=True).status is Status.DEPLOYED
 
 
-def test_reuse_values_keeps_earlier_flags_but_not_secrets(config):
+def test_reuse_values_keeps_earlier_flags_but_asks_for_secrets_again(config):
     do_install(config, "message=custom,password=pw")
-    release = do_upgrade(config, "workers=1", reuse_values=True)
+    with pytest.raises(UsageError, match=r"^password was not stored \(writeOnly\) with revision 1 of release demo, so it "
+                                         r"cannot be reused; pass it again with --set-string or -f"):
+        do_upgrade(config, "workers=1", reuse_values=True)
+    release = do_upgrade(config, "workers=1,password=pw", reuse_values=True)
     assert release.computed_values["message"] == "custom"
     assert release.computed_values["workers"] == 1
     plain = do_upgrade(config, "workers=1")
     assert plain.computed_values["message"] == "hello"
+
+
+def test_upgrade_without_values_flags_reuses_the_last_user_values(config, kube):
+    do_install(config, "workers=3,message=custom")
+    kube.writes.clear()
+    release = do_upgrade(config)
+    assert release.values == {"workers": 3, "message": "custom"}
+    assert kube.get(ref("StatefulSet", "demo-worker-2", "apps/v1")) is not None
+    assert kube.object_writes() == []
+    reset = do_upgrade(config, reset_values=True)
+    assert reset.values == {} and kube.get(ref("StatefulSet", "demo-worker-2", "apps/v1")) is None
+
+
+def test_reused_values_that_need_a_write_only_value_say_which(config):
+    do_install(config, "password=pw,message=custom")
+    with pytest.raises(UsageError, match="^password was not stored .writeOnly.*pass it again with "
+                                         "--reset-then-reuse-values --set-string password=… .or -f., or use --reset-values"):
+        do_upgrade(config)
+    with pytest.raises(UsageError, match="^password was not stored .writeOnly.*pass it again with --set-string or -f,"):
+        do_upgrade(config, reset_then_reuse_values=True)
+    assert do_upgrade(config, "password=again", reset_then_reuse_values=True).computed_values["message"] == "custom"
+    assert do_upgrade(config, reset_values=True).values == {}
+
+
+def test_conflicting_value_reuse_flags_are_refused(config):
+    do_install(config)
+    with pytest.raises(UsageError, match="--reuse-values and --reset-values cannot be used together"):
+        do_upgrade(config, reuse_values=True, reset_values=True)
 
 
 def test_diff_shows_changes_masks_secrets_and_counts(config):

@@ -189,6 +189,18 @@ def test_no_op_upgrade_writes_nothing(kube, ns, tfhelm):
     assert statuses(kube, ns, "demo") == [(1, "superseded"), (2, "deployed")]
 
 
+def test_upgrade_without_values_reuses_them_and_asks_for_the_password_again(kube, ns, tfhelm):
+    tfhelm("install", "demo", str(TF_CLUSTER), "-f", str(SMALL), "--set", "jobs.worker.tasks=3")
+    done = tfhelm("upgrade", "demo", str(TF_CLUSTER), check=False)
+    assert done.returncode == 2 and "Traceback" not in done.stderr  # a usage error
+    assert "jupyter.password was not stored (writeOnly) with revision 1 of release demo" in done.stderr
+    assert "--reset-then-reuse-values --set-string jupyter.password=…" in done.stderr
+    assert statuses(kube, ns, "demo") == [(1, "deployed")]
+    tfhelm("upgrade", "demo", str(TF_CLUSTER), "--reset-then-reuse-values", "--set-string", "jupyter.password=another-password")
+    assert live(kube, ns, "StatefulSet", "demo-worker-2", "apps/v1") is not None  # tasks=3 was reused
+    assert statuses(kube, ns, "demo") == [(1, "superseded"), (2, "deployed")]
+
+
 def test_rollback_restores_revision_one(kube, ns, tfhelm):
     tfhelm("install", "demo", str(TF_CLUSTER), "-f", str(SMALL))
     spec_v1 = live(kube, ns, "ConfigMap", "demo-cluster-spec")["data"]

@@ -3,6 +3,10 @@
 Objects unchanged since the deployed revision are not sent (a no-op upgrade writes nothing);
 objects the new revision no longer has are deleted (unless ``tfhelm.io/resource-policy: keep``).
 A revision an interrupted command left pending is recorded as failed and recovered from.
+
+Values follow Helm: with no values flags (and no ``--reset-values``) the last revision's
+user-supplied values are used again. writeOnly values were never stored, so when reused values
+need one, the user is asked to pass it again instead of silently dropping it.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from tfhelm.actions.deploy import (
 )
 from tfhelm.errors import ReleaseError, UsageError
 from tfhelm.release import Release, Status
+from tfhelm.release.record import REDACTED
 from tfhelm.values.merge import merge_maps
 from tfhelm.values.options import ValueOptions
 
@@ -30,6 +35,7 @@ class UpgradeOptions:
     install: bool = False
     reuse_values: bool = False
     reset_then_reuse_values: bool = False
+    reset_values: bool = False
     create_namespace: bool = False
     dry_run: str | None = None
     version: str | None = None
@@ -40,8 +46,7 @@ def upgrade(config: Configuration, options: UpgradeOptions) -> Release:
     """Upgrade (or with ``install``, install) ``options.name``; returns the new revision's record."""
     from tfhelm.release.lock import ReleaseLock
 
-    if options.reuse_values and options.reset_then_reuse_values:
-        raise UsageError("--reuse-values and --reset-then-reuse-values cannot be used together")
+    _check_value_flags(options)
     if options.dry_run:
         return plan_upgrade(config, options)[1].record(options.name, config.namespace, 0, Status.PENDING_UPGRADE, "Dry run complete")
     kube_version = server_kube_version(config)
@@ -62,8 +67,16 @@ def upgrade(config: Configuration, options: UpgradeOptions) -> Release:
         return _upgrade_locked(config, options, rendered, history, recovered)
 
 
+def _check_value_flags(options: UpgradeOptions) -> None:
+    chosen = [flag for flag, on in (("--reuse-values", options.reuse_values), ("--reset-values", options.reset_values),
+                                    ("--reset-then-reuse-values", options.reset_then_reuse_values)) if on]
+    if len(chosen) > 1:
+        raise UsageError(f"{' and '.join(chosen)} cannot be used together")
+
+
 def plan_upgrade(config: Configuration, options: UpgradeOptions) -> tuple[list[Release], Rendered]:
     """The release's history and the next revision, rendered (nothing is changed)."""
+    _check_value_flags(options)
     kube_version = server_kube_version(config)
     history = config.storage.history(options.name)
     if not history and not options.install:
@@ -123,16 +136,54 @@ def _unchanged_upgrade(
 
 def _user_values(options: UpgradeOptions, history: list[Release]) -> dict[str, Any]:
     """Helm's rules: --reuse-values builds on the last computed values (old chart defaults
-    included); --reset-then-reuse-values on the last user-supplied values over the new chart's."""
+    included); --reset-then-reuse-values on the last user-supplied values over the new chart's;
+    no values flags at all reuse the last user-supplied values; --reset-values never reuses."""
     new_values = options.values.user_values()
-    if not history:
+    if not history or options.reset_values:
         return new_values
     last = history[-1]
     if options.reuse_values:
-        return merge_maps(without_redacted(last.computed_values), new_values)
-    if options.reset_then_reuse_values:
-        return merge_maps(without_redacted(last.values), new_values)
-    return new_values
+        base = last.computed_values
+    elif options.reset_then_reuse_values or not new_values:
+        base = last.values
+    else:
+        return new_values
+    _require_redacted_again(last, new_values, implicit=not (options.reuse_values or options.reset_then_reuse_values))
+    return merge_maps(without_redacted(base), new_values)
+
+
+def _require_redacted_again(last: Release, new_values: dict[str, Any], *, implicit: bool) -> None:
+    """Reused values cannot bring writeOnly values back: the user must pass them again."""
+    missing = [path for path in _redacted_paths(last.values) if not _has_path(new_values, path)]
+    if not missing:
+        return
+    names = ", ".join(".".join(map(str, path)) for path in missing)
+    verb = "was" if len(missing) == 1 else "were"
+    how = "with --set-string or -f"
+    if implicit:  # any values flag alone would replace every earlier value, as in Helm
+        how = f"with --reset-then-reuse-values --set-string {missing[0] and '.'.join(map(str, missing[0]))}=… (or -f)"
+    raise UsageError(
+        f"{names} {verb} not stored (writeOnly) with revision {last.revision} of release {last.name}, so it cannot be "
+        f"reused; pass it again {how}, or use --reset-values for the chart's defaults"
+    )
+
+
+def _redacted_paths(values: Any, prefix: tuple = ()) -> list[tuple]:
+    if isinstance(values, dict):
+        return [p for k, v in values.items() for p in _redacted_paths(v, (*prefix, k))]
+    if isinstance(values, list):
+        return [p for i, v in enumerate(values) for p in _redacted_paths(v, (*prefix, i))]
+    return [prefix] if values == REDACTED else []
+
+
+def _has_path(values: Any, path: tuple) -> bool:
+    node = values
+    for part in path:
+        try:
+            node = node[part]
+        except (KeyError, IndexError, TypeError):
+            return False
+    return True
 
 
 def _install_instead(config: Configuration, options: UpgradeOptions, history: list[Release], kube_version: str) -> Release:

@@ -127,6 +127,7 @@ def install(args: tuple[str, ...], **params: Any) -> None:
 @click.option("-i", "--install", "install_missing", is_flag=True, help="Install the release if it does not exist.")
 @click.option("--reuse-values", is_flag=True, help="Build on the last release's values (and its chart's defaults).")
 @click.option("--reset-then-reuse-values", is_flag=True, help="New chart defaults, then the last release's values, then these flags.")
+@click.option("--reset-values", is_flag=True, help="Only the chart's defaults and these flags (without values flags, the last release's values are reused).")
 @click.option("--create-namespace", is_flag=True, help="With --install: create the namespace if missing.")
 @click.option("--version", "chart_version", metavar="CONSTRAINT", help="Chart version constraint (repository charts).")
 def upgrade(name: str, chart: str, **params: Any) -> None:
@@ -138,7 +139,7 @@ def upgrade(name: str, chart: str, **params: Any) -> None:
     make = lambda display: UpgradeOptions(  # noqa: E731
         name=name, chart=chart, values=value_options_from(params), install=params["install_missing"],
         reuse_values=params["reuse_values"], reset_then_reuse_values=params["reset_then_reuse_values"],
-        create_namespace=params["create_namespace"], dry_run=params["dry_run"], version=params["chart_version"],
+        reset_values=params["reset_values"], create_namespace=params["create_namespace"], dry_run=params["dry_run"], version=params["chart_version"],
         deploy=_deploy_options(params, display))
     if params["dry_run"]:
         from tfhelm.actions.diff import diff_upgrade
@@ -314,6 +315,7 @@ def diff() -> None:
 @cluster_flags
 @click.option("--reuse-values", is_flag=True)
 @click.option("--reset-then-reuse-values", is_flag=True)
+@click.option("--reset-values", is_flag=True)
 @click.option("-i", "--install", "install_missing", is_flag=True, help="Diff against nothing when the release does not exist.")
 @click.option("--force-conflicts", is_flag=True)
 @click.option("--skip-schema-validation", is_flag=True)
@@ -327,4 +329,4 @@ def diff_upgrade_command(name: str, chart: str, **params: Any) -> None:
     print_diff(diff_upgrade(_configuration(params), UpgradeOptions(
         name=name, chart=chart, values=value_options_from(params), install=params["install_missing"],
         reuse_values=params["reuse_values"], reset_then_reuse_values=params["reset_then_reuse_values"],
-        version=params["chart_version"], deploy=_deploy_options(params))))
+        reset_values=params["reset_values"], version=params["chart_version"], deploy=_deploy_options(params))))
