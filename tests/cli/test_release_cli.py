@@ -63,3 +63,64 @@ def test_missing_kubeconfig_is_one_clear_line(tmp_path):
     done = run("list", "--kubeconfig", str(tmp_path / "nope"))
     assert done.returncode == 1
     assert done.stderr == f"Error: kubeconfig {tmp_path / 'nope'} does not exist\n"
+
+
+UNREACHABLE_KUBECONFIG = """apiVersion: v1
+kind: Config
+current-context: c
+clusters: [{name: x, cluster: {server: "https://127.0.0.1:1", insecure-skip-tls-verify: true}}]
+contexts: [{name: c, context: {cluster: x, user: u}}]
+users: [{name: u, user: {token: t}}]
+"""
+
+
+def test_dry_run_is_a_flag_so_name_and_chart_stay_arguments(tmp_path):
+    kubeconfig = tmp_path / "kubeconfig"
+    kubeconfig.write_text(UNREACHABLE_KUBECONFIG)
+    client = run("install", "--dry-run", "demo", "tests/fixtures/release/workers", "--kubeconfig", str(kubeconfig))
+    assert client.returncode == 0, client.stderr
+    assert "NAME: demo" in client.stdout and "MANIFEST:" in client.stdout  # client mode: the cluster is never asked
+    server = run("install", "--dry-run=server", "demo", "tests/fixtures/release/workers", "--kubeconfig", str(kubeconfig))
+    assert server.returncode == 1 and "unreachable at https://127.0.0.1:1" in server.stderr
+    none = run("install", "--dry-run=none", "demo", "tests/fixtures/release/workers", "--kubeconfig", str(kubeconfig))
+    assert none.returncode == 1 and "unreachable at https://127.0.0.1:1" in none.stderr
+    bad = run("install", "--dry-run=bogus", "demo", "tests/fixtures/release/workers", "--kubeconfig", str(kubeconfig))
+    assert bad.returncode == 2
+    assert "Invalid value for '--dry-run': 'bogus' is not one of 'client', 'server', 'none'" in bad.stderr
+
+
+@pytest.mark.parametrize("command", [["install"], ["upgrade"], ["diff", "upgrade"]])
+def test_chart_commands_take_devel_and_registry_tls_flags(command):
+    done = run(*command, "--help")
+    for flag in ("--devel", "--plain-http", "--insecure-skip-tls-verify", "--ca-file", "--version"):
+        assert flag in done.stdout
+    if command != ["diff", "upgrade"]:
+        assert "--take-ownership" in done.stdout
+    if command != ["install"]:
+        assert "--reset-values" in done.stdout
+
+
+def test_devel_and_registry_tls_reach_locate_chart(monkeypatch):
+    from tfhelm.actions import common
+    from tfhelm.actions.configuration import Configuration
+    from tfhelm.actions.install import InstallOptions, install
+    from tfhelm.actions.upgrade import UpgradeOptions, plan_upgrade
+    from tfhelm.chart.loader import load_chart
+    from tfhelm.kube.fake import FakeKubeClient
+
+    calls = []
+
+    def locate(reference, **kwargs):
+        calls.append((reference, kwargs))
+        return load_chart("tests/fixtures/release/workers")
+
+    monkeypatch.setattr(common, "locate_chart", locate)
+    tls = {"plain_http": True, "ca_file": "/tmp/ca.pem"}
+    config = Configuration.for_client(FakeKubeClient(namespace="ml"), "ml")
+    install(config, InstallOptions(chart="oci://127.0.0.1:5000/charts/workers", name="demo", version="^0.1",
+                                   devel=True, registry_tls=tls, dry_run="client"))
+    plan_upgrade(config, UpgradeOptions(name="demo", chart="oci://127.0.0.1:5000/charts/workers", install=True,
+                                        devel=True, registry_tls=tls))
+    expected = ("oci://127.0.0.1:5000/charts/workers", {"version": "^0.1", "devel": True, **tls})
+    assert calls[0] == expected
+    assert calls[1] == (expected[0], {"version": None, "devel": True, **tls})

@@ -399,7 +399,7 @@ def test_diff_masks_secret_data_and_summarises(kube, ns, tfhelm):
 
 
 def test_server_dry_run_install_changes_nothing(kube, ns, tfhelm):
-    out = tfhelm("install", "demo", str(WORKERS), "--dry-run", "server").stdout
+    out = tfhelm("install", "--dry-run=server", "demo", str(WORKERS)).stdout
     assert "MANIFEST:" in out
     assert live(kube, ns, "ConfigMap", "demo-config") is None and statuses(kube, ns, "demo") == []
 

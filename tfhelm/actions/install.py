@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import time
 from dataclasses import dataclass, field
+from typing import Any
 
 from tfhelm.actions.configuration import Configuration
 from tfhelm.actions.deploy import DeployOptions, Rendered, deploy, render_revision, server_kube_version
@@ -30,6 +31,8 @@ class InstallOptions:
     create_namespace: bool = False
     dry_run: str | None = None  # None, "client" or "server"
     version: str | None = None
+    devel: bool = False  # allow prerelease chart versions
+    registry_tls: dict[str, Any] = field(default_factory=dict)  # plain_http, insecure_skip_tls_verify, ca_file
     deploy: DeployOptions = field(default_factory=DeployOptions)
 
 
@@ -38,7 +41,7 @@ def install(config: Configuration, options: InstallOptions) -> Release:
     from tfhelm.actions.common import locate_chart
     from tfhelm.release.lock import ReleaseLock
 
-    chart = locate_chart(options.chart, version=options.version)
+    chart = locate_chart(options.chart, version=options.version, devel=options.devel, **options.registry_tls)
     name = _release_name(options, chart.name)
     offline = options.dry_run == "client"
     kube_version = None if offline else server_kube_version(config)

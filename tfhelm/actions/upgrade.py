@@ -39,6 +39,8 @@ class UpgradeOptions:
     create_namespace: bool = False
     dry_run: str | None = None
     version: str | None = None
+    devel: bool = False  # allow prerelease chart versions
+    registry_tls: dict[str, Any] = field(default_factory=dict)  # plain_http, insecure_skip_tls_verify, ca_file
     deploy: DeployOptions = field(default_factory=DeployOptions)
 
 
@@ -87,7 +89,7 @@ def plan_upgrade(config: Configuration, options: UpgradeOptions) -> tuple[list[R
 def _render(config: Configuration, options: UpgradeOptions, history: list[Release], kube_version: str) -> Rendered:
     from tfhelm.actions.common import locate_chart
 
-    chart = locate_chart(options.chart, version=options.version)
+    chart = locate_chart(options.chart, version=options.version, devel=options.devel, **options.registry_tls)
     user_values = _user_values(options, history)
     revision = history[-1].revision + 1 if history else 1
     return render_revision(config, chart, user_values, name=options.name, revision=revision, is_upgrade=bool(history),
@@ -98,7 +100,7 @@ def _values(options: UpgradeOptions, history: list[Release]) -> tuple[Any, dict[
     """The chart, the user-supplied values and the computed (validated) values."""
     from tfhelm.actions.common import compute_values, locate_chart
 
-    chart = locate_chart(options.chart, version=options.version)
+    chart = locate_chart(options.chart, version=options.version, devel=options.devel, **options.registry_tls)
     user_values = _user_values(options, history)
     computed = compute_values(chart, user_values=user_values, skip_schema_validation=options.deploy.skip_schema_validation)
     return chart, user_values, computed

@@ -10,8 +10,8 @@ from typing import Any
 
 import click
 
-from tfhelm.cli.app import CONTEXT_SETTINGS, _name_and_chart, cli
-from tfhelm.cli.options import _compose, value_flags, value_options_from
+from tfhelm.cli.app import CONTEXT_SETTINGS, _name_and_chart, _registry_tls, cli
+from tfhelm.cli.options import _compose, registry_tls_flags, value_flags, value_options_from
 
 __all__: list[str] = []
 
@@ -86,13 +86,52 @@ def _with_display(run):
         display.close()
 
 
-dry_run_flag = click.option(
-    "--dry-run", "dry_run", is_flag=False, flag_value="client", default=None, type=click.Choice(["client", "server"]),
-    help="Simulate: client renders and plans; server also sends a server-side dry-run apply.",
+chart_source_flags = _compose(
+    click.option("--version", "chart_version", metavar="CONSTRAINT", help="Chart version constraint (repository and OCI charts)."),
+    click.option("--devel", is_flag=True, help="Allow prerelease chart versions from repositories and registries."),
+    registry_tls_flags,
 )
 
 
-@cli.command(context_settings=CONTEXT_SETTINGS)
+class _DryRunCommand(click.Command):
+    """``--dry-run`` is a flag (client); a mode is given only as ``--dry-run=client|server|none``.
+
+    A separate value would swallow the next argument (``install --dry-run NAME CHART``), so the
+    ``=`` form is rewritten to a hidden ``--dry-run-mode`` before click parses."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        rewritten, rest = [], list(args)
+        while rest:
+            arg = rest.pop(0)
+            if arg == "--":
+                rewritten += [arg, *rest]
+                break
+            rewritten.append("--dry-run-mode=" + arg.partition("=")[2] if arg.startswith("--dry-run=") else arg)
+        return super().parse_args(ctx, rewritten)
+
+
+dry_run_flag = _compose(
+    click.option("--dry-run", "dry_run_flag", is_flag=True,
+                 help="Simulate: render and plan (client). --dry-run=server also sends a server-side dry-run apply; "
+                      "--dry-run=none does not simulate."),
+    click.option("--dry-run-mode", "dry_run_mode", default=None, hidden=True, callback=lambda ctx, param, value: _dry_run_mode(value)),
+)
+
+
+def _dry_run_mode(value: str | None) -> str | None:
+    if value is not None and value not in ("client", "server", "none"):
+        raise click.BadParameter(f"{value!r} is not one of 'client', 'server', 'none'", param_hint="'--dry-run'")
+    return value
+
+
+def _dry_run(params: dict[str, Any]) -> str | None:
+    """None (really run), "client" or "server"."""
+    mode = params.pop("dry_run_mode", None) or ("client" if params.pop("dry_run_flag", False) else None)
+    params.pop("dry_run_flag", None)
+    return None if mode == "none" else mode
+
+
+@cli.command(cls=_DryRunCommand, context_settings=CONTEXT_SETTINGS)
 @click.argument("args", nargs=-1, required=True, metavar="[NAME] CHART")
 @value_flags
 @cluster_flags
@@ -101,22 +140,23 @@ dry_run_flag = click.option(
 @take_ownership_flag
 @click.option("--generate-name", is_flag=True, help="Generate the release name (<chart>-<timestamp>).")
 @click.option("--create-namespace", is_flag=True, help="Create the release namespace if it does not exist.")
-@click.option("--version", "chart_version", metavar="CONSTRAINT", help="Chart version constraint (repository charts).")
+@chart_source_flags
 def install(args: tuple[str, ...], **params: Any) -> None:
     """Install a chart as a new release. NAME defaults to the chart's name."""
     from tfhelm.actions.install import InstallOptions, install as run_install
     from tfhelm.cli.release_output import print_status
 
+    params["dry_run"] = _dry_run(params)
     name, chart = (None, args[0]) if params["generate_name"] and len(args) == 1 else _name_and_chart(args)
     config = _configuration(params)
     release = _with_display(lambda display: run_install(config, InstallOptions(
         chart=chart, name=name, generate_name=params["generate_name"], values=value_options_from(params),
         create_namespace=params["create_namespace"], dry_run=params["dry_run"], version=params["chart_version"],
-        deploy=_deploy_options(params, display))))
+        devel=params["devel"], registry_tls=_registry_tls(params), deploy=_deploy_options(params, display))))
     print_status(release, manifest=bool(params["dry_run"]))
 
 
-@cli.command(context_settings=CONTEXT_SETTINGS)
+@cli.command(cls=_DryRunCommand, context_settings=CONTEXT_SETTINGS)
 @click.argument("name")
 @click.argument("chart")
 @value_flags
@@ -129,17 +169,19 @@ def install(args: tuple[str, ...], **params: Any) -> None:
 @click.option("--reset-then-reuse-values", is_flag=True, help="New chart defaults, then the last release's values, then these flags.")
 @click.option("--reset-values", is_flag=True, help="Only the chart's defaults and these flags (without values flags, the last release's values are reused).")
 @click.option("--create-namespace", is_flag=True, help="With --install: create the namespace if missing.")
-@click.option("--version", "chart_version", metavar="CONSTRAINT", help="Chart version constraint (repository charts).")
+@chart_source_flags
 def upgrade(name: str, chart: str, **params: Any) -> None:
     """Upgrade a release to a new chart or new values (--dry-run prints the diff)."""
     from tfhelm.actions.upgrade import UpgradeOptions, upgrade as run_upgrade
     from tfhelm.cli.release_output import print_status
 
+    params["dry_run"] = _dry_run(params)
     config = _configuration(params)
     make = lambda display: UpgradeOptions(  # noqa: E731
         name=name, chart=chart, values=value_options_from(params), install=params["install_missing"],
         reuse_values=params["reuse_values"], reset_then_reuse_values=params["reset_then_reuse_values"],
-        reset_values=params["reset_values"], create_namespace=params["create_namespace"], dry_run=params["dry_run"], version=params["chart_version"],
+        reset_values=params["reset_values"], create_namespace=params["create_namespace"], dry_run=params["dry_run"],
+        version=params["chart_version"], devel=params["devel"], registry_tls=_registry_tls(params),
         deploy=_deploy_options(params, display))
     if params["dry_run"]:
         from tfhelm.actions.diff import diff_upgrade
@@ -319,7 +361,7 @@ def diff() -> None:
 @click.option("-i", "--install", "install_missing", is_flag=True, help="Diff against nothing when the release does not exist.")
 @click.option("--force-conflicts", is_flag=True)
 @click.option("--skip-schema-validation", is_flag=True)
-@click.option("--version", "chart_version", metavar="CONSTRAINT")
+@chart_source_flags
 def diff_upgrade_command(name: str, chart: str, **params: Any) -> None:
     """Diff of live objects vs. what `upgrade NAME CHART` would apply (Secret data masked)."""
     from tfhelm.actions.diff import diff_upgrade
@@ -329,4 +371,5 @@ def diff_upgrade_command(name: str, chart: str, **params: Any) -> None:
     print_diff(diff_upgrade(_configuration(params), UpgradeOptions(
         name=name, chart=chart, values=value_options_from(params), install=params["install_missing"],
         reuse_values=params["reuse_values"], reset_then_reuse_values=params["reset_then_reuse_values"],
-        reset_values=params["reset_values"], version=params["chart_version"], deploy=_deploy_options(params))))
+        reset_values=params["reset_values"], version=params["chart_version"], devel=params["devel"],
+        registry_tls=_registry_tls(params), deploy=_deploy_options(params))))
