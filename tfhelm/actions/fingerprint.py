@@ -50,9 +50,33 @@ def render_fingerprint(
 
     inputs = {
         "chart": chart_info(chart).digest,
-        "values": computed_values,
+        "values": _with_secrets_stretched(chart, computed_values, f"{namespace}/{name}"),
         "release": [name, namespace],
         "kube": kube_version or "",
     }
     encoded = json.dumps(inputs, sort_keys=True, separators=(",", ":"), default=str).encode()
     return "sha256:" + hashlib.sha256(encoded).hexdigest()
+
+
+def _with_secrets_stretched(chart: Chart, values: dict[str, Any], salt: str) -> dict[str, Any]:
+    """``values`` with each writeOnly value replaced by a deliberately slow digest of it.
+
+    The fingerprint is stored in the release record; a fast hash over values that include the
+    notebook password would let anyone who can read the record guess the password quickly.
+    """
+    if chart.schema is None:
+        return values
+    from tfhelm.values.schema import write_only_paths
+
+    paths = write_only_paths(chart.schema, values)
+    if not paths:
+        return values
+    values = json.loads(json.dumps(values, default=str))
+    for path in paths:
+        parent = values
+        for key in path[:-1]:
+            parent = parent[key]
+        secret = json.dumps(parent[path[-1]], sort_keys=True).encode()
+        digest = hashlib.scrypt(secret, salt=f"tfhelm-fingerprint/{salt}".encode(), n=2**14, r=8, p=1, dklen=32)
+        parent[path[-1]] = "scrypt:" + digest.hex()
+    return values
