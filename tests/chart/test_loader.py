@@ -95,3 +95,16 @@ def test_subchart_directories_are_loaded(chart_dir):
     chart = load_chart(root)
     assert [sub.name for sub in chart.subcharts] == ["sub"]
     assert "charts/sub/values.yaml" not in chart.files
+
+
+def test_links_inside_the_chart_are_followed_links_outside_refused(chart_dir, tmp_path):
+    outside = tmp_path / "kubeconfig"
+    outside.write_text("token: secret\n")
+    root = chart_dir({"files/real.conf": "a=1\n"})
+    (root / "files" / "inside.conf").symlink_to(root / "files" / "real.conf")
+    assert load_chart(root).files["files/inside.conf"] == b"a=1\n"
+    (root / "files" / "stolen").symlink_to(outside)
+    with pytest.raises(ChartError, match="files/stolen is a link to .*outside the chart"):
+        load_chart(root)
+    (root / ".tfhelmignore").write_text("files/stolen\n")
+    assert "files/stolen" not in load_chart(root).files

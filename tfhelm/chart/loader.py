@@ -48,11 +48,19 @@ def read_chart_dir(root: Path) -> dict[str, bytes]:
     if not (root / CHART_FILE).is_file():
         raise ChartNotFoundError(f"{root} is not a chart: {CHART_FILE} is missing")
     ignored = _ignore_spec(root)
+    real_root = root.resolve()
     files = {}
     for path in sorted(root.rglob("*")):
         relative = path.relative_to(root).as_posix()
         if ignored(relative, path.is_dir()) or not path.is_file():
             continue
+        if path.is_symlink() and not path.resolve().is_relative_to(real_root):
+            # a cloned chart must not pull files such as ~/.kube/config into Files or a package
+            raise ChartError(
+                f"{relative} is a link to {path.resolve()}, outside the chart; "
+                "tfhelm does not follow links out of a chart (copy the file in, or list it in .tfhelmignore)",
+                file=str(root),
+            )
         files[relative] = path.read_bytes()
     return files
 
