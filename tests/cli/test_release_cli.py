@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 
@@ -124,3 +125,26 @@ def test_devel_and_registry_tls_reach_locate_chart(monkeypatch):
     expected = ("oci://127.0.0.1:5000/charts/workers", {"version": "^0.1", "devel": True, **tls})
     assert calls[0] == expected
     assert calls[1] == (expected[0], {"version": None, "devel": True, **tls})
+
+
+def test_list_warns_about_a_corrupt_record_and_still_lists_the_good_ones(monkeypatch, capsys):
+    from tfhelm.actions.configuration import Configuration
+    from tfhelm.cli import main
+    from tfhelm.cli import release as release_cli
+    from tfhelm.kube.fake import FakeKubeClient
+    from tfhelm.release import ChartInfo, Release, Status
+
+    kube = FakeKubeClient(namespace="ml")
+    config = Configuration.for_client(kube, "ml")
+    for name in ("good", "bad"):
+        config.storage.create(Release(name, "ml", 1, Status.DEPLOYED, ChartInfo("workers", "0.1.0")))
+    secret = kube.get_secret("sh.tfhelm.release.v1.bad.v1", "ml")
+    secret["data"]["release"] = "bm90IGd6aXA="  # base64 of "not gzip"
+    kube.replace_secret(secret)
+    monkeypatch.setattr(release_cli, "_configuration", lambda params, all_namespaces=False: config)
+
+    assert main(["list", "-o", "json"]) == 0
+    out, err = capsys.readouterr()
+    assert [row["name"] for row in json.loads(out)] == ["good"]
+    assert err.startswith("WARNING: skipped release record Secret ml/sh.tfhelm.release.v1.bad.v1 is corrupt: "
+                          "its data is not gzip")

@@ -116,3 +116,53 @@ def test_unreachable_server_is_one_line_naming_the_url(tmp_path):
         connect(kubeconfig=str(path)).server_version()
     message = str(caught.value)
     assert message == f"Kubernetes cluster unreachable at https://127.0.0.1:{port}: connection refused"
+
+
+class _HtmlHandler(BaseHTTPRequestHandler):
+    """A proxy's login page: 200 with HTML, where an API server would answer JSON."""
+
+    def do_GET(self):  # noqa: N802 - http.server's naming
+        data = b"<html><body>Please log in</body></html>"
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def log_message(self, *args):
+        pass
+
+
+def test_a_non_json_success_answer_is_a_cluster_error_naming_the_server(tmp_path):
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _HtmlHandler)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    server = f"http://127.0.0.1:{httpd.server_address[1]}"
+    config = {
+        "apiVersion": "v1", "kind": "Config", "current-context": "c",
+        "clusters": [{"name": "x", "cluster": {"server": server}}],
+        "contexts": [{"name": "c", "context": {"cluster": "x", "user": "u"}}],
+        "users": [{"name": "u", "user": {"token": "t"}}],
+    }
+    path = tmp_path / "kubeconfig"
+    path.write_text(yaml.safe_dump(config))
+    try:
+        with pytest.raises(ClusterError) as caught:
+            connect(kubeconfig=str(path)).server_version()
+    finally:
+        httpd.shutdown()
+    assert str(caught.value) == (
+        f"server version: the server at {server} answered GET /version with 200 but not a JSON object "
+        "(text/html); is this a Kubernetes API server?"
+    )
+
+
+@pytest.mark.parametrize(("env", "index"), [(["PLUGIN_ROLE=plugin"], 0), ([{"name": "A", "value": "1"}, {"value": "x"}], 1),
+                                            ([{"name": "A", "value": 3}], 0)])
+def test_a_malformed_exec_env_item_is_a_cluster_error_naming_it(tmp_path, server, env, index):
+    path = exec_kubeconfig(tmp_path, server)
+    config = yaml.safe_load(path.read_text())
+    config["users"][0]["user"]["exec"]["env"] = env
+    path.write_text(yaml.safe_dump(config))
+    with pytest.raises(ClusterError, match=rf"kubeconfig user of context 'gke': exec.env\[{index}\] must be a mapping "
+                                           "with a string name and value"):
+        connect(kubeconfig=str(path))

@@ -128,3 +128,29 @@ def test_malformed_kubeconfig_error_never_quotes_the_secret_line(tmp_path):
         _load(path)
     assert f"{path}:4 is not valid YAML" in str(caught.value)
     assert "SUPERSECRET" not in str(caught.value)
+
+
+@pytest.mark.parametrize(("section", "key"), [("clusters", "cluster"), ("users", "user"), ("contexts", "context")])
+def test_an_entry_body_that_is_not_a_mapping_is_named(tmp_path, section, key):
+    document = {"current-context": "c", section: [{"name": "bad", key: "oops"}]}
+    path = tmp_path / "kubeconfig"
+    path.write_text(yaml.safe_dump(document))
+    with pytest.raises(ClusterError) as caught:
+        load_settings(kubeconfig=str(path))
+    assert str(caught.value) == f"kubeconfig {path}: {section}[bad].{key} must be a mapping"
+
+
+@pytest.mark.parametrize(("document", "message"), [
+    ({"clusters": "oops"}, "clusters must be a list"),
+    ({"users": ["oops"]}, "users[0] must be a mapping with name and user"),
+    ({"contexts": [{"name": ["x"], "context": {}}]}, r"contexts[0].name must be a string"),
+    ({"clusters": [{"name": "x", "cluster": {"server": 5}}]}, "clusters[x].cluster.server must be a string"),
+    ({"users": [{"name": "u", "user": {"exec": "gcloud"}}]}, "users[u].user.exec must be a mapping"),
+    ({"current-context": ["c"]}, "current-context must be a string"),
+])
+def test_other_misshapen_kubeconfig_fields_are_named(tmp_path, document, message):
+    path = tmp_path / "kubeconfig"
+    path.write_text(yaml.safe_dump(document))
+    with pytest.raises(ClusterError) as caught:
+        load_settings(kubeconfig=str(path))
+    assert str(caught.value) == f"kubeconfig {path}: {message}"

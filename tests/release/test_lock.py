@@ -126,3 +126,31 @@ def test_a_dead_pid_is_not_stale_without_a_matching_machine_identity(monkeypatch
     assert not lease_with(None).is_stale()  # a lease without the identity: expiry only
     monkeypatch.setattr(lock_module, "machine_identity", lambda: "")  # no /proc here: expiry only
     assert not lease_with("").is_stale()
+
+
+@pytest.mark.parametrize("pid", ["abc", "", "-5", "12.5"])
+def test_an_unreadable_pid_annotation_means_only_the_expiry_counts(pid):
+    kube = FakeKubeClient(namespace="ml")
+    ReleaseLock(kube, "ml", "demo", "upgrade").acquire()
+    secret = kube.get_secret(lock_name("demo"), "ml")
+    secret["metadata"]["annotations"]["tfhelm.io/lock-pid"] = pid
+    kube.replace_secret(secret)
+    lease = Lease.from_secret(kube.get_secret(lock_name("demo"), "ml"))
+    assert lease.pid == 0 and not lease.is_stale()
+    with pytest.raises(ReleaseError, match="release demo is busy: upgrade by"):
+        ReleaseLock(kube, "ml", "demo", "rollback").acquire()
+
+
+@pytest.mark.parametrize("text", ["abc", "0", "-3", "nan", "inf", "5m"])
+def test_a_bad_lock_ttl_variable_is_a_usage_error_naming_it(monkeypatch, text):
+    from tfhelm.errors import UsageError
+
+    monkeypatch.setenv("TFHELM_LOCK_TTL", text)
+    with pytest.raises(UsageError) as caught:
+        ReleaseLock(FakeKubeClient(namespace="ml"), "ml", "demo", "upgrade")
+    assert str(caught.value) == f"TFHELM_LOCK_TTL must be a positive number of seconds (e.g. 60), not {text!r}"
+
+
+def test_the_lock_ttl_variable_sets_the_lease_length(monkeypatch):
+    monkeypatch.setenv("TFHELM_LOCK_TTL", " 90.5 ")
+    assert ReleaseLock(FakeKubeClient(namespace="ml"), "ml", "demo", "upgrade").ttl == 90.5

@@ -94,3 +94,67 @@ def test_redaction_replaces_only_present_paths():
     redacted = redact_values(values, [("notebook", "password"), ("items", 0, "token"), ("missing", "x")])
     assert redacted == {"notebook": {"password": "<redacted>", "port": 8888}, "items": [{"token": "<redacted>"}]}
     assert values["notebook"]["password"] == "hunter2"
+
+
+def _corrupt(kube, revision, data):
+    """Overwrite the stored data of revision ``revision`` of demo with ``data`` (as base64 text)."""
+    secret = kube.get_secret(secret_name("demo", revision), "ml")
+    secret["data"]["release"] = data
+    kube.replace_secret(secret)
+
+
+def _b64(raw: bytes) -> str:
+    return base64.b64encode(raw).decode()
+
+
+@pytest.mark.parametrize(("data", "reason"), [
+    ("%%% not base64 %%%", "its data is not base64"),
+    (_b64(b"plain, not gzip"), "its data is not gzip"),
+    (_b64(gzip.compress(b"{truncated")[:-12]), "its data is not gzip"),
+    (_b64(gzip.compress(b"\x80{}")), "its data is not UTF-8 JSON"),
+    (_b64(gzip.compress(b"{not json")), r"its data is not JSON \(Expecting property name"),
+    (_b64(gzip.compress(b"[1, 2]")), r"it is not a release record \(no chart mapping\)"),
+    (_b64(gzip.compress(json.dumps({"chart": {"name": "c", "version": "1"}, "status": "bogus"}).encode())),
+     r"it is not a release record \('bogus' is not a valid Status\)"),
+    (_b64(gzip.compress(json.dumps({"name": "demo", "chart": {"name": "c", "version": "1"}}).encode())),
+     r"it is not a release record \(.*namespace"),
+    (_b64(gzip.compress(json.dumps({"name": "demo", "namespace": "ml", "revision": "2", "status": "deployed",
+                                    "chart": {"name": "c", "version": "1"}}).encode())), "revision must be an integer"),
+    (12, "its data is not base64"),
+])
+def test_a_corrupt_record_is_a_release_error_naming_the_secret(data, reason):
+    kube = FakeKubeClient(namespace="ml")
+    storage = Storage(SecretsDriver(kube, "ml"))
+    storage.create(record(1))
+    storage.create(record(2, Status.DEPLOYED))
+    _corrupt(kube, 2, data)
+    with pytest.raises(ReleaseError, match=rf"^release record Secret ml/sh\.tfhelm\.release\.v1\.demo\.v2 is corrupt: {reason}"):
+        storage.history("demo")
+
+
+def test_a_gzip_bomb_record_is_refused_without_unpacking_it(monkeypatch):
+    from tfhelm.release import storage as storage_module
+
+    monkeypatch.setattr(storage_module, "MAX_UNPACKED_BYTES", 1 << 20)
+    kube = FakeKubeClient(namespace="ml")
+    storage = Storage(SecretsDriver(kube, "ml"))
+    storage.create(record(1))
+    _corrupt(kube, 1, _b64(gzip.compress(b" " * (8 << 20))))  # 8 MiB of spaces: about 8 KiB packed
+    with pytest.raises(ReleaseError, match=r"demo\.v1 is corrupt: it unpacks to more than 1 MiB"):
+        storage.history("demo")
+
+
+def test_listing_skips_a_corrupt_record_and_reports_it(storage):
+    storage.create(record(1, Status.DEPLOYED, name="good"))
+    storage.create(record(1, Status.DEPLOYED, name="demo"))
+    if isinstance(storage.driver, MemoryDriver):
+        storage.driver.records[("demo", 1)] = "garbage"
+        where = "release record demo revision 1"
+    else:
+        _corrupt(storage.driver.kube, 1, "garbage")
+        where = "release record Secret ml/sh.tfhelm.release.v1.demo.v1"
+    problems = []
+    assert [r.name for r in storage.list_releases(problems=problems)] == ["good"]
+    assert [str(p) for p in problems] == [f"{where} is corrupt: its data is not base64 (Incorrect padding)"]
+    with pytest.raises(ReleaseError, match="is corrupt"):
+        storage.list_releases()

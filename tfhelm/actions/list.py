@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Any
 
 from tfhelm.actions.configuration import Configuration
+from tfhelm.errors import ReleaseError
 from tfhelm.release import Release, Status
 
 __all__ = ["DEFAULT_STATUSES", "helm_time", "list_releases", "release_row"]
@@ -16,10 +17,14 @@ DEFAULT_STATUSES = frozenset({Status.DEPLOYED, Status.FAILED, Status.PENDING_INS
                               Status.PENDING_ROLLBACK, Status.UNINSTALLING})
 
 
-def list_releases(config: Configuration, *, show_all: bool = False, filter_text: str | None = None) -> list[Release]:
+def list_releases(
+    config: Configuration, *, show_all: bool = False, filter_text: str | None = None,
+    problems: list[ReleaseError] | None = None,
+) -> list[Release]:
+    """The releases to list; with ``problems``, corrupt records land there instead of failing the listing."""
     import re
 
-    releases = config.storage.list_releases()
+    releases = config.storage.list_releases(problems=problems)
     if not show_all:
         releases = [r for r in releases if r.status in DEFAULT_STATUSES]
     if filter_text:

@@ -248,7 +248,11 @@ def list_command(**params: Any) -> None:
     from tfhelm.cli.release_output import print_rows
 
     config = _configuration(params, all_namespaces=params["all_namespaces"])
-    rows = [release_row(r) for r in list_releases(config, show_all=params["show_all"], filter_text=params["filter_text"])]
+    problems: list = []
+    releases = list_releases(config, show_all=params["show_all"], filter_text=params["filter_text"], problems=problems)
+    for problem in problems:
+        click.echo(f"WARNING: skipped {problem}", err=True)
+    rows = [release_row(r) for r in releases]
     print_rows(rows, params["output"], columns=["name", "namespace", "revision", "updated", "status", "chart", "app_version"])
 
 

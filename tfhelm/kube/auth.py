@@ -46,9 +46,9 @@ def http_auth(settings: KubeSettings) -> httpx.Auth | None:
     """The request authenticator for the user: token, token file, exec plugin or basic auth."""
     user = settings.user
     if isinstance(user.get("exec"), dict):
-        return ExecCredentialAuth(user["exec"], cluster=settings.cluster, server=settings.server)
+        return ExecCredentialAuth(user["exec"], cluster=settings.cluster, server=settings.server, context=settings.context)
     if user.get("auth-provider"):
-        provider = (user["auth-provider"] or {}).get("name", "?")
+        provider = user["auth-provider"].get("name", "?") if isinstance(user["auth-provider"], dict) else "?"
         raise ClusterError(
             f"kubeconfig user of context {settings.context!r} uses auth-provider {provider!r}, which is "
             "no longer supported by Kubernetes clients; use its exec plugin (e.g. gke-gcloud-auth-plugin)"
@@ -67,7 +67,8 @@ def http_auth(settings: KubeSettings) -> httpx.Auth | None:
 class ExecCredentialAuth(httpx.Auth):
     """Runs the kubeconfig's exec plugin for a bearer token; re-runs on expiry or a 401."""
 
-    def __init__(self, config: dict[str, Any], *, cluster: dict[str, Any], server: str):
+    def __init__(self, config: dict[str, Any], *, cluster: dict[str, Any], server: str, context: str = ""):
+        _check_exec_config(config, f"kubeconfig user of context {context!r}" if context else "kubeconfig user")
         self.config = config
         self.cluster = cluster
         self.server = server
@@ -109,7 +110,7 @@ class ExecCredentialAuth(httpx.Auth):
     def _environment(self, api_version: str) -> dict[str, str]:
         environment = dict(os.environ)
         for item in self.config.get("env") or []:
-            environment[str(item.get("name"))] = str(item.get("value", ""))
+            environment[item["name"]] = item.get("value", "")
         spec: dict[str, Any] = {"interactive": False}
         if self.config.get("provideClusterInfo"):
             spec["cluster"] = {
@@ -121,10 +122,31 @@ class ExecCredentialAuth(httpx.Auth):
         return environment
 
 
+def _check_exec_config(config: dict[str, Any], where: str) -> None:
+    """Refuse an exec section whose fields have the wrong shape, before anything runs."""
+    if not isinstance(config.get("command"), str) or not config["command"]:
+        raise ClusterError(f"{where}: exec.command must be a non-empty string")
+    args = config.get("args")
+    if args is not None and not (isinstance(args, list) and all(isinstance(a, str) for a in args)):
+        raise ClusterError(f"{where}: exec.args must be a list of strings")
+    env = config.get("env")
+    if env is not None and not isinstance(env, list):
+        raise ClusterError(f"{where}: exec.env must be a list of {{name, value}} mappings")
+    for index, item in enumerate(env or []):
+        if not (isinstance(item, dict) and isinstance(item.get("name"), str) and item["name"]
+                and isinstance(item.get("value", ""), str)):
+            raise ClusterError(f"{where}: exec.env[{index}] must be a mapping with a string name and value")
+    for name in ("apiVersion", "installHint"):
+        if config.get(name) is not None and not isinstance(config[name], str):
+            raise ClusterError(f"{where}: exec.{name} must be a string")
+
+
 def _parse_credential(output: bytes, command: str) -> tuple[str, dt.datetime | None]:
     try:
         status = json.loads(output)["status"]
         token = status["token"]
+        if not isinstance(token, str) or not isinstance(status, dict):
+            raise TypeError(token)
     except (ValueError, KeyError, TypeError):
         raise ClusterError(f"exec credential plugin {command!r} did not print an ExecCredential with status.token") from None
     expires = status.get("expirationTimestamp")

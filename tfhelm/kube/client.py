@@ -100,7 +100,19 @@ class HttpKubeClient(KubeClient):
         return response
 
     def _json(self, method: str, path: str, *, what: str, **kwargs: Any) -> dict[str, Any]:
-        return self._send(method, path, what=what, **kwargs).json()
+        response = self._send(method, path, what=what, **kwargs)
+        try:
+            document = response.json()
+        except ValueError:  # UnicodeDecodeError and JSONDecodeError both are
+            document = None
+        if not isinstance(document, dict):
+            # a proxy's login page or an HTML error page served with 200: not a Kubernetes API server
+            kind = response.headers.get("content-type") or "no content type"
+            raise ClusterError(
+                f"{what}: the server at {self.server} answered {method} {path} with {response.status_code} "
+                f"but not a JSON object ({kind}); is this a Kubernetes API server?"
+            )
+        return document
 
     # ------------------------------------------------------------------ discovery
 
@@ -124,10 +136,12 @@ class HttpKubeClient(KubeClient):
             listing = self._json("GET", path, what=f"API {api_version}")
         except NotFoundError:
             return {}
+        resources = listing.get("resources")
         return {
             item["kind"]: _Resource(item["name"], bool(item.get("namespaced")))
-            for item in listing.get("resources", [])
-            if "/" not in item["name"]
+            for item in (resources if isinstance(resources, list) else [])
+            if isinstance(item, dict) and isinstance(item.get("kind"), str) and isinstance(item.get("name"), str)
+            and "/" not in item["name"]
         }
 
     def is_namespaced(self, api_version: str, kind: str) -> bool:

@@ -71,12 +71,51 @@ def merge_kubeconfigs(files: list[Path]) -> dict[str, Any]:
     for path in files:
         document = _load(path)
         for section, key in (("clusters", "cluster"), ("users", "user"), ("contexts", "context")):
-            for entry in document.get(section) or []:
-                if isinstance(entry, dict) and entry.get("name") and entry["name"] not in merged[section]:
-                    merged[section][entry["name"]] = _absolute_paths(key, dict(entry.get(key) or {}), path.parent)
-        if not merged["current-context"] and document.get("current-context"):
-            merged["current-context"] = document["current-context"]
+            for name, entry in _entries(document, section, key, path):
+                if name not in merged[section]:
+                    merged[section][name] = _absolute_paths(key, entry, path.parent)
+        current = document.get("current-context")
+        if current is not None and not isinstance(current, str):
+            raise ClusterError(f"kubeconfig {path}: current-context must be a string")
+        if not merged["current-context"] and current:
+            merged["current-context"] = current
     return merged
+
+
+def _entries(document: dict[str, Any], section: str, key: str, path: Path) -> list[tuple[str, dict[str, Any]]]:
+    """The named entries of one section, each checked: ``{name: str, <key>: mapping}``."""
+    entries = document.get(section) or []
+    if not isinstance(entries, list):
+        raise ClusterError(f"kubeconfig {path}: {section} must be a list")
+    checked = []
+    for index, entry in enumerate(entries):
+        if not isinstance(entry, dict):
+            raise ClusterError(f"kubeconfig {path}: {section}[{index}] must be a mapping with name and {key}")
+        name = entry.get("name")
+        if not name:
+            continue  # kubectl ignores unnamed entries too
+        if not isinstance(name, str):
+            raise ClusterError(f"kubeconfig {path}: {section}[{index}].name must be a string")
+        body = entry.get(key)
+        if body is not None and not isinstance(body, dict):
+            raise ClusterError(f"kubeconfig {path}: {section}[{name}].{key} must be a mapping")
+        _check_strings(body or {}, f"kubeconfig {path}: {section}[{name}].{key}")
+        checked.append((name, dict(body or {})))
+    return checked
+
+
+# Fields read as text; any other type would fail later without naming the file.
+_STRING_FIELDS = ("server", "cluster", "user", "namespace", "token", "tokenFile", "username", "password",
+                  "certificate-authority", "certificate-authority-data", "client-certificate",
+                  "client-certificate-data", "client-key", "client-key-data")
+
+
+def _check_strings(body: dict[str, Any], where: str) -> None:
+    for name in _STRING_FIELDS:
+        if body.get(name) is not None and not isinstance(body[name], str):
+            raise ClusterError(f"{where}.{name} must be a string")
+    if body.get("exec") is not None and not isinstance(body["exec"], dict):
+        raise ClusterError(f"{where}.exec must be a mapping")
 
 
 def _load(path: Path) -> dict[str, Any]:

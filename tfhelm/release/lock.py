@@ -29,7 +29,7 @@ from typing import Any
 
 from tfhelm.errors import ReleaseError
 
-__all__ = ["DEFAULT_TTL", "Lease", "LockLostError", "ReleaseLock", "lock_name", "machine_identity"]
+__all__ = ["DEFAULT_TTL", "Lease", "LockLostError", "ReleaseLock", "lock_name", "lock_ttl", "machine_identity"]
 
 DEFAULT_TTL = 60.0
 _PREFIX = "tfhelm.io/lock-"
@@ -88,7 +88,7 @@ class Lease:
             acquired=notes.get(_PREFIX + "acquired", ""),
             expires=notes.get(_PREFIX + "expires", ""),
             host=notes.get(_PREFIX + "host", ""),
-            pid=int(notes.get(_PREFIX + "pid", "0") or 0),
+            pid=_pid(notes.get(_PREFIX + "pid")),
             resource_version=secret["metadata"].get("resourceVersion", ""),
             machine=notes.get(_PREFIX + "machine", ""),
         )
@@ -108,6 +108,35 @@ class Lease:
 
     def describe(self) -> str:
         return f"{self.operation} by {self.holder} since {self.acquired}"
+
+
+def _pid(text: object) -> int:
+    """The holder's pid, 0 when unknown or unreadable: then only the lease's expiry counts.
+
+    Refusing a mangled annotation instead would leave the release locked until someone edits
+    the Secret by hand; an unknown pid only costs waiting for the expiry."""
+    try:
+        return max(int(str(text)), 0) if text is not None else 0
+    except ValueError:
+        return 0
+
+
+def lock_ttl() -> float:
+    """The lease length: ``TFHELM_LOCK_TTL`` seconds, else :data:`DEFAULT_TTL`."""
+    import math
+
+    from tfhelm.errors import UsageError
+
+    text = os.environ.get("TFHELM_LOCK_TTL", "").strip()
+    if not text:
+        return DEFAULT_TTL
+    try:
+        ttl = float(text)
+    except ValueError:
+        ttl = math.nan
+    if not math.isfinite(ttl) or ttl <= 0:
+        raise UsageError(f"TFHELM_LOCK_TTL must be a positive number of seconds (e.g. 60), not {text!r}")
+    return ttl
 
 
 def _alive(pid: int) -> bool:
@@ -131,7 +160,7 @@ class ReleaseLock:
         self.namespace = namespace
         self.release = release
         self.operation = operation
-        self.ttl = ttl if ttl is not None else float(os.environ.get("TFHELM_LOCK_TTL", DEFAULT_TTL))
+        self.ttl = ttl if ttl is not None else lock_ttl()
         self.taken_over: Lease | None = None
         self.lost = False
         self.lost_to = ""  # who holds the lease now, when known

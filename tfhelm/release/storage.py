@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import abc
 import base64
+import binascii
 import gzip
 import json
+import zlib
 from typing import Any
 
 from tfhelm.errors import ReleaseError
@@ -21,6 +23,9 @@ __all__ = ["MAX_RECORD_BYTES", "Driver", "MemoryDriver", "SecretsDriver", "Stora
 SECRET_TYPE = "tfhelm.io/release.v1"
 # A Secret holds at most 1 MiB of data; leave room for metadata.
 MAX_RECORD_BYTES = 1024 * 1024 - 16 * 1024
+# What a record may unpack to: far above any real record (they compress about 10:1), far below
+# what a gzip bomb in a forged Secret would need to exhaust memory.
+MAX_UNPACKED_BYTES = 64 * 1024 * 1024
 
 
 def secret_name(name: str, revision: int) -> str:
@@ -33,16 +38,80 @@ def encode(release: Release) -> str:
     return base64.b64encode(gzip.compress(payload, compresslevel=3, mtime=0)).decode()
 
 
-def decode(data: str) -> Release:
-    return Release.from_dict(json.loads(gzip.decompress(base64.b64decode(data))))
+def decode(data: object, source: str = "a release record") -> Release:
+    """The record in a Secret's ``release`` data; ReleaseError naming ``source`` when corrupt."""
+    try:
+        packed = base64.b64decode(data, validate=True)  # type: ignore[arg-type]
+    except (binascii.Error, TypeError, ValueError) as error:
+        raise ReleaseError(f"{source} is corrupt: its data is not base64 ({_reason(error)})") from None
+    try:
+        payload = _gunzip(packed)
+    except _RecordTooLarge:
+        raise ReleaseError(f"{source} is corrupt: it unpacks to more than {MAX_UNPACKED_BYTES >> 20} MiB") from None
+    except (EOFError, zlib.error) as error:
+        raise ReleaseError(f"{source} is corrupt: its data is not gzip ({_reason(error)})") from None
+    try:
+        document = json.loads(payload)
+    except UnicodeDecodeError:
+        raise ReleaseError(f"{source} is corrupt: its data is not UTF-8 JSON") from None
+    except json.JSONDecodeError as error:
+        raise ReleaseError(f"{source} is corrupt: its data is not JSON ({error.msg} at character {error.pos})") from None
+    if not isinstance(document, dict) or not isinstance(document.get("chart"), dict):
+        raise ReleaseError(f"{source} is corrupt: it is not a release record (no chart mapping)")
+    try:
+        release = Release.from_dict(document)
+    except (KeyError, TypeError, ValueError) as error:
+        raise ReleaseError(f"{source} is corrupt: it is not a release record ({_reason(error)})") from None
+    _check_record(release, source)
+    return release
+
+
+class _RecordTooLarge(Exception):
+    pass
+
+
+def _gunzip(data: bytes) -> bytes:
+    """gzip data, decompressed in bounded steps: a small bomb never expands past the limit."""
+    inflater = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)
+    output = inflater.decompress(data, MAX_UNPACKED_BYTES + 1)
+    if len(output) > MAX_UNPACKED_BYTES:
+        raise _RecordTooLarge()
+    if not inflater.eof:
+        raise EOFError("the compressed data ends early")
+    return output
+
+
+def _reason(error: BaseException) -> str:
+    if isinstance(error, KeyError):
+        return f"missing {error.args[0]}"
+    return str(error) or type(error).__name__
+
+
+def _check_record(release: Release, source: str) -> None:
+    # Fields the commands sort, print and compare: a wrong type would fail far from here.
+    checks = (("name", str), ("namespace", str), ("revision", int), ("values", dict), ("computed_values", dict),
+              ("manifest", str), ("objects", list), ("redacted", list))
+    for field_name, kind in checks:
+        value = getattr(release, field_name)
+        if not isinstance(value, kind) or isinstance(value, bool):
+            raise ReleaseError(f"{source} is corrupt: {field_name} must be {_KIND_NAMES[kind]}")
+    for field_name in ("name", "version"):
+        if not isinstance(getattr(release.chart, field_name), str):
+            raise ReleaseError(f"{source} is corrupt: chart.{field_name} must be a string")
+
+
+_KIND_NAMES = {str: "a string", int: "an integer", dict: "a mapping", list: "a list"}
 
 
 class Driver(abc.ABC):
     """Keeps release records; ``namespace`` None means every namespace (for listing)."""
 
     @abc.abstractmethod
-    def query(self, name: str | None = None) -> list[Release]:
-        """Records of one release (or every release), any order."""
+    def query(self, name: str | None = None, *, problems: list[ReleaseError] | None = None) -> list[Release]:
+        """Records of one release (or every release), any order.
+
+        A corrupt record raises ReleaseError, unless ``problems`` is given: then it is appended
+        there and skipped, so one bad Secret does not hide the good ones."""
 
     @abc.abstractmethod
     def create(self, release: Release) -> None:
@@ -63,8 +132,10 @@ class MemoryDriver(Driver):
     def __init__(self) -> None:
         self.records: dict[tuple[str, int], str] = {}
 
-    def query(self, name: str | None = None) -> list[Release]:
-        return [decode(data) for (n, _), data in self.records.items() if name is None or n == name]
+    def query(self, name: str | None = None, *, problems: list[ReleaseError] | None = None) -> list[Release]:
+        found = [(f"release record {n} revision {revision}", data)
+                 for (n, revision), data in self.records.items() if name is None or n == name]
+        return _decode_all(found, problems)
 
     def create(self, release: Release) -> None:
         key = (release.name, release.revision)
@@ -86,10 +157,12 @@ class SecretsDriver(Driver):
         self.kube = kube
         self.namespace = namespace
 
-    def query(self, name: str | None = None) -> list[Release]:
+    def query(self, name: str | None = None, *, problems: list[ReleaseError] | None = None) -> list[Release]:
         selector = "owner=tfhelm" + (f",name={name}" if name else "")
         secrets = self.kube.list_secrets(self.namespace, selector)
-        return [decode(s["data"]["release"]) for s in secrets if s.get("type") == SECRET_TYPE and "release" in (s.get("data") or {})]
+        found = [(_describe(s), s["data"]["release"]) for s in secrets
+                 if s.get("type") == SECRET_TYPE and "release" in (s.get("data") or {})]
+        return _decode_all(found, problems)
 
     def create(self, release: Release) -> None:
         from tfhelm.kube import PreconditionError
@@ -129,6 +202,23 @@ class SecretsDriver(Driver):
         }
 
 
+def _describe(secret: dict[str, Any]) -> str:
+    metadata = secret.get("metadata") or {}
+    return f"release record Secret {metadata.get('namespace', '?')}/{metadata.get('name', '?')}"
+
+
+def _decode_all(found: list[tuple[str, object]], problems: list[ReleaseError] | None) -> list[Release]:
+    releases = []
+    for source, data in found:
+        try:
+            releases.append(decode(data, source))
+        except ReleaseError as error:
+            if problems is None:
+                raise
+            problems.append(error)
+    return releases
+
+
 class Storage:
     """Release history on top of a :class:`Driver`."""
 
@@ -163,10 +253,12 @@ class Storage:
                 return release
         return None
 
-    def list_releases(self) -> list[Release]:
-        """The latest revision of every release, by namespace and name."""
+    def list_releases(self, *, problems: list[ReleaseError] | None = None) -> list[Release]:
+        """The latest revision of every release, by namespace and name.
+
+        With ``problems``, corrupt records are collected there instead of raised."""
         latest: dict[tuple[str, str], Release] = {}
-        for release in self.driver.query():
+        for release in self.driver.query(problems=problems):
             key = (release.namespace, release.name)
             if key not in latest or release.revision > latest[key].revision:
                 latest[key] = release
