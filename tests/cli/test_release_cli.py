@@ -148,3 +148,23 @@ def test_list_warns_about_a_corrupt_record_and_still_lists_the_good_ones(monkeyp
     assert [row["name"] for row in json.loads(out)] == ["good"]
     assert err.startswith("WARNING: skipped release record Secret ml/sh.tfhelm.release.v1.bad.v1 is corrupt: "
                           "its data is not gzip")
+
+
+def test_a_zero_timeout_checks_readiness_once_instead_of_waiting_five_minutes(monkeypatch, capsys):
+    from tfhelm.actions.configuration import Configuration
+    from tfhelm.cli import main
+    from tfhelm.cli import release as release_cli
+    from tfhelm.kube.fake import FakeKubeClient
+
+    config = Configuration.for_client(FakeKubeClient(namespace="ml"), "ml")
+    monkeypatch.setattr(release_cli, "_configuration", lambda params, all_namespaces=False: config)
+    seen = []
+
+    def wait(kube, refs, timeout, **kwargs):
+        seen.append(timeout)
+        return []
+
+    monkeypatch.setattr("tfhelm.actions.wait.wait_for_ready", wait)
+    assert main(["install", "demo", "tests/fixtures/release/workers", "--wait", "--timeout", "0s"]) == 0
+    assert main(["upgrade", "demo", "tests/fixtures/release/workers", "--wait"]) == 0
+    assert seen == [0.0, 300.0]
