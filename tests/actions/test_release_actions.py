@@ -435,3 +435,22 @@ def test_an_operation_that_lost_its_lock_stops_before_the_next_write(config, kub
     assert kube.get(ref("Job", "demo-setup", "batch/v1")) is None  # nothing after the loss
     assert kube.get(ref("ConfigMap", "demo-config")) is not None  # and --atomic did not undo someone else's release
     assert config.storage.get("demo").status is Status.PENDING_INSTALL  # the record is the new holder's to fix
+
+
+def test_diff_shows_an_object_another_release_took_over_as_skipped_like_upgrade(config, kube, capsys):
+    from tfhelm.cli.release_output import print_diff
+
+    do_install(config)
+    adopted = kube.get(ref("Job", "demo-setup", "batch/v1"))
+    adopted["metadata"]["annotations"]["tfhelm.io/release-name"] = "other"
+    kube.update_as(adopted, manager="tfhelm-other")
+    result = diff_upgrade(config, UpgradeOptions(name="demo", chart=CHART, values=values("job=false")))
+    skipped = [c for c in result.changes if c.action == "skipped"]
+    assert [str(c.ref) for c in skipped] == [f"Job/demo-setup (namespace {NS})"]
+    assert skipped[0].diff == "" and result.count("delete") == 0
+    assert result.summary.endswith("0 to delete (6 unchanged, 1 skipped: not owned by this release)")
+    print_diff(result)
+    assert (f"Job/demo-setup (namespace {NS}): skipped (not owned by release demo: managed by release other "
+            f"in namespace {NS}; an upgrade leaves it in place)") in capsys.readouterr().out
+    do_upgrade(config, "job=false")
+    assert kube.get(ref("Job", "demo-setup", "batch/v1")) is not None  # the upgrade did skip it

@@ -3,6 +3,10 @@
 Each desired object is sent as a server-side dry-run apply, and the object the server would
 hold is compared with the live one (both without server bookkeeping and status). Secret values
 never appear: each is shown as a mask that says whether it changed.
+
+Objects an earlier revision applied that the new one no longer renders are deleted by an
+upgrade only while they still carry this release's ownership annotations; the diff applies the
+same rule, so one that now belongs to someone else is shown as skipped, not as a delete.
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tfhelm.actions.configuration import Configuration
-from tfhelm.actions.objects import identity, summary_ref
+from tfhelm.actions.objects import describe_owner, identity, is_owned_by, summary_ref
 from tfhelm.actions.upgrade import UpgradeOptions, plan_upgrade
 from tfhelm.kube import ObjectRef
 from tfhelm.release import Status
@@ -26,8 +30,9 @@ _BOOKKEEPING = ("managedFields", "resourceVersion", "generation", "uid", "creati
 @dataclass(frozen=True)
 class ObjectChange:
     ref: ObjectRef
-    action: str  # create, change, delete or unchanged
+    action: str  # create, change, delete, unchanged or skipped (an upgrade would leave it alone)
     diff: str = ""
+    note: str = ""  # why, for skipped objects
 
 
 @dataclass
@@ -39,8 +44,10 @@ class DiffResult:
 
     @property
     def summary(self) -> str:
+        skipped = self.count("skipped")
+        also = f", {skipped} skipped: not owned by this release" if skipped else ""
         return (f"{self.count('create')} to create, {self.count('change')} to change, "
-                f"{self.count('delete')} to delete ({self.count('unchanged')} unchanged)")
+                f"{self.count('delete')} to delete ({self.count('unchanged')} unchanged{also})")
 
 
 def diff_upgrade(config: Configuration, options: UpgradeOptions) -> DiffResult:
@@ -58,8 +65,13 @@ def diff_upgrade(config: Configuration, options: UpgradeOptions) -> DiffResult:
                 removed[key] = summary_ref(summary)
     for ref in removed.values():
         live = config.kube.get(ref)
-        if live is not None:
+        if live is None:
+            continue
+        if is_owned_by(live, options.name, config.namespace):
             changes.append(ObjectChange(ref, "delete", _unified(ref, _clean(live), None)))
+        else:
+            note = f"not owned by release {options.name}: {describe_owner(live)}; an upgrade leaves it in place"
+            changes.append(ObjectChange(ref, "skipped", note=note))
     return DiffResult(changes)
 
 

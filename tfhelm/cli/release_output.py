@@ -64,6 +64,9 @@ def print_diff(result) -> None:
     for change in result.changes:
         if change.action == "unchanged":
             continue
+        if change.action == "skipped":
+            click.secho(f"{change.ref}: skipped ({change.note})", bold=True)
+            continue
         click.secho(f"{change.ref}: {change.action}", bold=True)
         for line in change.diff.splitlines():
             colour = None if line.startswith(("+++", "---")) else colours.get(line[:1])
