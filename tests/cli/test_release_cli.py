@@ -168,3 +168,17 @@ def test_a_zero_timeout_checks_readiness_once_instead_of_waiting_five_minutes(mo
     assert main(["install", "demo", "tests/fixtures/release/workers", "--wait", "--timeout", "0s"]) == 0
     assert main(["upgrade", "demo", "tests/fixtures/release/workers", "--wait"]) == 0
     assert seen == [0.0, 300.0]
+
+
+def test_a_client_dry_run_never_loads_the_test_cluster(tmp_path):
+    kubeconfig = tmp_path / "kubeconfig"
+    kubeconfig.write_text(UNREACHABLE_KUBECONFIG)
+    probe = (
+        "import sys\n"
+        "from tfhelm.cli import main\n"
+        f"assert main(['install', '--dry-run', 'demo', 'tests/fixtures/release/workers', '--kubeconfig', {str(kubeconfig)!r}]) == 0\n"
+        "assert 'tfhelm.kube.fake' not in sys.modules, 'the production path imported the test double'\n"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert "namespace: default" in done.stdout or "NAMESPACE: default" in done.stdout

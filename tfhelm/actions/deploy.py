@@ -25,6 +25,7 @@ from tfhelm.actions.objects import (
 from tfhelm.chart.model import Chart
 from tfhelm.engine import ReleaseInfo, RenderResult, render
 from tfhelm.kube import ObjectRef
+from tfhelm.kube.kinds import OfflineScope
 from tfhelm.release import ChartInfo, Release, Status, redact_values
 from tfhelm.release.record import REDACTED, now
 
@@ -151,11 +152,8 @@ def render_revision(
     release = ReleaseInfo(name, namespace=config.namespace, revision=revision,
                           is_install=not is_upgrade, is_upgrade=is_upgrade)
     result = render(chart, computed, release=release, capabilities=build_capabilities(kube_version))
-    scope_source = config.kube
-    if offline:
-        from tfhelm.kube.fake import FakeKubeClient
-
-        scope_source = FakeKubeClient(namespace=config.namespace)
+    # offline (--dry-run=client): the table of built-in kinds stands in for API discovery
+    scope_source = OfflineScope() if offline else config.kube
     objects = desired_objects((m.object for m in result.manifests), release=name, namespace=config.namespace,
                               kube=scope_source)
     fingerprint = render_fingerprint(chart, computed, name=name, namespace=config.namespace, kube_version=kube_version)

@@ -20,6 +20,7 @@ from typing import Any
 
 from tfhelm.errors import ReleaseError
 from tfhelm.kube import KubeClient, NotFoundError, ObjectRef
+from tfhelm.kube.kinds import ScopeSource
 
 __all__ = [
     "KEEP_ANNOTATION",
@@ -62,9 +63,12 @@ def digest(obj: dict[str, Any]) -> str:
 
 
 def desired_objects(
-    manifests: Iterable[dict[str, Any]], *, release: str, namespace: str, kube: KubeClient
+    manifests: Iterable[dict[str, Any]], *, release: str, namespace: str, kube: ScopeSource
 ) -> list[dict[str, Any]]:
-    """Copies of the rendered objects, namespaced and annotated for ``release``."""
+    """Copies of the rendered objects, namespaced and annotated for ``release``.
+
+    ``kube`` answers which kinds are namespaced: the cluster, or an offline
+    :class:`~tfhelm.kube.kinds.OfflineScope` for client-side dry runs."""
     objects = [copy.deepcopy(obj) for obj in manifests]
     crd_scopes = _crd_scopes(objects)
     for obj in objects:
@@ -155,7 +159,7 @@ def _crd_scopes(objects: list[dict[str, Any]]) -> dict[tuple[str, str], bool]:
     return scopes
 
 
-def _is_namespaced(kube: KubeClient, obj: dict[str, Any], crd_scopes: dict[tuple[str, str], bool]) -> bool:
+def _is_namespaced(kube: ScopeSource, obj: dict[str, Any], crd_scopes: dict[tuple[str, str], bool]) -> bool:
     key = (obj["apiVersion"], obj["kind"])
     if key in crd_scopes:
         return crd_scopes[key]

@@ -16,14 +16,9 @@ from typing import Any
 
 from tfhelm.kube.errors import ApplyConflictError, NotFoundError, PreconditionError, UnreachableError
 from tfhelm.kube.interface import FIELD_MANAGER, KubeClient, ObjectRef
+from tfhelm.kube.kinds import CLUSTER_SCOPED_KINDS
 
 __all__ = ["CLUSTER_SCOPED_KINDS", "FakeKubeClient"]
-
-CLUSTER_SCOPED_KINDS = frozenset({
-    "Namespace", "Node", "PersistentVolume", "StorageClass", "ClusterRole", "ClusterRoleBinding",
-    "CustomResourceDefinition", "PriorityClass", "IngressClass", "APIService", "PodSecurityPolicy",
-    "MutatingWebhookConfiguration", "ValidatingWebhookConfiguration",
-})
 _Key = tuple[str, str, str, str]
 
 
