@@ -224,27 +224,11 @@ def _manifest_json(metadata: dict[str, Any], config: tuple[str, int], layer: tup
 # --------------------------------------------------------------------------- pull
 
 
-def pull_chart(
-    reference: str,
-    *,
-    version: str | None = None,
-    plain_http: bool = False,
-    devel: bool = False,
-    insecure_skip_tls_verify: bool = False,
-    ca_file: str | None = None,
-    transport: Any = None,
-) -> bytes:
+def pull_chart(reference: str, **options: Any) -> bytes:
     """The verified ``.tgz`` of a chart: ``oci://HOST/PATH/CHART`` with ``version`` (a
-    version or a constraint; newest release when omitted) or ``oci://HOST/PATH/CHART:1.2.3``."""
-    return fetch_chart(
-        reference,
-        version=version,
-        plain_http=plain_http,
-        devel=devel,
-        insecure_skip_tls_verify=insecure_skip_tls_verify,
-        ca_file=ca_file,
-        transport=transport,
-    ).data
+    version or a constraint; newest release when omitted) or ``oci://HOST/PATH/CHART:1.2.3``.
+    ``options`` are :func:`fetch_chart`'s."""
+    return fetch_chart(reference, **options).data
 
 
 def fetch_chart(
