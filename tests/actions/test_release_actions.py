@@ -454,3 +454,18 @@ def test_diff_shows_an_object_another_release_took_over_as_skipped_like_upgrade(
             f"in namespace {NS}; an upgrade leaves it in place)") in capsys.readouterr().out
     do_upgrade(config, "job=false")
     assert kube.get(ref("Job", "demo-setup", "batch/v1")) is not None  # the upgrade did skip it
+
+
+def test_diff_marks_an_existing_foreign_object_as_refused_like_upgrade(config, kube, capsys):
+    from tfhelm.cli.release_output import print_diff
+
+    do_install(config)
+    taken = kube.get(ref("Job", "demo-setup", "batch/v1"))
+    taken["metadata"]["annotations"]["tfhelm.io/release-name"] = "other"
+    kube.update_as(taken, manager="tfhelm-other")
+    result = diff_upgrade(config, UpgradeOptions(name="demo", chart=CHART, values=values()))
+    refused = [c for c in result.changes if c.action == "refused"]
+    assert [str(c.ref) for c in refused] == [f"Job/demo-setup (namespace {NS})"]
+    assert result.summary.endswith("1 refused: exist and are not managed by this release)")
+    print_diff(result)
+    assert "the upgrade would stop here unless --take-ownership" in capsys.readouterr().out

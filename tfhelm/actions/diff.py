@@ -30,9 +30,9 @@ _BOOKKEEPING = ("managedFields", "resourceVersion", "generation", "uid", "creati
 @dataclass(frozen=True)
 class ObjectChange:
     ref: ObjectRef
-    action: str  # create, change, delete, unchanged or skipped (an upgrade would leave it alone)
+    action: str  # create, change, delete, unchanged, skipped (left alone) or refused (upgrade would stop)
     diff: str = ""
-    note: str = ""  # why, for skipped objects
+    note: str = ""  # why, for skipped and refused objects
 
 
 @dataclass
@@ -44,8 +44,9 @@ class DiffResult:
 
     @property
     def summary(self) -> str:
-        skipped = self.count("skipped")
+        skipped, refused = self.count("skipped"), self.count("refused")
         also = f", {skipped} skipped: not owned by this release" if skipped else ""
+        also += f", {refused} refused: exist and are not managed by this release" if refused else ""
         return (f"{self.count('create')} to create, {self.count('change')} to change, "
                 f"{self.count('delete')} to delete ({self.count('unchanged')} unchanged{also})")
 
@@ -55,7 +56,7 @@ def diff_upgrade(config: Configuration, options: UpgradeOptions) -> DiffResult:
     history, rendered = plan_upgrade(config, options)
     force = options.deploy.force_conflicts
     with ThreadPoolExecutor(max_workers=16) as pool:
-        changes = list(pool.map(lambda o: _compare(config, o, force), rendered.objects))
+        changes = list(pool.map(lambda o: _compare(config, o, force, options), rendered.objects))
     wanted = {identity(o) for o in rendered.objects}
     removed: dict[str, ObjectRef] = {}
     for release in [r for r in history if r.status in (Status.DEPLOYED, Status.FAILED)][-2:]:
@@ -75,9 +76,12 @@ def diff_upgrade(config: Configuration, options: UpgradeOptions) -> DiffResult:
     return DiffResult(changes)
 
 
-def _compare(config: Configuration, obj: dict[str, Any], force: bool) -> ObjectChange:
+def _compare(config: Configuration, obj: dict[str, Any], force: bool, options: UpgradeOptions) -> ObjectChange:
     ref = ObjectRef.of(obj)
     live = config.kube.get(ref)
+    if live is not None and not options.deploy.take_ownership and not is_owned_by(live, options.name, config.namespace):
+        note = f"exists and is not managed by release {options.name} ({describe_owner(live)}); the upgrade would stop here unless --take-ownership"
+        return ObjectChange(ref, "refused", note=note)
     planned = _clean(config.kube.apply(obj, force=force, dry_run=True))
     if live is None:
         return ObjectChange(ref, "create", _unified(ref, None, planned))

@@ -64,8 +64,8 @@ def print_diff(result) -> None:
     for change in result.changes:
         if change.action == "unchanged":
             continue
-        if change.action == "skipped":
-            click.secho(f"{change.ref}: skipped ({change.note})", bold=True)
+        if change.action in ("skipped", "refused"):
+            click.secho(f"{change.ref}: {change.action} ({change.note})", bold=True, fg="yellow" if change.action == "refused" else None)
             continue
         click.secho(f"{change.ref}: {change.action}", bold=True)
         for line in change.diff.splitlines():
