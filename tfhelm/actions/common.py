@@ -51,10 +51,13 @@ def locate_chart(
 
 def _names_a_repository(reference: str) -> bool:
     """True for ``REPO/CHART`` whose REPO is configured; a missing local path otherwise."""
-    repo_name, slash, chart_name = reference.partition("/")
-    if not slash or not chart_name or "/" in chart_name or repo_name in ("", ".", ".."):
-        return False
     from tfhelm.repo.config import load_repositories
+    from tfhelm.repo.resolve import split_reference
+
+    parts = split_reference(reference)
+    if parts is None:
+        return False
+    repo_name = parts[0]
 
     if load_repositories().get(repo_name) is not None:
         return True
