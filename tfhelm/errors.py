@@ -149,7 +149,15 @@ class LintError(TfhelmError):
 
 
 class ClusterError(TfhelmError):
-    """The cluster could not be reached, or refused a request."""
+    """The cluster could not be reached, or refused a request.
+
+    ``details`` holds the server's whole answer when the message had to shorten it; the CLI
+    prints it with ``--debug``.
+    """
+
+    def __init__(self, message: str, *, details: str | None = None) -> None:
+        super().__init__(message)
+        self.details = details
 
 
 class ReleaseError(TfhelmError):

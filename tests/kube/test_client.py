@@ -166,3 +166,64 @@ def test_a_malformed_exec_env_item_is_a_cluster_error_naming_it(tmp_path, server
     with pytest.raises(ClusterError, match=rf"kubeconfig user of context 'gke': exec.env\[{index}\] must be a mapping "
                                            "with a string name and value"):
         connect(kubeconfig=str(path))
+
+
+def _status_response(code: int, body: dict) -> "httpx.Response":
+    import httpx2 as httpx
+
+    return httpx.Response(code, json=body, request=httpx.Request("PATCH", "https://k8s.example/apis/batch/v1/x"))
+
+
+_GO_DUMP = "core.PodTemplateSpec{ObjectMeta:v1.ObjectMeta{Name:\"\", " + "Labels:map[string]string{...}, " * 300 + "}"
+
+
+def test_an_immutable_field_rejection_is_one_line_with_a_hint_and_the_dump_kept_for_debug():
+    from tfhelm.kube.client import _api_error
+
+    body = {
+        "kind": "Status", "status": "Failure", "reason": "Invalid", "code": 422,
+        "message": f'Job.batch "tf-chief-0" is invalid: spec.template: Invalid value: {_GO_DUMP}: field is immutable',
+        "details": {"name": "tf-chief-0", "group": "batch", "kind": "Job", "causes": [
+            {"reason": "FieldValueInvalid", "message": f"Invalid value: {_GO_DUMP}: field is immutable",
+             "field": "spec.template"}]},
+    }
+    error = _api_error(_status_response(422, body), "Job/tf-chief-0 (namespace default)")
+    assert str(error).splitlines() == [str(error)]
+    assert str(error).startswith("Job/tf-chief-0 (namespace default) rejected: spec.template: field is immutable")
+    assert "hint: a Job's pod template cannot change" in str(error)
+    assert len(str(error)) < 300 and "PodTemplateSpec" not in str(error)
+    assert error.details is not None and "PodTemplateSpec" in error.details
+
+
+def test_a_short_invalid_value_is_kept_and_every_cause_named():
+    from tfhelm.kube.client import _api_error
+
+    body = {"kind": "Status", "code": 422, "reason": "Invalid", "message": "Service \"x\" is invalid: ...",
+            "details": {"causes": [
+                {"reason": "FieldValueInvalid", "message": "Invalid value: \"UDPX\": unsupported protocol",
+                 "field": "spec.ports[0].protocol"},
+                {"reason": "FieldValueRequired", "message": "Required value", "field": "spec.ports[1].port"}]}}
+    error = _api_error(_status_response(422, body), "Service/x (namespace default)")
+    assert str(error) == (
+        'Service/x (namespace default) rejected: spec.ports[0].protocol: invalid value "UDPX": '
+        "unsupported protocol; spec.ports[1].port: Required value"
+    )
+
+
+def test_a_rejected_secret_keeps_no_server_answer_for_debug():
+    from tfhelm.kube.client import _api_error
+
+    body = {"kind": "Status", "code": 422, "message": "Secret \"s\" is invalid",
+            "details": {"causes": [{"message": "Invalid value: \"hunter2\": bad", "field": "data[x]"}]}}
+    error = _api_error(_status_response(422, body), "Secret/s (namespace default)")
+    assert error.details is None
+
+
+def test_debug_prints_the_servers_whole_answer(capsys):
+    from tfhelm.cli import _report
+
+    error = ClusterError("Job/x rejected: spec.template: field is immutable", details='{"message": "full dump"}')
+    assert _report(error, debug=False, code=1) == 1
+    assert "full dump" not in capsys.readouterr().err
+    _report(error, debug=True, code=1)
+    assert '"full dump"' in capsys.readouterr().err

@@ -59,6 +59,9 @@ def _report(error: BaseException, debug: bool, code: int, *, unexpected: bool = 
         import traceback
 
         traceback.print_exception(error)
+        details = getattr(error, "details", None)
+        if details:
+            click.echo(f"The server's whole answer:\n{details}", err=True)
     message = f"unexpected {type(error).__name__}: {error}" if unexpected else str(error)
     click.secho(f"Error: {message}", err=True, fg="red")
     if unexpected and not debug:

@@ -277,7 +277,47 @@ def _api_error(response: httpx.Response, what: str) -> ClusterError:
         return PreconditionError(f"{what}: {message}")
     if code in (401, 403):
         return ClusterError(f"{what}: {'unauthorized' if code == 401 else 'forbidden'}: {message}")
+    # The server's answer may echo what was sent: never keep it for a Secret.
+    details = None if what.startswith("Secret/") else response.text
+    if code == 422 and causes:
+        return ClusterError(f"{what} rejected: {_causes_text(causes)}", details=details)
+    if len(message) > 300:
+        return ClusterError(f"{what}: {_short_reason(message)}", details=details)
     return ClusterError(f"{what}: {message}")
+
+
+# Hints for rejections tfhelm knows the way out of, keyed by (field, reason text).
+_HINTS = {
+    ("spec.template", "field is immutable"): (
+        "a Job's pod template cannot change once created; give the Job a new name for the new run, "
+        "or uninstall and install again"
+    ),
+    ("spec.selector", "field is immutable"): "a selector cannot change; uninstall and install again",
+}
+
+
+def _causes_text(causes: list[dict[str, Any]]) -> str:
+    """``field: reason`` per cause; the server's rendering of the rejected value (often a Go struct
+    dump of kilobytes) is dropped, the reason after it kept."""
+    parts, hints = [], []
+    for cause in causes:
+        field, reason = cause.get("field") or "", _short_reason(cause.get("message") or cause.get("reason") or "")
+        parts.append(f"{field}: {reason}" if field else reason)
+        hint = _HINTS.get((field, reason))
+        if hint and hint not in hints:
+            hints.append(hint)
+    text = "; ".join(dict.fromkeys(parts))
+    return text + "".join(f" (hint: {hint})" for hint in hints)
+
+
+def _short_reason(message: str) -> str:
+    # 'Invalid value: core.PodTemplateSpec{...}: field is immutable' -> 'field is immutable'
+    if message.startswith("Invalid value: ") and ": " in message[len("Invalid value: "):]:
+        value_and_reason = message[len("Invalid value: "):]
+        reason = value_and_reason.rsplit(": ", 1)[1]
+        value = value_and_reason.rsplit(": ", 1)[0]
+        return reason if len(value) > 80 else f"invalid value {value}: {reason}"
+    return message if len(message) <= 300 else message[:297] + "..."
 
 
 def _manager(message: str) -> str:
