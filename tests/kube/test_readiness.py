@@ -52,3 +52,27 @@ def test_a_failed_job_is_failed_not_just_unready():
 def test_conditions_text_lists_type_status_reason_and_message():
     obj = {"status": {"conditions": [{"type": "Available", "status": "False", "reason": "MinimumReplicasUnavailable", "message": "no pods"}]}}
     assert conditions_text(obj) == "Available=False (MinimumReplicasUnavailable: no pods)"
+
+
+def _pod(*containers, phase="Pending", conditions=()):
+    return {"kind": "Pod", "status": {"phase": phase, "containerStatuses": list(containers), "conditions": list(conditions)}}
+
+
+def test_pod_problem_names_a_waiting_container_and_its_reason():
+    from tfhelm.kube.readiness import pod_problem
+
+    pod = _pod({"name": "tensorflow", "state": {"waiting": {"reason": "ImagePullBackOff", "message": 'Back-off pulling image "x:1"'}}})
+    assert pod_problem(pod) == 'container tensorflow waiting: ImagePullBackOff (Back-off pulling image "x:1")'
+
+
+def test_pod_problem_reports_crashes_and_unscheduled_pods_but_not_normal_start_up():
+    from tfhelm.kube.readiness import pod_problem
+
+    crashed = _pod({"name": "tf", "restartCount": 2, "ready": False, "state": {"running": {}},
+                    "lastState": {"terminated": {"reason": "Error", "exitCode": 1}}}, phase="Running")
+    assert pod_problem(crashed) == "container tf restarted 2 time(s), last exit: Error (code 1)"
+    failed = _pod({"name": "tf", "state": {"terminated": {"reason": "OOMKilled", "exitCode": 137}}}, phase="Failed")
+    assert pod_problem(failed) == "container tf terminated: OOMKilled exit code 137"
+    unscheduled = _pod(conditions=[{"type": "PodScheduled", "status": "False", "message": "0/1 nodes are available"}])
+    assert pod_problem(unscheduled) == "not scheduled: 0/1 nodes are available"
+    assert pod_problem(_pod({"name": "tf", "state": {"waiting": {"reason": "ContainerCreating"}}})) == ""

@@ -15,9 +15,9 @@ from typing import Any
 from tfhelm.actions.objects import identity
 from tfhelm.errors import ClusterError
 from tfhelm.kube import KubeClient, ObjectRef
-from tfhelm.kube.readiness import Readiness, conditions_text, readiness
+from tfhelm.kube.readiness import Readiness, conditions_text, pod_problem, readiness
 
-__all__ = ["ResourceState", "WaitTimeout", "format_duration", "parse_duration", "wait_for_ready"]
+__all__ = ["PodSelector", "ResourceState", "WaitTimeout", "format_duration", "parse_duration", "pod_selector", "wait_for_deletion", "wait_for_ready"]
 
 POLL_SECONDS = 1.0
 _UNITS = {"h": 3600.0, "m": 60.0, "s": 1.0, "ms": 0.001, "us": 1e-6, "µs": 1e-6, "ns": 1e-9}
@@ -32,9 +32,9 @@ class ResourceState:
 class WaitTimeout(ClusterError):
     """Resources were not ready in time; ``unready`` lists them."""
 
-    def __init__(self, timeout: float, unready: list[tuple[ResourceState, str]]):
+    def __init__(self, timeout: float, unready: list[tuple[ResourceState, str]], waiting_for: str = "be ready"):
         self.unready = [state for state, _ in unready]
-        lines = [f"timed out after {format_duration(timeout)} waiting for {len(unready)} resource(s) to be ready:"]
+        lines = [f"timed out after {format_duration(timeout)} waiting for {len(unready)} resource(s) to {waiting_for}:"]
         lines += [f"  {state.ref}: {state.readiness.reason}{details}" for state, details in unready]
         super().__init__("\n".join(lines))
 
@@ -109,16 +109,87 @@ def wait_for_ready(
         time.sleep(min(poll, max(0.0, deadline - time.monotonic())))
 
 
+@dataclass(frozen=True)
+class PodSelector:
+    """The pods a workload owns: its namespace and ``spec.selector.matchLabels`` as a selector."""
+
+    namespace: str
+    labels: str
+
+
+def pod_selector(workload: dict[str, Any] | None) -> PodSelector | None:
+    """The selector of a live Deployment/StatefulSet/Job/...; None for objects that own no pods."""
+    if workload is None or workload.get("kind") == "Pod":
+        return None
+    labels = ((workload.get("spec") or {}).get("selector") or {}).get("matchLabels")
+    namespace = (workload.get("metadata") or {}).get("namespace")
+    if not labels or not namespace:
+        return None
+    return PodSelector(namespace, ",".join(f"{key}={value}" for key, value in sorted(labels.items())))
+
+
+def wait_for_deletion(
+    kube: KubeClient, refs: list[ObjectRef], pods: list[PodSelector], timeout: float, *, poll: float = POLL_SECONDS
+) -> None:
+    """Block until every ref and every pod the selectors match is gone (their containers stopped);
+    WaitTimeout naming what is left after ``timeout``."""
+    deadline = time.monotonic() + timeout
+    while True:
+        left = [ResourceState(r, Readiness(False, "still exists")) for r in refs if kube.get(r) is not None]
+        for selector in pods:
+            for pod in kube.list("v1", "Pod", selector.namespace, label_selector=selector.labels):
+                ref = ObjectRef("v1", "Pod", pod["metadata"]["name"], selector.namespace)
+                left.append(ResourceState(ref, Readiness(False, "still terminating")))
+        if not left:
+            return
+        if time.monotonic() >= deadline:
+            raise WaitTimeout(timeout, [(state, "") for state in left], waiting_for="be deleted")
+        time.sleep(min(poll, max(0.0, deadline - time.monotonic())))
+
+
 def _why(kube: KubeClient, ref: ObjectRef) -> str:
-    """Conditions and the last few events of an unready object, for the timeout message."""
+    """Conditions, the last few events, and the unready pods of an unready object."""
     details = []
     live = kube.get(ref)
     if live is not None and conditions_text(live):
         details.append(f"conditions: {conditions_text(live)}")
-    try:
-        events = kube.events_for(ref)[-3:]
-    except ClusterError:
-        events = []
+    events = _last_events(kube, ref)
     if events:
-        details.append("last events: " + "; ".join(f"{e.get('reason')}: {e.get('message')}" for e in events))
+        details.append(f"last events: {events}")
+    if live is not None:
+        details += _unready_pods(kube, live)
     return "".join(f"\n      {d}" for d in details)
+
+
+def _last_events(kube: KubeClient, ref: ObjectRef, count: int = 3) -> str:
+    try:
+        events = kube.events_for(ref)[-count:]
+    except ClusterError:
+        return ""
+    return "; ".join(f"{e.get('reason')}: {' '.join(str(e.get('message') or '').split())}" for e in events)
+
+
+_PODS_SHOWN = 3
+
+
+def _unready_pods(kube: KubeClient, workload: dict[str, Any]) -> list[str]:
+    """``pod NAME: container ... waiting: ImagePullBackOff (...)`` and its events, for the pods a
+    workload selects that are not Ready: the pod, not its controller, says what went wrong."""
+    selector = pod_selector(workload)
+    if selector is None:
+        return []
+    try:
+        pods = kube.list("v1", "Pod", selector.namespace, label_selector=selector.labels)
+    except ClusterError:
+        return []
+    unready = [pod for pod in pods if not readiness(pod).ready]
+    lines = []
+    for pod in unready[:_PODS_SHOWN]:
+        name = (pod.get("metadata") or {}).get("name", "?")
+        lines.append(f"pod {name}: {pod_problem(pod) or readiness(pod).reason}")
+        events = _last_events(kube, ObjectRef("v1", "Pod", name, selector.namespace), count=2)
+        if events:
+            lines.append(f"  pod {name} events: {events}")
+    if len(unready) > _PODS_SHOWN:
+        lines.append(f"... and {len(unready) - _PODS_SHOWN} more unready pod(s)")
+    return lines

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["Readiness", "conditions_text", "readiness"]
+__all__ = ["Readiness", "conditions_text", "pod_problem", "readiness"]
 
 
 @dataclass(frozen=True)
@@ -53,6 +53,40 @@ def conditions_text(obj: dict[str, Any]) -> str:
         detail = ": ".join(x for x in (condition.get("reason"), condition.get("message")) if x)
         parts.append(f"{condition.get('type')}={condition.get('status')}" + (f" ({detail})" if detail else ""))
     return ", ".join(parts)
+
+
+def pod_problem(pod: dict[str, Any]) -> str:
+    """Why a pod is not Ready, from its containers' states: ``container tensorflow waiting:
+    ImagePullBackOff (Back-off pulling image "x")``; empty when no container says anything."""
+    status = _status(pod)
+    problems = []
+    for container in (status.get("initContainerStatuses") or []) + (status.get("containerStatuses") or []):
+        state = container.get("state") or {}
+        waiting, terminated = state.get("waiting"), state.get("terminated")
+        if waiting and waiting.get("reason") not in (None, "ContainerCreating", "PodInitializing"):
+            problems.append(_state_text(container, "waiting", waiting))
+        elif terminated and terminated.get("exitCode", 0) != 0:
+            problems.append(_state_text(container, "terminated", terminated))
+        elif (container.get("restartCount") or 0) > 0 and not container.get("ready"):
+            last = (container.get("lastState") or {}).get("terminated") or {}
+            problems.append(
+                f"container {container.get('name')} restarted {container['restartCount']} time(s)"
+                + (f", last exit: {last.get('reason')} (code {last.get('exitCode')})" if last else "")
+            )
+    if not problems and status.get("phase") == "Pending":
+        scheduled = _condition(pod, "PodScheduled") or {}
+        if scheduled.get("status") == "False":
+            return f"not scheduled: {scheduled.get('message') or scheduled.get('reason')}"
+    return "; ".join(problems)
+
+
+def _state_text(container: dict[str, Any], state: str, detail: dict[str, Any]) -> str:
+    reason = detail.get("reason") or state
+    message = " ".join(str(detail.get("message") or "").split())
+    if len(message) > 200:
+        message = message[:197] + "..."
+    code = f" exit code {detail['exitCode']}" if "exitCode" in detail else ""
+    return f"container {container.get('name')} {state}: {reason}{code}" + (f" ({message})" if message else "")
 
 
 def _observed(obj: dict[str, Any]) -> bool:
