@@ -469,3 +469,48 @@ def test_diff_marks_an_existing_foreign_object_as_refused_like_upgrade(config, k
     assert result.summary.endswith("1 refused: exist and are not managed by this release)")
     print_diff(result)
     assert "the upgrade would stop here unless --take-ownership" in capsys.readouterr().out
+
+
+def test_wait_timeout_names_the_unready_pod_of_a_workload_and_its_events(config, kube):
+    do_install(config)
+    selector = kube.get(ref("StatefulSet", "demo-worker-0", "apps/v1"))["spec"]["selector"]["matchLabels"]
+    pod = {
+        "apiVersion": "v1", "kind": "Pod",
+        "metadata": {"name": "demo-worker-0-0", "namespace": "ml", "labels": dict(selector)},
+        "status": {"phase": "Pending", "containerStatuses": [
+            {"name": "tensorflow", "state": {"waiting": {"reason": "ImagePullBackOff", "message": "Back-off pulling image"}}}
+        ]},
+    }
+    kube.create(pod)
+    kube.add_event(ref("Pod", "demo-worker-0-0"), "Failed", "Error: ErrImagePull")
+    with pytest.raises(WaitTimeout) as caught:
+        do_upgrade(config, "workers=2", wait=True, timeout=0.1)
+    message = str(caught.value)
+    assert "pod demo-worker-0-0: container tensorflow waiting: ImagePullBackOff (Back-off pulling image)" in message
+    assert "pod demo-worker-0-0 events: Failed: Error: ErrImagePull" in message
+
+
+def test_uninstall_wait_returns_once_objects_and_their_pods_are_gone(config, kube):
+    do_install(config)
+    selector = kube.get(ref("StatefulSet", "demo-worker-0", "apps/v1"))["spec"]["selector"]["matchLabels"]
+    kube.create({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "demo-worker-0-0", "namespace": NS, "labels": dict(selector)}})
+
+    def pod_terminates():
+        import time
+
+        time.sleep(0.3)
+        kube.delete(ref("Pod", "demo-worker-0-0"))
+
+    helper = threading.Thread(target=pod_terminates)
+    helper.start()
+    uninstall(config, UninstallOptions(name="demo", wait=True, timeout=10))
+    helper.join()
+    assert kube.get(ref("Pod", "demo-worker-0-0")) is None
+
+
+def test_uninstall_wait_timeout_names_the_pods_left(config, kube):
+    do_install(config)
+    selector = kube.get(ref("StatefulSet", "demo-worker-0", "apps/v1"))["spec"]["selector"]["matchLabels"]
+    kube.create({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "demo-worker-0-0", "namespace": NS, "labels": dict(selector)}})
+    with pytest.raises(WaitTimeout, match=r"to be deleted:\n  Pod/demo-worker-0-0 \(namespace ml\): still terminating"):
+        uninstall(config, UninstallOptions(name="demo", wait=True, timeout=0.2))

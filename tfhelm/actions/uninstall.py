@@ -12,6 +12,7 @@ from tfhelm.actions.apply import delete_objects
 from tfhelm.actions.configuration import Configuration
 from tfhelm.actions.deploy import recover_interrupted, server_kube_version
 from tfhelm.actions.objects import describe_owner, identity, is_owned_by, summary_ref
+from tfhelm.actions.wait import PodSelector, pod_selector, wait_for_deletion
 from tfhelm.errors import ReleaseError
 from tfhelm.kube import ObjectRef
 from tfhelm.release import Release, Status
@@ -26,6 +27,8 @@ class UninstallOptions:
     keep_history: bool = False
     dry_run: bool = False
     description: str | None = None
+    wait: bool = False  # block until every deleted object and its pods are gone
+    timeout: float = 300.0
 
 
 @dataclass
@@ -67,6 +70,7 @@ def uninstall(config: Configuration, options: UninstallOptions) -> UninstallResu
             config.check_lock(phase, done)
             done.append(phase)
 
+        pods = _pod_selectors(config, refs) if options.wait else []
         deleted = delete_objects(config.kube, refs, owner=(options.name, config.namespace),
                                  on_skipped=lambda ref, owner: skipped.append((ref, owner)), before_batch=before_batch)
         if options.keep_history:
@@ -80,7 +84,16 @@ def uninstall(config: Configuration, options: UninstallOptions) -> UninstallResu
             for release in history:
                 config.storage.delete(release)
             last.status = Status.UNINSTALLED
+        if options.wait:
+            wait_for_deletion(config.kube, deleted, pods, options.timeout)
         return UninstallResult(last, deleted, kept, skipped)
+
+
+def _pod_selectors(config: Configuration, refs: list[ObjectRef]) -> list[PodSelector]:
+    """Selectors of the pods the release's workloads own, read before they are deleted."""
+    workloads = [ref for ref in refs if ref.kind in ("Deployment", "StatefulSet", "Job", "DaemonSet", "ReplicaSet")]
+    found = (pod_selector(config.kube.get(ref)) for ref in workloads)
+    return [selector for selector in found if selector is not None]
 
 
 def _objects(history: list[Release]) -> tuple[list[ObjectRef], list[ObjectRef]]:

@@ -219,14 +219,16 @@ def rollback(name: str, revision: int | None, **params: Any) -> None:
 @click.option("--keep-history", is_flag=True, help="Keep the release records (status uninstalled).")
 @click.option("--dry-run", is_flag=True, help="Show what would be deleted.")
 @click.option("--description", default=None, help="Description recorded with --keep-history.")
+@click.option("--wait", is_flag=True, help="Wait until every deleted object and its pods are gone.")
+@click.option("--timeout", default="5m0s", show_default=True, type=_Duration(), help="How long --wait waits (90s, 5m, 1h30m).")
 def uninstall(names: tuple[str, ...], **params: Any) -> None:
     """Uninstall releases: delete their objects (reverse order) and their records."""
     from tfhelm.actions.uninstall import UninstallOptions, uninstall as run_uninstall
-
     config = _configuration(params)
     for name in names:
         result = run_uninstall(config, UninstallOptions(name=name, keep_history=params["keep_history"],
-                                                        dry_run=params["dry_run"], description=params["description"]))
+                                                        dry_run=params["dry_run"], description=params["description"],
+                                                        wait=params["wait"], timeout=params["timeout"]))
         verb = "would delete" if params["dry_run"] else "deleted"
         click.echo(f'release "{name}" uninstalled ({verb} {len(result.deleted)} objects)' if not params["dry_run"]
                    else f'release "{name}": {verb} {len(result.deleted)} objects')
