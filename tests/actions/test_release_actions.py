@@ -514,3 +514,25 @@ def test_uninstall_wait_timeout_names_the_pods_left(config, kube):
     kube.create({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "demo-worker-0-0", "namespace": NS, "labels": dict(selector)}})
     with pytest.raises(WaitTimeout, match=r"to be deleted:\n  Pod/demo-worker-0-0 \(namespace ml\): still terminating"):
         uninstall(config, UninstallOptions(name="demo", wait=True, timeout=0.2))
+
+
+def test_wait_for_jobs_waits_until_the_job_completes(config, kube):
+    def finish():
+        import time
+
+        while kube.get(ref("Job", "demo-setup", "batch/v1")) is None:
+            time.sleep(0.05)
+        for index in range(2):
+            kube.patch_status(ref("StatefulSet", f"demo-worker-{index}", "apps/v1"), {"readyReplicas": 1})
+        kube.patch_status(ref("Job", "demo-setup", "batch/v1"), {"active": 1})
+        time.sleep(0.5)
+        running.append(config.storage.get("demo").status)
+        kube.patch_status(ref("Job", "demo-setup", "batch/v1"), {"active": 0, "conditions": [{"type": "Complete", "status": "True"}]})
+
+    running: list = []
+    helper = threading.Thread(target=finish)
+    helper.start()
+    release = do_install(config, wait=True, wait_for_jobs=True, timeout=10)
+    helper.join()
+    assert running == [Status.PENDING_INSTALL]  # still waiting while the Job ran
+    assert release.status is Status.DEPLOYED

@@ -76,3 +76,14 @@ def test_pod_problem_reports_crashes_and_unscheduled_pods_but_not_normal_start_u
     unscheduled = _pod(conditions=[{"type": "PodScheduled", "status": "False", "message": "0/1 nodes are available"}])
     assert pod_problem(unscheduled) == "not scheduled: 0/1 nodes are available"
     assert pod_problem(_pod({"name": "tf", "state": {"waiting": {"reason": "ContainerCreating"}}})) == ""
+
+
+def test_with_jobs_complete_a_running_job_is_not_ready_and_a_complete_one_is():
+    running = {"kind": "Job", "status": {"active": 1}}
+    assert readiness(running).ready
+    waited = readiness(running, jobs_complete=True)
+    assert not waited.ready and waited.reason == "1 pod(s) running, not complete"
+    complete = {"kind": "Job", "status": {"conditions": [{"type": "Complete", "status": "True"}]}}
+    assert readiness(complete, jobs_complete=True).ready
+    failed = {"kind": "Job", "status": {"conditions": [{"type": "Failed", "status": "True", "reason": "BackoffLimitExceeded"}]}}
+    assert readiness(failed, jobs_complete=True).failed

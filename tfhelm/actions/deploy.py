@@ -41,6 +41,7 @@ class DeployOptions:
 
     wait: bool = False
     timeout: float = 300.0
+    wait_for_jobs: bool = False  # with wait: Jobs must complete, a failed Job fails the deploy
     atomic: bool = False
     force_conflicts: bool = False
     history_max: int = 10
@@ -193,7 +194,8 @@ def deploy(
             from tfhelm.actions.wait import wait_for_ready
 
             refs = wait_refs if wait_refs is not None else [ObjectRef.of(o) for o in rendered_objects]
-            wait_for_ready(config.kube, refs, options.timeout, on_progress=options.on_progress)
+            wait_for_ready(config.kube, refs, options.timeout, on_progress=options.on_progress,
+                           jobs_complete=options.wait_for_jobs)
             steps.done.append("waited until ready")
         steps.before(f"record revision {pending.revision} as deployed")
     except BaseException as error:

@@ -67,7 +67,7 @@ def format_duration(seconds: float) -> str:
     return f"{minutes}m{secs}s" if minutes else f"{secs}s"
 
 
-def current_states(kube: KubeClient, refs: list[ObjectRef]) -> list[ResourceState]:
+def current_states(kube: KubeClient, refs: list[ObjectRef], *, jobs_complete: bool = False) -> list[ResourceState]:
     """Readiness of every ref, reading each (apiVersion, kind, namespace) with one list."""
     wanted: dict[tuple[str, str, str | None], list[ObjectRef]] = {}
     for r in refs:
@@ -81,7 +81,7 @@ def current_states(kube: KubeClient, refs: list[ObjectRef]) -> list[ResourceStat
             continue
         for obj in kube.list(api_version, kind, namespace):
             live[identity({**obj, "apiVersion": api_version, "kind": kind})] = obj
-    return [ResourceState(r, readiness(live.get(identity(r)))) for r in refs]
+    return [ResourceState(r, readiness(live.get(identity(r)), jobs_complete=jobs_complete)) for r in refs]
 
 
 def wait_for_ready(
@@ -91,11 +91,13 @@ def wait_for_ready(
     *,
     on_progress: Callable[[list[ResourceState]], None] | None = None,
     poll: float = POLL_SECONDS,
+    jobs_complete: bool = False,
 ) -> list[ResourceState]:
-    """Block until every ref is ready; WaitTimeout (naming each unready one) after ``timeout``."""
+    """Block until every ref is ready (Jobs complete, with ``jobs_complete``); WaitTimeout naming
+    each unready one after ``timeout``; ResourceFailed at once when a Job fails."""
     deadline = time.monotonic() + timeout
     while True:
-        states = current_states(kube, refs)
+        states = current_states(kube, refs, jobs_complete=jobs_complete)
         if on_progress:
             on_progress(states)
         failed = [s for s in states if s.readiness.failed]

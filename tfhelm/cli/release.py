@@ -40,6 +40,7 @@ cluster_flags = _compose(
 deploy_flags = _compose(
     click.option("--wait", is_flag=True, help="Wait until every resource is ready (live table; a timeout names the unready ones)."),
     click.option("--timeout", default="5m0s", show_default=True, type=_Duration(), help="How long --wait waits (90s, 5m, 1h30m; 0s checks readiness once)."),
+    click.option("--wait-for-jobs", is_flag=True, help="With --wait (implied): Jobs must complete; a failed Job fails at once."),
     click.option("--atomic", is_flag=True, help="On failure, undo: uninstall a failed install, roll back a failed upgrade. Implies --wait."),
     click.option("--force-conflicts", is_flag=True, help="Take ownership of fields another field manager set."),
     click.option("--description", default=None, help="Description recorded with the revision."),
@@ -64,8 +65,9 @@ def _deploy_options(params: dict[str, Any], display=None):
     from tfhelm.actions.deploy import DeployOptions
 
     return DeployOptions(
-        wait=params.get("wait", False) or params.get("atomic", False),
+        wait=params.get("wait", False) or params.get("atomic", False) or params.get("wait_for_jobs", False),
         timeout=params.get("timeout", 300.0),  # 0s means check once, not the default
+        wait_for_jobs=params.get("wait_for_jobs", False),
         atomic=params.get("atomic", False),
         force_conflicts=params.get("force_conflicts", False),
         history_max=params.get("history_max", 10),

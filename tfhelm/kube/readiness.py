@@ -1,7 +1,8 @@
 """Is this object ready? One rule per kind, each answering with a reason a user can act on.
 
 Deployments and StatefulSets: the controller saw the latest spec and every replica is updated
-and ready. Jobs: complete, or running (an active pod) — a failed Job is never ready. Pods:
+and ready. Jobs: complete, or running (an active pod); only complete with ``jobs_complete``
+(``--wait-for-jobs``) — a failed Job is never ready. Pods:
 condition Ready. Services of type LoadBalancer: an ingress address. PVCs: Bound. CRDs:
 Established. Anything else is ready once it exists.
 """
@@ -22,10 +23,16 @@ class Readiness:
     failed: bool = False  # will never become ready by waiting (a failed Job)
 
 
-def readiness(obj: dict[str, Any] | None) -> Readiness:
-    """The readiness of a live object (None means it does not exist)."""
+def readiness(obj: dict[str, Any] | None, *, jobs_complete: bool = False) -> Readiness:
+    """The readiness of a live object (None means it does not exist). With ``jobs_complete``
+    (``--wait-for-jobs``) a Job is ready only once it has completed, not while it runs."""
     if obj is None:
         return Readiness(False, "does not exist")
+    if jobs_complete and obj.get("kind") == "Job":
+        state = _job(obj)
+        if state.ready and not _is_true(obj, "Complete"):
+            return Readiness(False, f"{state.reason}, not complete")
+        return state
     check = _CHECKS.get(obj.get("kind", ""))
     return check(obj) if check else Readiness(True, "exists")
 
