@@ -1,0 +1,130 @@
+"""The programs the cluster tests run inside pods (as ``python3 -c`` commands of chart jobs).
+
+Each prints machine-readable lines (``ROUND``, ``VARIABLE``, ``RESOLVED``, ``RESULT``) the tests
+parse from ``kubectl logs``. They use only the image's TensorFlow and the chart's TF_CONFIG.
+"""
+
+from __future__ import annotations
+
+import textwrap
+
+# ParameterServerStrategy coordinator (the chief Job, or a notebook kernel after the NOTES snippet,
+# which defines ``strategy``): a linear model trained in ROUNDS rounds of 10 steps scheduled on the
+# workers, with the whole-data loss printed after each round, then where every variable lives.
+PS_TRAINING = textwrap.dedent(
+    """
+    import json, os, sys, time
+    import numpy as np
+    import tensorflow as tf
+
+    if "strategy" not in globals():
+        resolver = tf.distribute.cluster_resolver.TFConfigClusterResolver()
+        strategy = tf.distribute.ParameterServerStrategy(resolver)
+    coordinator = tf.distribute.coordinator.ClusterCoordinator(strategy)
+    rounds = int(os.environ.get("ROUNDS", "8"))
+    pause = float(os.environ.get("ROUND_PAUSE", "0"))
+
+    rng = np.random.default_rng(7)
+    x_all = rng.normal(size=(256, 4)).astype("float32")
+    y_all = x_all @ np.array([[1.0], [2.0], [-1.0], [0.5]], "float32") + 0.3
+
+    with strategy.scope():
+        model = tf.keras.Sequential([tf.keras.Input(shape=(4,)), tf.keras.layers.Dense(1)])
+        optimizer = tf.keras.optimizers.SGD(learning_rate=0.1)
+        optimizer.build(model.trainable_variables)
+
+    def loss_of(x, y):
+        return tf.reduce_mean(tf.square(model(x, training=False) - y))
+
+    def dataset_fn(_context=None):
+        return tf.data.Dataset.from_tensor_slices((x_all, y_all)).repeat().batch(32)
+
+    iterator = iter(coordinator.create_per_worker_dataset(dataset_fn))
+
+    @tf.function
+    def train_step(iterator):
+        def replica_fn(batch):
+            x, y = batch
+            with tf.GradientTape() as tape:
+                loss = loss_of(x, y)
+            grads = tape.gradient(loss, model.trainable_variables)
+            optimizer.apply_gradients(zip(grads, model.trainable_variables))
+            return loss
+        return strategy.run(replica_fn, args=(next(iterator),))
+
+    print("ROUND 0 loss %.6f" % float(loss_of(x_all, y_all)), flush=True)
+    for round_ in range(1, rounds + 1):
+        for _ in range(10):
+            coordinator.schedule(train_step, args=(iterator,))
+        coordinator.join()
+        print("ROUND %d loss %.6f" % (round_, float(loss_of(x_all, y_all))), flush=True)
+        time.sleep(pause)
+    for variable in model.trainable_variables:
+        device = variable.value.device if hasattr(variable, "value") else variable.device
+        print("VARIABLE %s %s" % (variable.name, device), flush=True)
+    print("RESULT done", flush=True)
+    if "ipykernel" not in sys.modules:
+        os._exit(0)  # the coordinator's threads would keep polling the servers forever
+    """
+)
+
+# MultiWorkerMirroredStrategy worker (no ps, no chief): a custom loop whose gradients are
+# all-reduced across the workers over gRPC, so no worker finishes without the others.
+MWMS_TRAINING = textwrap.dedent(
+    """
+    import json, os
+    import numpy as np
+    import tensorflow as tf
+
+    strategy = tf.distribute.MultiWorkerMirroredStrategy()
+    task = json.loads(os.environ["TF_CONFIG"])["task"]
+    rng = np.random.default_rng(task["index"])
+    x_all = rng.normal(size=(256, 4)).astype("float32")
+    y_all = x_all @ np.array([[1.0], [2.0], [-1.0], [0.5]], "float32") + 0.3
+    with strategy.scope():
+        w = tf.Variable(tf.zeros((4, 1)))
+        b = tf.Variable(0.0)
+
+    @tf.function
+    def step(x, y):
+        def replica(x, y):
+            with tf.GradientTape() as tape:
+                loss = tf.reduce_mean(tf.square(tf.matmul(x, w) + b - y))
+            grads = tape.gradient(loss, [w, b])
+            grads = tf.distribute.get_replica_context().all_reduce("mean", grads)
+            w.assign_sub(0.1 * grads[0])
+            b.assign_sub(0.1 * grads[1])
+            return loss
+        return strategy.reduce("mean", strategy.run(replica, args=(x, y)), axis=None)
+
+    losses = [float(step(x_all, y_all)) for _ in range(40)]
+    print("RESULT " + json.dumps({"task": task, "replicas": strategy.num_replicas_in_sync,
+                                  "first": losses[0], "last": losses[-1]}), flush=True)
+    """
+)
+
+# Resolves every address of the mounted cluster spec, retrying until each has an IP, and prints
+# ``RESOLVED <host> <ip>``. Plain Python: it starts in a second, before any TensorFlow server.
+RESOLVE_ALL = textwrap.dedent(
+    """
+    import json, os, socket, time
+    spec = json.load(open(os.environ["TFHELM_CLUSTER_SPEC_FILE"]))
+    hosts = [address.rsplit(":", 1)[0] for addresses in spec.values() for address in addresses]
+    deadline = time.time() + 120
+    for host in hosts:
+        while True:
+            try:
+                print("RESOLVED %s %s" % (host, socket.gethostbyname(host)), flush=True)
+                break
+            except OSError as error:
+                if time.time() > deadline:
+                    print("UNRESOLVED %s %s" % (host, error), flush=True)
+                    raise SystemExit(1)
+                time.sleep(0.5)
+    """
+)
+
+
+def python(program: str) -> list[str]:
+    """A job ``command`` running ``program`` with the image's Python."""
+    return ["python3", "-c", program]

@@ -1,0 +1,53 @@
+"""ParameterServerStrategy on real pods: 2 ps, 2 workers and a chief Job that trains.
+
+``tfhelm install --wait`` must return only once every server task's pod is really Ready (read
+back with kubectl, not tfhelm); the chief's log must show the loss falling and the model's
+variables placed on both parameter servers, reached through the cluster DNS names.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from clusterkit import TF_CLUSTER, job_finished, ready
+from programs import PS_TRAINING, python
+
+pytestmark = pytest.mark.timeout(900)
+
+RELEASE = "tf"
+
+
+@pytest.fixture(scope="module")
+def run(cluster, namespace, tfhelm):
+    values = tfhelm.values_file("ps", {
+        "jobs": {"ps": {"tasks": 2}, "worker": {"tasks": 2}, "chief": {"tasks": 1, "command": python(PS_TRAINING)}},
+        "jupyter": {"enabled": False},
+    })
+    installed = tfhelm("install", RELEASE, str(TF_CLUSTER), "-f", values, "--wait", "--timeout", "10m")
+    pods_at_return = cluster.pods(namespace, f"app.kubernetes.io/instance={RELEASE}")
+    outcome = cluster.wait_for("the chief Job to finish", lambda: job_finished(cluster, namespace, f"{RELEASE}-chief-0"), timeout=600)
+    chief_pod = cluster.pods(namespace, f"job-name={RELEASE}-chief-0")[0]["metadata"]["name"]
+    return {"installed": installed, "pods_at_return": pods_at_return, "outcome": outcome,
+            "log": cluster.logs(namespace, chief_pod)}
+
+
+def test_install_wait_returns_only_when_every_server_task_is_ready(run):
+    servers = {p["metadata"]["name"]: ready(p) for p in run["pods_at_return"]
+               if p["metadata"]["labels"]["tfhelm.io/job"] in ("ps", "worker")}
+    assert sorted(servers) == ["tf-ps-0-0", "tf-ps-1-0", "tf-worker-0-0", "tf-worker-1-0"]
+    assert all(servers.values()), f"install --wait returned with unready server pods: {servers}"
+
+
+def test_the_chief_trains_and_the_loss_falls(run):
+    assert run["outcome"] == "Complete", run["log"]
+    losses = [float(x) for x in re.findall(r"^ROUND \d+ loss (\S+)$", run["log"], re.M)]
+    assert len(losses) == 9, run["log"]
+    assert losses[-1] < losses[0] / 10, losses
+    assert "RESULT done" in run["log"]
+
+
+def test_the_variables_live_on_every_ps_task(run):
+    devices = re.findall(r"^VARIABLE \S+ (\S+)$", run["log"], re.M)
+    assert len(devices) == 2, run["log"]
+    assert {re.search(r"/job:ps/replica:0/task:(\d)", d).group(1) for d in devices} == {"0", "1"}, devices
