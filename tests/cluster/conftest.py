@@ -23,7 +23,8 @@ def cluster(tmp_path_factory):
     running = cluster_or_skip(tmp_path_factory)
     yield running
     running.stop()
-    assert running.leftovers() == [], "scripts/cluster down left these behind"
+    left = running.leftovers()
+    assert left == [], "scripts/cluster down left these behind:\n" + "\n".join(left) + "\n" + running.shutdown_log
 
 
 def new_namespace(cluster) -> str:

@@ -57,6 +57,7 @@ class Cluster(ControlPlane):
     cluster_dir: Path | None = None
     kubectl_bin: Path | None = None
     startup_log: str = ""
+    shutdown_log: str = ""
 
     @classmethod
     def up(cls, cluster_dir: Path, kubectl_bin: Path) -> Cluster:
@@ -89,7 +90,10 @@ class Cluster(ControlPlane):
         """``scripts/cluster down``: every container killed, every process stopped by its pid."""
         if self._running and self.cluster_dir is not None:
             self._running = False
-            subprocess.run([str(SCRIPT), "down", str(self.cluster_dir)], capture_output=True, timeout=300, check=False)
+            done = subprocess.run(
+                [str(SCRIPT), "down", str(self.cluster_dir)], capture_output=True, text=True, timeout=300, check=False
+            )
+            self.shutdown_log = f"scripts/cluster down: exit {done.returncode}\n{done.stdout}{done.stderr}"
 
     # -- the independent client ----------------------------------------------------------------
 
