@@ -17,6 +17,8 @@ __all__ = ["CHART_FILE", "parse_metadata"]
 
 CHART_FILE = "Chart.yaml"
 DNS1123_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+# Helm's aliasNameFormat: an alias names the subchart's values key and its output folder
+ALIAS_FORMAT = re.compile(r"[a-zA-Z0-9_-]+")
 CHART_TYPES = ("application", "library")
 
 _STRING_FIELDS = ("appVersion", "description", "kubeVersion", "home", "icon", "type")
@@ -174,6 +176,12 @@ def _dependency(index: int, entry: object, checker: _Checker) -> Dependency:
             raise checker.fail("dependencies", f"{where}.{field_name} must be a string, got {entry[field_name]!r}")
     if entry.get("enabled") is not None and not isinstance(entry["enabled"], bool):
         raise checker.fail("dependencies", f"{where}.enabled must be true or false")
+    if entry.get("alias") and not ALIAS_FORMAT.fullmatch(entry["alias"]):
+        raise checker.fail(
+            "dependencies",
+            f"{where}.alias {entry['alias']!r} (of dependency {entry['name']!r}) may only hold letters, digits, "
+            "'_' and '-': it names the subchart's values key and its folder in the output",
+        )
     return Dependency(
         name=entry["name"],
         version=None if entry.get("version") is None else str(entry["version"]),
