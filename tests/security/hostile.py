@@ -19,3 +19,26 @@ def files_under(root: Path) -> list[str]:
     if not root.exists():
         return []
     return sorted(str(path.relative_to(root)) for path in root.rglob("*") if path.is_file() or path.is_symlink())
+
+
+def run_limited(*args: str, env: dict | None = None, memory_mb: int = 600, cpu_seconds: int = 30, stdin: str | None = None):
+    """``python -m tfhelm ARGS`` with its address space and CPU time capped (for bombs).
+
+    A bomb that gets past the defences dies of MemoryError or SIGXCPU instead of taking the
+    machine down, and the test fails on the exit code.
+    """
+    import os
+    import resource
+    import subprocess
+    import sys
+
+    def limit() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (memory_mb << 20, memory_mb << 20))
+        resource.setrlimit(resource.RLIMIT_CPU, (cpu_seconds, cpu_seconds))
+
+    full_env = {**os.environ, "NO_COLOR": "1", **(env or {})}
+    full_env.pop("TFHELM_DEBUG", None)
+    return subprocess.run(
+        [sys.executable, "-m", "tfhelm", *args], input=stdin, capture_output=True, text=True,
+        env=full_env, preexec_fn=limit, timeout=cpu_seconds * 2,
+    )
