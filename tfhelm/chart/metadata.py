@@ -104,7 +104,7 @@ def _check_fields(raw: dict[str, Any], checker: _Checker) -> None:
 
 
 def _check_name(name: object, checker: _Checker) -> None:
-    if not isinstance(name, str) or len(name) > 63 or not DNS1123_LABEL.match(name):
+    if not isinstance(name, str) or len(name) > 63 or not DNS1123_LABEL.fullmatch(name):
         raise checker.fail(
             "name",
             f"name {name!r} is not a valid chart name: use at most 63 lower-case letters, digits and '-', "
