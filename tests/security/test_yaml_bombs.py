@@ -131,3 +131,21 @@ def test_kubeconfig_bomb(tmp_path):
     kubeconfig.write_text("apiVersion: v1\nkind: Config\n" + BOMB + "preferences: *i\n")
     result = run_limited("list", "--kubeconfig", str(kubeconfig))
     assert_refused(result, f"kubeconfig {kubeconfig}:", "excessive aliasing")
+
+
+def test_yamlio_is_the_only_module_that_parses_yaml():
+    """The alias budget holds only if nothing loads YAML around it."""
+    import ast
+
+    from helpers import REPO
+
+    offenders = []
+    for path in sorted((REPO / "tfhelm").rglob("*.py")):
+        if path.name == "yamlio.py" and path.parent.name == "tfhelm":
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = [alias.name for alias in node.names] if isinstance(node, ast.Import) else []
+            module = node.module if isinstance(node, ast.ImportFrom) else None
+            if any(name.split(".")[0] in ("yaml", "ruamel") for name in names) or (module or "").split(".")[0] in ("yaml", "ruamel"):
+                offenders.append(f"{path.relative_to(REPO)}:{node.lineno}")
+    assert offenders == []
