@@ -86,7 +86,7 @@ def _release_name(options: InstallOptions, chart_name: str) -> str:
     if options.generate_name:
         return f"{chart_name}-{int(time.time())}"
     name = options.name or chart_name
-    if len(name) > 53 or not _RELEASE_NAME.match(name):
+    if len(name) > 53 or not _RELEASE_NAME.fullmatch(name):
         raise UsageError(
             f"invalid release name {name!r}: use at most 53 lower-case letters, digits, '-' and '.', "
             "starting and ending with a letter or digit"

@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from tfhelm.chart.model import Chart
 
 __all__ = [
+    "CONTROL_CHARACTER",
     "MAX_FILES",
     "MAX_FILE_SIZE",
     "MAX_TOTAL_SIZE",
@@ -56,6 +57,8 @@ MAX_TOTAL_SIZE = 50 * 1024 * 1024
 _MAX_STREAM_SIZE = MAX_TOTAL_SIZE + MAX_FILES * 3 * 512 + 1024 * 1024
 _CHUNK = 64 * 1024
 _CHART_FILE = "Chart.yaml"
+# C0, DEL and C1: no file name needs them, and a newline in one forges lines of tfhelm's output
+CONTROL_CHARACTER = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 _ARCHIVE_SUFFIXES = (".tgz", ".tar.gz")
 
 
@@ -157,6 +160,8 @@ class _ArchiveReader:
             raise self.fail(name, "is an absolute path")
         if "\\" in name:
             raise self.fail(name, "contains a backslash (a Windows path separator)")
+        if CONTROL_CHARACTER.search(name):
+            raise self.fail(name, "contains a control character (a newline, an escape, …)")
         parts = name.split("/")
         if parts[-1] == "":  # a directory written as "dir/"
             parts.pop()

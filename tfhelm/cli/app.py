@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from tfhelm.cli.options import capabilities_flags, registry_tls_flags, value_flags, value_options_from
+from tfhelm.cli.output import echo
 
 __all__ = ["cli"]
 
@@ -54,12 +55,12 @@ def template(args: tuple[str, ...], **params) -> None:
     ))
     if params["output_dir"] is not None:
         for path in write_output_dir(result, params["output_dir"]):
-            click.echo(f"wrote {path}")
+            echo(f"wrote {path}")
         return
-    click.echo(result.manifest_text, nl=False)
+    echo(result.manifest_text, nl=False)
     if params["include_notes"] and result.notes:
         commented = "".join(f"# {line}".rstrip() + "\n" for line in result.notes.rstrip("\n").split("\n"))
-        click.echo(f"---\n# Source: {result.notes_source}\n" + commented, nl=False)
+        echo(f"---\n# Source: {result.notes_source}\n" + commented, nl=False)
 
 
 def _registry_tls(params: dict) -> dict:
@@ -112,7 +113,7 @@ def _show_command(what: str, help_text: str) -> None:
     def command(chart: str, chart_version: str | None, devel: bool, **params) -> None:
         from tfhelm.actions.show import show_chart
 
-        click.echo(show_chart(chart, what, version=chart_version, devel=devel, **_registry_tls(params)), nl=False)
+        echo(show_chart(chart, what, version=chart_version, devel=devel, **_registry_tls(params)), nl=False)
 
 
 for _what, _help in (
@@ -134,9 +135,9 @@ def version(short: bool) -> None:
     from tfhelm._version import __version__
 
     if short:
-        click.echo(__version__)
+        echo(__version__)
     else:
-        click.echo(f"tfhelm {__version__} (Python {platform.python_version()})")
+        echo(f"tfhelm {__version__} (Python {platform.python_version()})")
 
 
 # Command groups defined in their own modules register themselves on ``cli`` when imported.

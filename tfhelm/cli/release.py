@@ -12,6 +12,7 @@ import click
 
 from tfhelm.cli.app import CONTEXT_SETTINGS, _name_and_chart, _registry_tls, cli
 from tfhelm.cli.options import _compose, registry_tls_flags, value_flags, value_options_from
+from tfhelm.cli.output import echo
 
 __all__: list[str] = []
 
@@ -75,6 +76,7 @@ def _deploy_options(params: dict[str, Any], display=None):
         skip_schema_validation=params.get("skip_schema_validation", False),
         take_ownership=params.get("take_ownership", False),
         on_progress=display,
+        on_warning=lambda message: echo(f"WARNING: {message}", err=True),
     )
 
 
@@ -192,7 +194,7 @@ def upgrade(name: str, chart: str, **params: Any) -> None:
         print_diff(diff_upgrade(config, make(None)))
         return
     release = _with_display(lambda display: run_upgrade(config, make(display)))
-    click.echo(f'Release "{name}" has been upgraded.' if release.revision > 1 else f'Release "{name}" has been installed.')
+    echo(f'Release "{name}" has been upgraded.' if release.revision > 1 else f'Release "{name}" has been installed.')
     print_status(release)
 
 
@@ -210,9 +212,9 @@ def rollback(name: str, revision: int | None, **params: Any) -> None:
     release = _with_display(lambda display: run_rollback(config, RollbackOptions(
         name=name, revision=revision, dry_run=params["dry_run"], deploy=_deploy_options(params, display))))
     if params["dry_run"]:
-        click.echo(f"Would roll back {name} to revision {release.revision}")
+        echo(f"Would roll back {name} to revision {release.revision}")
     else:
-        click.echo(f"Rollback was a success! {name} is now at revision {release.revision} ({release.description}).")
+        echo(f"Rollback was a success! {name} is now at revision {release.revision} ({release.description}).")
 
 
 @cli.command(context_settings=CONTEXT_SETTINGS)
@@ -232,12 +234,12 @@ def uninstall(names: tuple[str, ...], **params: Any) -> None:
                                                         dry_run=params["dry_run"], description=params["description"],
                                                         wait=params["wait"], timeout=params["timeout"]))
         verb = "would delete" if params["dry_run"] else "deleted"
-        click.echo(f'release "{name}" uninstalled ({verb} {len(result.deleted)} objects)' if not params["dry_run"]
+        echo(f'release "{name}" uninstalled ({verb} {len(result.deleted)} objects)' if not params["dry_run"]
                    else f'release "{name}": {verb} {len(result.deleted)} objects')
         for ref in result.kept:
-            click.echo(f"  kept {ref} (tfhelm.io/resource-policy: keep)")
+            echo(f"  kept {ref} (tfhelm.io/resource-policy: keep)")
         for ref, owner in result.skipped:
-            click.echo(f"WARNING: not deleting {ref}: it is not managed by release {name} ({owner})", err=True)
+            echo(f"WARNING: not deleting {ref}: it is not managed by release {name} ({owner})", err=True)
 
 
 @cli.command(name="list", context_settings=CONTEXT_SETTINGS)
@@ -255,7 +257,7 @@ def list_command(**params: Any) -> None:
     problems: list = []
     releases = list_releases(config, show_all=params["show_all"], filter_text=params["filter_text"], problems=problems)
     for problem in problems:
-        click.echo(f"WARNING: skipped {problem}", err=True)
+        echo(f"WARNING: skipped {problem}", err=True)
     rows = [release_row(r) for r in releases]
     print_rows(rows, params["output"], columns=["name", "namespace", "revision", "updated", "status", "chart", "app_version"])
 
@@ -298,11 +300,11 @@ def _print_document(document: Any, output: str) -> None:
     import json
 
     if output == "json":
-        click.echo(json.dumps(document))
+        echo(json.dumps(document))
     else:
         from tfhelm.yamlio import dump_yaml
 
-        click.echo(dump_yaml(document), nl=False)
+        echo(dump_yaml(document), nl=False)
 
 
 @cli.group(context_settings=CONTEXT_SETTINGS)
@@ -324,24 +326,24 @@ def _get_command(what: str, help_text: str) -> None:
         values = release.computed_values if params["all_values"] else release.values
         if what == "values":
             if params["output"] == "yaml":
-                click.echo("COMPUTED VALUES:" if params["all_values"] else "USER-SUPPLIED VALUES:")
+                echo("COMPUTED VALUES:" if params["all_values"] else "USER-SUPPLIED VALUES:")
             _print_document(values, params["output"])
         elif what == "manifest":
-            click.echo(release.manifest, nl=False)
+            echo(release.manifest, nl=False)
         elif what == "notes":
-            click.echo("NOTES:\n" + (release.notes or "").rstrip("\n"))
+            echo("NOTES:\n" + (release.notes or "").rstrip("\n"))
         else:
             from tfhelm.cli.release_output import print_status
 
             print_status(release, show_notes=False)
-            click.echo("USER-SUPPLIED VALUES:")
+            echo("USER-SUPPLIED VALUES:")
             _print_document(release.values, "yaml")
-            click.echo("\nCOMPUTED VALUES:")
+            echo("\nCOMPUTED VALUES:")
             _print_document(release.computed_values, "yaml")
-            click.echo("\nMANIFEST:")
-            click.echo(release.manifest, nl=False)
+            echo("\nMANIFEST:")
+            echo(release.manifest, nl=False)
             if release.notes:
-                click.echo("NOTES:\n" + release.notes.rstrip("\n"))
+                echo("NOTES:\n" + release.notes.rstrip("\n"))
 
 
 for _what, _help in (

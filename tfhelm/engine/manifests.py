@@ -127,7 +127,7 @@ def _check_names(metadata: dict[str, Any], where: str, template: RenderedTemplat
     if name in (".", "..") or "/" in name or "%" in name:
         raise ManifestError(f"{where} has an invalid metadata.name {name!r}: it may not be '.' or '..' or contain '/' or '%'", template=template.source)
     namespace = metadata.get("namespace")
-    if namespace is not None and (not isinstance(namespace, str) or not _NAMESPACE.match(namespace)):
+    if namespace is not None and (not isinstance(namespace, str) or not _NAMESPACE.fullmatch(namespace)):
         raise ManifestError(f"{where} has an invalid metadata.namespace {namespace!r}: use a DNS-1123 label", template=template.source)
 
 

@@ -7,12 +7,20 @@ above :mod:`tfhelm.kube` depends on the client library's types.
 from __future__ import annotations
 
 import abc
+import re
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["FIELD_MANAGER", "KubeClient", "ObjectRef"]
+__all__ = ["FIELD_MANAGER", "NAMESPACE_RULE", "KubeClient", "ObjectRef", "is_namespace"]
 
 FIELD_MANAGER = "tfhelm"
+NAMESPACE_RULE = "use at most 63 lower-case letters, digits and '-', starting and ending with a letter or digit"
+_DNS1123_LABEL = re.compile(r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?")
+
+
+def is_namespace(text: object) -> bool:
+    """Whether ``text`` can name a namespace (a DNS-1123 label); namespaces become URL paths."""
+    return isinstance(text, str) and _DNS1123_LABEL.fullmatch(text) is not None
 
 
 @dataclass(frozen=True, order=True)
