@@ -16,11 +16,9 @@ import yaml
 from yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
 try:
-    from yaml import CSafeDumper as _BaseDumper
-    from yaml import CSafeLoader as _BaseLoader
+    from yaml import CSafeDumper as _BaseDumper, CSafeLoader as _BaseLoader
 except ImportError:  # pragma: no cover - libyaml missing
-    from yaml import SafeDumper as _BaseDumper  # type: ignore[assignment]
-    from yaml import SafeLoader as _BaseLoader  # type: ignore[assignment]
+    from yaml import SafeDumper as _BaseDumper, SafeLoader as _BaseLoader  # type: ignore[assignment]
 
 __all__ = ["YamlProblem", "dump_yaml", "load_yaml", "load_yaml_documents"]
 

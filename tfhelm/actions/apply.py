@@ -67,7 +67,7 @@ def apply_objects(
             if todo and before_batch and not dry_run:
                 before_batch(f"applying {len(todo)} {group[0]['kind']}")
             outcomes = _run(pool, lambda o: kube.apply(o, force=force, dry_run=dry_run), todo)
-            for obj, (live, error) in zip(todo, outcomes):
+            for obj, (live, error) in zip(todo, outcomes, strict=True):
                 if error is None:
                     result.applied.append(ObjectRef.of(obj))
                     result.live[identity(obj)] = live
@@ -156,7 +156,7 @@ def delete_objects(
             if before_batch:
                 before_batch(f"deleting {len(members)} {kind}")
             outcomes = _run(pool, remove, members)
-            for member, (gone, error) in zip(members, outcomes):
+            for member, (gone, error) in zip(members, outcomes, strict=True):
                 if gone and error is None:
                     deleted.append(member)
                     if on_deleted:

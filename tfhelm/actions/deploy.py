@@ -20,7 +20,13 @@ from typing import Any
 from tfhelm.actions.apply import ApplyResult, apply_objects, delete_objects
 from tfhelm.actions.configuration import Configuration
 from tfhelm.actions.objects import (
-    OwnershipError, check_ownership, desired_objects, identity, object_summaries, ownership_error, summary_ref,
+    OwnershipError,
+    check_ownership,
+    desired_objects,
+    identity,
+    object_summaries,
+    ownership_error,
+    summary_ref,
 )
 from tfhelm.chart.model import Chart
 from tfhelm.engine import ReleaseInfo, RenderResult, render

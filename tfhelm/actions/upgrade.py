@@ -16,7 +16,13 @@ from typing import Any
 
 from tfhelm.actions.configuration import Configuration
 from tfhelm.actions.deploy import (
-    DeployOptions, Rendered, deploy, recover_interrupted, render_revision, server_kube_version, without_redacted,
+    DeployOptions,
+    Rendered,
+    deploy,
+    recover_interrupted,
+    render_revision,
+    server_kube_version,
+    without_redacted,
 )
 from tfhelm.errors import ReleaseError, UsageError
 from tfhelm.release import Release, Status

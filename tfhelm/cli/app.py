@@ -140,8 +140,10 @@ def version(short: bool) -> None:
 
 
 # Command groups defined in their own modules register themselves on ``cli`` when imported.
-# (Each module adds its import line here.)
-from tfhelm.cli import oci as _oci  # noqa: E402,F401  (push, registry login/logout)
-from tfhelm.cli import repo as _repo  # noqa: E402,F401  (package, repo, search, pull)
-from tfhelm.cli import dependency as _dependency  # noqa: E402,F401  (dependency update/build/list)
-from tfhelm.cli import release as _release  # noqa: E402,F401  (install, upgrade, rollback, uninstall, list, history, status, get, diff)
+# (Each module adds its name here.)
+from tfhelm.cli import (  # noqa: E402 - the modules need ``cli`` defined above
+    dependency as _dependency,  # noqa: F401  dependency update/build/list
+    oci as _oci,  # noqa: F401  push, registry login/logout
+    release as _release,  # noqa: F401  install, upgrade, rollback, uninstall, list, history, status, get, diff
+    repo as _repo,  # noqa: F401  package, repo, search, pull
+)

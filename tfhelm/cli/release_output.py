@@ -55,7 +55,7 @@ def print_rows(rows: list[dict[str, Any]], output: str, *, columns: list[str] | 
     table = [[c.replace("_", " ").upper() for c in columns]] + [[str(row.get(c, "")) for c in columns] for row in rows]
     widths = [max(len(line[i]) for line in table) for i in range(len(columns))]
     for line in table:
-        click.echo("\t".join(cell.ljust(width) for cell, width in zip(line, widths)).rstrip())
+        click.echo("\t".join(cell.ljust(width) for cell, width in zip(line, widths, strict=True)).rstrip())
 
 
 def print_diff(result) -> None:

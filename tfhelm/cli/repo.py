@@ -185,5 +185,6 @@ def _table(rows: list[dict[str, str]], columns: list[tuple[str, str]]) -> str:
     """Left-aligned columns separated by a tab, like Helm's tables."""
     cells = [[title for title, _ in columns], *[[str(row[key]) for _, key in columns] for row in rows]]
     widths = [max(len(line[index]) for line in cells) for index in range(len(columns) - 1)]
-    lines = ["\t".join(cell.ljust(width) for cell, width in zip(line, widths)) + "\t" + line[-1] for line in cells]
+    # every column but the last is padded: zip stops at the last column on purpose
+    lines = ["\t".join(cell.ljust(width) for cell, width in zip(line, widths, strict=False)) + "\t" + line[-1] for line in cells]
     return "".join(line.rstrip() + "\n" for line in lines)

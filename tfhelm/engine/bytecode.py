@@ -10,6 +10,7 @@ is best effort: a read-only home directory only means no cache.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 from pathlib import Path
@@ -37,10 +38,8 @@ class _TemplateCache(FileSystemBytecodeCache):
         return super().get_cache_key(f"{_ENVIRONMENT_SIGNATURE}:{jinja2.__version__}:{sys.version_info[:2]}:{name}", filename)
 
     def dump_bytecode(self, bucket: Bucket) -> None:
-        try:
+        with contextlib.suppress(OSError):
             super().dump_bytecode(bucket)
-        except OSError:
-            pass
 
     def load_bytecode(self, bucket: Bucket) -> None:
         try:

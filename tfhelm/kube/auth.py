@@ -85,7 +85,7 @@ class ExecCredentialAuth(httpx.Auth):
 
     def token(self, *, refresh: bool = False) -> str:
         with self._lock:
-            now = dt.datetime.now(dt.timezone.utc)
+            now = dt.datetime.now(dt.UTC)
             if refresh or self._token is None or (self._expires is not None and now >= self._expires):
                 self._token, self._expires = self._run()
             return self._token

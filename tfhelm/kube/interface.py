@@ -96,7 +96,7 @@ class KubeClient(abc.ABC):
         """Names of the objects of a kind in a namespace (clients may fetch metadata only)."""
         return {obj["metadata"]["name"] for obj in self.list(api_version, kind, namespace)}
 
-    def close(self) -> None:
+    def close(self) -> None:  # noqa: B027 - optional on purpose: most clients hold nothing to release
         """Release connections (nothing to do for most clients)."""
 
     # Secrets: release records and locks live in them.

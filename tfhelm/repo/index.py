@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import os
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -45,8 +45,8 @@ def timestamp(now: datetime | None = None) -> str:
     if now is None:
         from tfhelm.chart.archive import source_date_epoch
 
-        now = datetime.fromtimestamp(source_date_epoch(), timezone.utc) if os.environ.get("SOURCE_DATE_EPOCH") else datetime.now(timezone.utc)
-    text = now.astimezone(timezone.utc).isoformat(timespec="microseconds").replace("+00:00", "Z")
+        now = datetime.fromtimestamp(source_date_epoch(), UTC) if os.environ.get("SOURCE_DATE_EPOCH") else datetime.now(UTC)
+    text = now.astimezone(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
     return text.replace(".000000Z", "Z")
 
 
