@@ -18,7 +18,14 @@ from typing import Any
 
 from tfhelm.errors import TfhelmError
 
-__all__ = ["KubeSchemaProblem", "SchemaUnavailable", "UnknownKind", "available_versions", "check_object", "schema_version_for"]
+__all__ = [
+    "KubeSchemaProblem",
+    "SchemaUnavailable",
+    "UnknownKind",
+    "available_versions",
+    "check_object",
+    "schema_version_for",
+]
 
 _STRICT_DIR = re.compile(r"^v(\d+)\.(\d+)\.\d+-local-strict$")
 

@@ -79,7 +79,9 @@ def apply_objects(
     return result
 
 
-def _run(pool: ThreadPoolExecutor, call: Callable[[Any], Any], items: list[Any]) -> list[tuple[Any, BaseException | None]]:
+def _run(
+    pool: ThreadPoolExecutor, call: Callable[[Any], Any], items: list[Any]
+) -> list[tuple[Any, BaseException | None]]:
     """Run ``call`` on every item; returns (result, error) per item, in item order."""
     if len(items) == 1:
         try:
@@ -115,7 +117,9 @@ def all_exist(kube: KubeClient, refs: list[ObjectRef]) -> bool:
     wanted: dict[tuple[str, str, str | None], set[str]] = {}
     for r in refs:
         wanted.setdefault((r.api_version, r.kind, r.namespace), set()).add(r.name)
-    return all(names <= kube.names(api_version, kind, namespace) for (api_version, kind, namespace), names in wanted.items())
+    return all(
+        names <= kube.names(api_version, kind, namespace) for (api_version, kind, namespace), names in wanted.items()
+    )
 
 
 def _wait_established(kube: KubeClient, crds: list[ObjectRef]) -> None:

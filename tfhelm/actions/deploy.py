@@ -236,7 +236,11 @@ class _Steps:
 
 
 def _refuse_foreign_objects(
-    config: Configuration, name: str, objects: list[dict[str, Any]], history: list[Release] | None, options: DeployOptions
+    config: Configuration,
+    name: str,
+    objects: list[dict[str, Any]],
+    history: list[Release] | None,
+    options: DeployOptions,
 ) -> None:
     """Stop before any write when an object to apply exists and this release does not own it."""
     deployed = next((r for r in reversed(history or []) if r.status is Status.DEPLOYED), None)
@@ -333,7 +337,10 @@ def recover_interrupted(config: Configuration, name: str, lock: Any) -> list[Rel
         who = f" ({taken.describe()}; its lock expired or its process is gone)" if taken else ""
         release.description = f"{release.status.value} interrupted{who}; recovered by {lock.operation}"
         release.status = Status.FAILED
-        lock.check(f"record interrupted revision {release.revision} as failed", [f"revision {r.revision} recorded as failed" for r in recovered])
+        lock.check(
+            f"record interrupted revision {release.revision} as failed",
+            [f"revision {r.revision} recorded as failed" for r in recovered],
+        )
         config.storage.update(release)
         recovered.append(release)
     return recovered

@@ -155,7 +155,8 @@ def _crd_scopes(objects: list[dict[str, Any]]) -> dict[tuple[str, str], bool]:
             spec = obj.get("spec") or {}
             kind = (spec.get("names") or {}).get("kind")
             for version in spec.get("versions") or [{"name": spec.get("version")}]:
-                scopes[(f"{spec.get('group')}/{version.get('name')}", kind)] = spec.get("scope", "Namespaced") == "Namespaced"
+                namespaced = spec.get("scope", "Namespaced") == "Namespaced"
+                scopes[(f"{spec.get('group')}/{version.get('name')}", kind)] = namespaced
     return scopes
 
 
@@ -167,8 +168,8 @@ def _is_namespaced(kube: ScopeSource, obj: dict[str, Any], crd_scopes: dict[tupl
         return kube.is_namespaced(*key)
     except NotFoundError:
         raise NotFoundError(
-            f"{obj['kind']}/{obj['metadata'].get('name')}: the cluster has no kind {obj['kind']} in {obj['apiVersion']} "
-            "(is its CRD installed?)"
+            f"{obj['kind']}/{obj['metadata'].get('name')}: "
+            f"the cluster has no kind {obj['kind']} in {obj['apiVersion']} (is its CRD installed?)"
         ) from None
 
 

@@ -108,7 +108,9 @@ def _objects(history: list[Release]) -> tuple[list[ObjectRef], list[ObjectRef]]:
     return [r for k, r in wanted.items() if k not in kept], list(kept.values())
 
 
-def _owned(config: Configuration, name: str, refs: list[ObjectRef]) -> tuple[list[ObjectRef], list[tuple[ObjectRef, str]]]:
+def _owned(
+    config: Configuration, name: str, refs: list[ObjectRef]
+) -> tuple[list[ObjectRef], list[tuple[ObjectRef, str]]]:
     """For ``--dry-run``: the objects that exist and are this release's, and those that are not."""
     owned, skipped = [], []
     for ref in refs:

@@ -149,7 +149,9 @@ class _ArchiveReader:
         if len(self.files) >= MAX_FILES:
             raise self.fail(member.name, f"is beyond the limit of {MAX_FILES:,} files per chart")
         if member.size > MAX_FILE_SIZE:
-            raise self.fail(member.name, f"is {member.size:,} bytes, over the limit of {MAX_FILE_SIZE:,} bytes per file")
+            raise self.fail(
+                member.name, f"is {member.size:,} bytes, over the limit of {MAX_FILE_SIZE:,} bytes per file"
+            )
         self.files[relative] = self._content(tar, member)
 
     def _checked_parts(self, name: str) -> list[str]:
@@ -211,13 +213,15 @@ def _check_chart_yaml(reader: _ArchiveReader, source: str, expected_version: str
     if name != reader.top:
         expected = "expected" if reader.top_from_caller else "is packaged under"
         raise ArchiveError(
-            f"unsafe chart archive {source}: {where} names the chart {name!r}, but the archive {expected} {reader.top + '/'!r}"
+            f"unsafe chart archive {source}: {where} names the chart {name!r}, "
+            f"but the archive {expected} {reader.top + '/'!r}"
         )
     if expected_version is None:
         expected_version = _version_in_file_name(source, name)
     if expected_version is not None and version != expected_version:
         raise ArchiveError(
-            f"unsafe chart archive {source}: {where} says version {version!r}, but the archive is version {expected_version!r}"
+            f"unsafe chart archive {source}: {where} says version {version!r}, "
+            f"but the archive is version {expected_version!r}"
         )
 
 

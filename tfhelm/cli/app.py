@@ -24,11 +24,19 @@ def cli(debug: bool) -> None:
 @value_flags
 @capabilities_flags
 @click.option("-n", "--namespace", default="default", show_default=True, help="Namespace of the release.")
-@click.option("-s", "--show-only", multiple=True, metavar="TEMPLATE", help="Only show manifests from this template (templates/x.yaml).")
+@click.option(
+    "-s",
+    "--show-only",
+    multiple=True,
+    metavar="TEMPLATE",
+    help="Only show manifests from this template (templates/x.yaml).",
+)
 @click.option("--output-dir", type=click.Path(path_type=Path), help="Write each template's output to a file under DIR.")
 @click.option("--include-notes", is_flag=True, help="Append the rendered NOTES.txt, as YAML comments.")
 @click.option("--skip-schema-validation", is_flag=True, help="Do not validate values against values.schema.json.")
-@click.option("--version", "chart_version", metavar="CONSTRAINT", help="Chart version constraint (for repository charts).")
+@click.option(
+    "--version", "chart_version", metavar="CONSTRAINT", help="Chart version constraint (for repository charts)."
+)
 @click.option("--devel", is_flag=True, help="Allow prerelease chart versions from repositories and registries.")
 @registry_tls_flags
 def template(args: tuple[str, ...], **params) -> None:

@@ -29,8 +29,13 @@ def print_status(release, *, resources=None, show_notes: bool = True, manifest: 
     click.echo(f"DESCRIPTION: {release.description}")
     if resources:
         click.echo("RESOURCES:")
-        print_rows([{"resource": str(s.ref), "ready": "yes" if s.readiness.ready else "no", "status": s.readiness.reason}
-                    for s in resources], "table")
+        print_rows(
+            [
+                {"resource": str(s.ref), "ready": "yes" if s.readiness.ready else "no", "status": s.readiness.reason}
+                for s in resources
+            ],
+            "table",
+        )
     if manifest:
         click.echo("MANIFEST:")
         click.echo(release.manifest, nl=False)
@@ -65,7 +70,11 @@ def print_diff(result) -> None:
         if change.action == "unchanged":
             continue
         if change.action in ("skipped", "refused"):
-            click.secho(f"{change.ref}: {change.action} ({change.note})", bold=True, fg="yellow" if change.action == "refused" else None)
+            click.secho(
+                f"{change.ref}: {change.action} ({change.note})",
+                bold=True,
+                fg="yellow" if change.action == "refused" else None,
+            )
             continue
         click.secho(f"{change.ref}: {change.action}", bold=True)
         for line in change.diff.splitlines():
@@ -111,7 +120,9 @@ class WaitDisplay:
             table.add_column(column)
         unready = [s for s in states if not s.readiness.ready]
         for state in (unready or states)[:30]:
-            table.add_row(str(state.ref), "[green]yes[/]" if state.readiness.ready else "[yellow]no[/]", state.readiness.reason)
+            table.add_row(
+                str(state.ref), "[green]yes[/]" if state.readiness.ready else "[yellow]no[/]", state.readiness.reason
+            )
         if self._live is None:
             self._live = Live(table, console=Console(file=self.stream), refresh_per_second=4, transient=False)
             self._live.start()

@@ -17,8 +17,14 @@ from tfhelm.cli.options import registry_tls_flags, value_flags, value_options_fr
 
 __all__ = ["package", "pull", "repo", "search"]
 
-_OUTPUT = click.option("-o", "--output", type=click.Choice(["table", "json", "yaml"]), default="table", show_default=True,
-                       help="Output format.")
+_OUTPUT = click.option(
+    "-o",
+    "--output",
+    type=click.Choice(["table", "json", "yaml"]),
+    default="table",
+    show_default=True,
+    help="Output format.",
+)
 
 
 @cli.command(context_settings=CONTEXT_SETTINGS)
@@ -63,7 +69,11 @@ def index_command(directory: Path, url: str | None, merge: Path | None) -> None:
 @click.argument("url")
 @click.option("--username", help="Repository username.")
 @click.option("--password-stdin", is_flag=True, help="Read the repository password from standard input.")
-@click.option("--ca-file", type=click.Path(exists=True, dir_okay=False), help="Verify the server's certificate with this CA bundle.")
+@click.option(
+    "--ca-file",
+    type=click.Path(exists=True, dir_okay=False),
+    help="Verify the server's certificate with this CA bundle.",
+)
 @click.option("--insecure-skip-tls-verify", is_flag=True, help="Do not verify the server's TLS certificate (unsafe).")
 @click.option("--pass-credentials", "pass_credentials_all", is_flag=True,
               help="Send credentials to chart URLs on other hosts too.")
@@ -109,9 +119,13 @@ def update(names: tuple[str, ...]) -> None:
     outcomes = repo_update(names)
     for outcome in outcomes:
         if outcome.error:
-            click.echo(f"...Unable to get an update from the {outcome.name!r} chart repository: {outcome.error}", err=True)
+            click.echo(
+                f"...Unable to get an update from the {outcome.name!r} chart repository: {outcome.error}", err=True
+            )
         else:
-            click.echo(f"...Successfully got an update from the {outcome.name!r} chart repository ({outcome.charts} charts)")
+            click.echo(
+                f"...Successfully got an update from the {outcome.name!r} chart repository ({outcome.charts} charts)"
+            )
     failed = [outcome.name for outcome in outcomes if outcome.error]
     if failed:
         raise RepoError(f"failed to update the following repositories: {', '.join(failed)}")
@@ -135,11 +149,17 @@ def search() -> None:
 
 @search.command(name="repo", context_settings=CONTEXT_SETTINGS)
 @click.argument("keyword", required=False)
-@click.option("--version", "chart_version", metavar="CONSTRAINT", help="Only versions matching this constraint (e.g. ^1.2).")
-@click.option("-l", "--versions", "all_versions", is_flag=True, help="Show every matching version, not just the newest.")
+@click.option(
+    "--version", "chart_version", metavar="CONSTRAINT", help="Only versions matching this constraint (e.g. ^1.2)."
+)
+@click.option(
+    "-l", "--versions", "all_versions", is_flag=True, help="Show every matching version, not just the newest."
+)
 @click.option("--devel", is_flag=True, help="Include prerelease versions.")
 @_OUTPUT
-def search_repo_command(keyword: str | None, chart_version: str | None, all_versions: bool, devel: bool, output: str) -> None:
+def search_repo_command(
+    keyword: str | None, chart_version: str | None, all_versions: bool, devel: bool, output: str
+) -> None:
     """Search the added repositories for charts whose name, description or keywords contain KEYWORD."""
     from tfhelm.actions.repo import search_repo
 
@@ -147,15 +167,28 @@ def search_repo_command(keyword: str | None, chart_version: str | None, all_vers
     if not results and output == "table":
         click.echo("No results found")
         return
-    columns = [("NAME", "name"), ("CHART VERSION", "version"), ("APP VERSION", "app_version"), ("DESCRIPTION", "description")]
+    columns = [
+        ("NAME", "name"),
+        ("CHART VERSION", "version"),
+        ("APP VERSION", "app_version"),
+        ("DESCRIPTION", "description"),
+    ]
     _print([result.to_dict() for result in results], output, columns)
 
 
 @cli.command(context_settings=CONTEXT_SETTINGS)
 @click.argument("chart", metavar="REPO/CHART|oci://HOST/PATH/CHART")
-@click.option("--version", "chart_version", metavar="CONSTRAINT", help="Version or constraint (default: the newest release).")
-@click.option("-d", "--destination", type=click.Path(file_okay=False, path_type=Path), default=Path("."), show_default=True,
-              help="Directory to save the chart in.")
+@click.option(
+    "--version", "chart_version", metavar="CONSTRAINT", help="Version or constraint (default: the newest release)."
+)
+@click.option(
+    "-d",
+    "--destination",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("."),
+    show_default=True,
+    help="Directory to save the chart in.",
+)
 @click.option("--untar", is_flag=True, help="Unpack the chart into DESTINATION/NAME instead of saving the .tgz.")
 @click.option("--devel", is_flag=True, help="Allow prerelease versions.")
 @registry_tls_flags
@@ -186,5 +219,8 @@ def _table(rows: list[dict[str, str]], columns: list[tuple[str, str]]) -> str:
     cells = [[title for title, _ in columns], *[[str(row[key]) for _, key in columns] for row in rows]]
     widths = [max(len(line[index]) for line in cells) for index in range(len(columns) - 1)]
     # every column but the last is padded: zip stops at the last column on purpose
-    lines = ["\t".join(cell.ljust(width) for cell, width in zip(line, widths, strict=False)) + "\t" + line[-1] for line in cells]
+    lines = [
+        "\t".join(cell.ljust(width) for cell, width in zip(line, widths, strict=False)) + "\t" + line[-1]
+        for line in cells
+    ]
     return "".join(line.rstrip() + "\n" for line in lines)

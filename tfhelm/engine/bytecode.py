@@ -35,7 +35,9 @@ def _cache_dir() -> Path:
 
 class _TemplateCache(FileSystemBytecodeCache):
     def get_cache_key(self, name: str, filename: str | None = None) -> str:
-        return super().get_cache_key(f"{_ENVIRONMENT_SIGNATURE}:{jinja2.__version__}:{sys.version_info[:2]}:{name}", filename)
+        return super().get_cache_key(
+            f"{_ENVIRONMENT_SIGNATURE}:{jinja2.__version__}:{sys.version_info[:2]}:{name}", filename
+        )
 
     def dump_bytecode(self, bucket: Bucket) -> None:
         with contextlib.suppress(OSError):

@@ -67,7 +67,9 @@ def _subcharts(chart: Chart) -> Iterator[tuple[Chart, Dependency | None]]:
 def _aliased(subchart: Chart, dependency: Dependency | None) -> Chart:
     if dependency is None or not dependency.alias or dependency.alias == subchart.name:
         return subchart
-    metadata = replace(subchart.metadata, name=dependency.alias, raw={**subchart.metadata.raw, "name": dependency.alias})
+    metadata = replace(
+        subchart.metadata, name=dependency.alias, raw={**subchart.metadata.raw, "name": dependency.alias}
+    )
     return replace(subchart, metadata=metadata)
 
 

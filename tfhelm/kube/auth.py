@@ -46,7 +46,9 @@ def http_auth(settings: KubeSettings) -> httpx.Auth | None:
     """The request authenticator for the user: token, token file, exec plugin or basic auth."""
     user = settings.user
     if isinstance(user.get("exec"), dict):
-        return ExecCredentialAuth(user["exec"], cluster=settings.cluster, server=settings.server, context=settings.context)
+        return ExecCredentialAuth(
+            user["exec"], cluster=settings.cluster, server=settings.server, context=settings.context
+        )
     if user.get("auth-provider"):
         provider = user["auth-provider"].get("name", "?") if isinstance(user["auth-provider"], dict) else "?"
         raise ClusterError(
@@ -96,10 +98,14 @@ class ExecCredentialAuth(httpx.Auth):
         if api_version not in _EXEC_API_VERSIONS:
             raise ClusterError(f"exec plugin {command[0]}: unsupported apiVersion {api_version}")
         try:
-            done = subprocess.run(command, env=self._environment(api_version), capture_output=True, timeout=60, check=False)
+            done = subprocess.run(
+                command, env=self._environment(api_version), capture_output=True, timeout=60, check=False
+            )
         except FileNotFoundError:
             hint = self.config.get("installHint")
-            raise ClusterError(f"exec credential plugin {command[0]!r} not found" + (f": {hint.strip()}" if hint else "")) from None
+            raise ClusterError(
+                f"exec credential plugin {command[0]!r} not found" + (f": {hint.strip()}" if hint else "")
+            ) from None
         except subprocess.TimeoutExpired:
             raise ClusterError(f"exec credential plugin {command[0]!r} did not answer within 60s") from None
         if done.returncode != 0:
@@ -118,7 +124,9 @@ class ExecCredentialAuth(httpx.Auth):
                 "certificate-authority-data": self.cluster.get("certificate-authority-data"),
                 "insecure-skip-tls-verify": bool(self.cluster.get("insecure-skip-tls-verify")),
             }
-        environment["KUBERNETES_EXEC_INFO"] = json.dumps({"apiVersion": api_version, "kind": "ExecCredential", "spec": spec})
+        environment["KUBERNETES_EXEC_INFO"] = json.dumps(
+            {"apiVersion": api_version, "kind": "ExecCredential", "spec": spec}
+        )
         return environment
 
 
@@ -148,7 +156,9 @@ def _parse_credential(output: bytes, command: str) -> tuple[str, dt.datetime | N
         if not isinstance(token, str) or not isinstance(status, dict):
             raise TypeError(token)
     except (ValueError, KeyError, TypeError):
-        raise ClusterError(f"exec credential plugin {command!r} did not print an ExecCredential with status.token") from None
+        raise ClusterError(
+            f"exec credential plugin {command!r} did not print an ExecCredential with status.token"
+        ) from None
     expires = status.get("expirationTimestamp")
     if not expires:
         return token, None

@@ -121,7 +121,9 @@ class HttpKubeClient(KubeClient):
         if kind not in kinds:
             kinds = self._kinds(api_version, refresh=True)
         if kind not in kinds:
-            raise NotFoundError(f"the server at {self.server} has no kind {kind} in {api_version} (is its CRD installed?)")
+            raise NotFoundError(
+                f"the server at {self.server} has no kind {kind} in {api_version} (is its CRD installed?)"
+            )
         return kinds[kind]
 
     def _kinds(self, api_version: str, *, refresh: bool) -> dict[str, _Resource]:

@@ -51,7 +51,12 @@ class FakeKubeClient(KubeClient):
 
     def add_event(self, ref: ObjectRef, reason: str, message: str, type_: str = "Warning") -> None:
         self.events.setdefault(self._key(ref), []).append(
-            {"type": type_, "reason": reason, "message": message, "lastTimestamp": f"2024-01-01T00:00:{len(self.events):02d}Z"}
+            {
+                "type": type_,
+                "reason": reason,
+                "message": message,
+                "lastTimestamp": f"2024-01-01T00:00:{len(self.events):02d}Z",
+            }
         )
 
     def update_as(self, obj: dict[str, Any], manager: str) -> dict[str, Any]:
@@ -128,12 +133,16 @@ class FakeKubeClient(KubeClient):
                          if owners.get(p, FIELD_MANAGER) != FIELD_MANAGER and _at(current, p) != _at(obj, p)]
             if conflicts and not force:
                 raise ApplyConflictError(str(ref), sorted(conflicts))
-            result = _without(copy.deepcopy(current), [p for p, m in owners.items() if m == FIELD_MANAGER and p not in _leaves(obj)])
+            result = _without(
+                copy.deepcopy(current), [p for p, m in owners.items() if m == FIELD_MANAGER and p not in _leaves(obj)]
+            )
             result = _merge(result, copy.deepcopy(obj))
             if ref.kind == "CustomResourceDefinition":  # kube-apiserver establishes CRDs itself
                 result["status"] = {"conditions": [{"type": "Established", "status": "True"}]}
             if dry_run:
-                result.setdefault("metadata", {}).setdefault("resourceVersion", current.get("metadata", {}).get("resourceVersion", ""))
+                result.setdefault("metadata", {}).setdefault(
+                    "resourceVersion", current.get("metadata", {}).get("resourceVersion", "")
+                )
                 return result
             for path in _leaves(obj):
                 owners[path] = FIELD_MANAGER
@@ -150,7 +159,9 @@ class FakeKubeClient(KubeClient):
             found = self.objects.get(self._key(ref))
             return copy.deepcopy(found) if found is not None else None
 
-    def list(self, api_version: str, kind: str, namespace: str | None = None, label_selector: str | None = None) -> list[dict[str, Any]]:
+    def list(
+        self, api_version: str, kind: str, namespace: str | None = None, label_selector: str | None = None
+    ) -> list[dict[str, Any]]:
         self._enter("list")
         wanted = _selector(label_selector)
         with self._lock:

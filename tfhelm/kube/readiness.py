@@ -122,7 +122,9 @@ def _statefulset(obj: dict[str, Any]) -> Readiness:
 def _job(obj: dict[str, Any]) -> Readiness:
     if _is_true(obj, "Failed"):
         condition = _condition(obj, "Failed") or {}
-        return Readiness(False, f"failed: {condition.get('reason') or condition.get('message') or 'Failed'}", failed=True)
+        return Readiness(
+            False, f"failed: {condition.get('reason') or condition.get('message') or 'Failed'}", failed=True
+        )
     if _is_true(obj, "Complete"):
         return Readiness(True, "complete")
     active = _status(obj).get("active", 0)
@@ -154,7 +156,8 @@ def _pvc(obj: dict[str, Any]) -> Readiness:
 
 
 def _crd(obj: dict[str, Any]) -> Readiness:
-    return Readiness(_is_true(obj, "Established"), "established" if _is_true(obj, "Established") else "not yet established")
+    established = _is_true(obj, "Established")
+    return Readiness(established, "established" if established else "not yet established")
 
 
 _CHECKS: dict[str, Callable[[dict[str, Any]], Readiness]] = {

@@ -264,7 +264,9 @@ class ReleaseLock:
             # Taken over, or the cluster is gone: the lease expires by itself, and a later
             # command on this machine sees that our process has ended.
             with contextlib.suppress(ClusterError):
-                self.kube.delete_secret(lock_name(self.release), self.namespace, resource_version=self._resource_version)
+                self.kube.delete_secret(
+                    lock_name(self.release), self.namespace, resource_version=self._resource_version
+                )
 
     def _start_heartbeat(self) -> None:
         def beat() -> None:

@@ -55,7 +55,9 @@ def decode(data: object, source: str = "a release record") -> Release:
     except UnicodeDecodeError:
         raise ReleaseError(f"{source} is corrupt: its data is not UTF-8 JSON") from None
     except json.JSONDecodeError as error:
-        raise ReleaseError(f"{source} is corrupt: its data is not JSON ({error.msg} at character {error.pos})") from None
+        raise ReleaseError(
+            f"{source} is corrupt: its data is not JSON ({error.msg} at character {error.pos})"
+        ) from None
     if not isinstance(document, dict) or not isinstance(document.get("chart"), dict):
         raise ReleaseError(f"{source} is corrupt: it is not a release record (no chart mapping)")
     try:

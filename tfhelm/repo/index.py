@@ -45,7 +45,10 @@ def timestamp(now: datetime | None = None) -> str:
     if now is None:
         from tfhelm.chart.archive import source_date_epoch
 
-        now = datetime.fromtimestamp(source_date_epoch(), UTC) if os.environ.get("SOURCE_DATE_EPOCH") else datetime.now(UTC)
+        if os.environ.get("SOURCE_DATE_EPOCH"):
+            now = datetime.fromtimestamp(source_date_epoch(), UTC)
+        else:
+            now = datetime.now(UTC)
     text = now.astimezone(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
     return text.replace(".000000Z", "Z")
 
@@ -177,7 +180,13 @@ def _entry(name: str, item: Any) -> tuple[ChartEntry | None, str | None]:
         return None, "it has no urls"
     digest = item.get("digest")
     created = item.get("created")
-    return ChartEntry(metadata, [str(url) for url in urls], None if digest is None else str(digest), None if created is None else str(created)), None
+    entry = ChartEntry(
+        metadata,
+        [str(url) for url in urls],
+        None if digest is None else str(digest),
+        None if created is None else str(created),
+    )
+    return entry, None
 
 
 def load_index(path: str | Path) -> RepoIndex:
@@ -219,7 +228,9 @@ def index_directory(directory: str | Path, *, url: str | None = None, now: str |
         entry = _index_archive(archive, relative, url, created)
         key = (entry.name, entry.version)
         if key in seen:
-            raise RepoError(f"cannot index {directory}: {seen[key]} and {relative} both hold {entry.name} {entry.version}")
+            raise RepoError(
+                f"cannot index {directory}: {seen[key]} and {relative} both hold {entry.name} {entry.version}"
+            )
         seen[key] = relative
         index.add(entry)
     index.sort()

@@ -69,7 +69,9 @@ def parse_set_json(expression: str, into: dict | None = None) -> dict:
     try:
         document = _JSON.decode(text)
     except (ValueError, RecursionError) as err:
-        raise SetSyntaxError(f"invalid JSON object: {err}", flag="--set-json", expression=expression, shown="{…}") from err
+        raise SetSyntaxError(
+            f"invalid JSON object: {err}", flag="--set-json", expression=expression, shown="{…}"
+        ) from err
     return _deep_merge({} if into is None else into, document)
 
 
