@@ -119,7 +119,7 @@ class _Dumper(_BaseDumper):
     """Safe dumper; block sequences are not indented under their key, as in Helm's toYaml."""
 
 
-def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.Node:
+def _represent_str(dumper: _Dumper, value: str) -> yaml.Node:
     style = "|" if "\n" in value and not value.endswith((" ", "\t")) else None
     return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
 

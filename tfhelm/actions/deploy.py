@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -180,7 +180,7 @@ def deploy(
     verb: str,
     success: str,
     baseline: Release | None = None,
-    cleanup: list[Release] = (),  # type: ignore[assignment]
+    cleanup: Sequence[Release] = (),
     wait_refs: list[ObjectRef] | None = None,
     history: list[Release] | None = None,
 ) -> Release:
@@ -276,7 +276,8 @@ def _apply_and_clean(
     last_digests = {}
     if baseline is not None:
         last_digests = {identity(summary_ref(s)): s["digest"] for s in baseline.objects}
-    notify = (lambda r: options.on_event(f"applied {r}")) if options.on_event else None
+    on_event = options.on_event
+    notify = (lambda r: on_event(f"applied {r}")) if on_event else None
     before_batch = steps.before if steps is not None else None
     apply_objects(config.kube, objects, previous=last_digests, force=options.force_conflicts, on_applied=notify,
                   result=result, before_batch=before_batch)
@@ -291,7 +292,7 @@ def _apply_and_clean(
         warning = skipped_warning(name)
         delete_objects(config.kube, list(stale.values()), owner=(name, config.namespace),
                        on_skipped=lambda ref, owner: options.warn(warning(ref, owner)), before_batch=before_batch,
-                       on_deleted=(lambda r: options.on_event(f"deleted {r}")) if options.on_event else None)
+                       on_deleted=(lambda r: on_event(f"deleted {r}")) if on_event else None)
     return result
 
 
@@ -329,7 +330,7 @@ def _first_line(error: BaseException) -> str:
 
 def recover_interrupted(config: Configuration, name: str, lock: Any) -> list[Release]:
     """Mark revisions a dead command left pending as failed, saying what happened; return them."""
-    recovered = []
+    recovered: list[Release] = []
     taken = lock.taken_over
     for release in config.storage.history(name):
         if not release.status.is_pending:

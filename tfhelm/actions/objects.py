@@ -15,7 +15,7 @@ import copy
 import hashlib
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Set
 from typing import Any
 
 from tfhelm.errors import ReleaseError
@@ -109,7 +109,7 @@ def check_ownership(
     *,
     release: str,
     namespace: str,
-    owned: set[str] = frozenset(),  # type: ignore[assignment]
+    owned: Set[str] = frozenset(),
 ) -> list[tuple[ObjectRef, str]]:
     """Existing objects ``release`` does not own, each with who manages it.
 
@@ -147,9 +147,9 @@ def ownership_error(foreign: list[tuple[ObjectRef, str]], release: str) -> str:
     return "\n".join(lines) + "\ndelete it, or pass --take-ownership to adopt it"
 
 
-def _crd_scopes(objects: list[dict[str, Any]]) -> dict[tuple[str, str], bool]:
+def _crd_scopes(objects: list[dict[str, Any]]) -> dict[tuple[str, str | None], bool]:
     """Kinds defined by CRDs in the same chart (the server does not know them yet)."""
-    scopes = {}
+    scopes: dict[tuple[str, str | None], bool] = {}
     for obj in objects:
         if obj.get("kind") == "CustomResourceDefinition":
             spec = obj.get("spec") or {}
@@ -160,7 +160,7 @@ def _crd_scopes(objects: list[dict[str, Any]]) -> dict[tuple[str, str], bool]:
     return scopes
 
 
-def _is_namespaced(kube: ScopeSource, obj: dict[str, Any], crd_scopes: dict[tuple[str, str], bool]) -> bool:
+def _is_namespaced(kube: ScopeSource, obj: dict[str, Any], crd_scopes: dict[tuple[str, str | None], bool]) -> bool:
     key = (obj["apiVersion"], obj["kind"])
     if key in crd_scopes:
         return crd_scopes[key]

@@ -64,7 +64,7 @@ def uninstall(config: Configuration, options: UninstallOptions) -> UninstallResu
         config.storage.update(last)
         done.append(f"recorded revision {last.revision} as uninstalling")
         refs, kept = _objects(history)
-        skipped: list[tuple[ObjectRef, str]] = []
+        skipped = []
 
         def before_batch(phase: str) -> None:
             config.check_lock(phase, done)

@@ -31,6 +31,8 @@ from typing import IO, TYPE_CHECKING
 from tfhelm.errors import ArchiveError, ChartError, RepoError
 
 if TYPE_CHECKING:
+    from _typeshed import WriteableBuffer
+
     from tfhelm.chart.model import Chart
 
 __all__ = [
@@ -89,7 +91,7 @@ def read_chart_archive_bytes(
 class _BoundedReader(io.RawIOBase):
     """The decompressed stream, failing once more than ``limit`` bytes have come out of it."""
 
-    def __init__(self, stream: IO[bytes], limit: int, source: str) -> None:
+    def __init__(self, stream: gzip.GzipFile, limit: int, source: str) -> None:
         super().__init__()
         self._stream = stream
         self._limit = limit
@@ -99,8 +101,8 @@ class _BoundedReader(io.RawIOBase):
     def readable(self) -> bool:
         return True
 
-    def readinto(self, buffer) -> int:  # type: ignore[override]
-        count = self._stream.readinto(buffer)  # type: ignore[attr-defined]
+    def readinto(self, buffer: WriteableBuffer) -> int:
+        count = self._stream.readinto(buffer)
         self.count += count
         if self.count > self._limit:
             raise ArchiveError(

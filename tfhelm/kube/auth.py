@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import ssl
 import subprocess
 import threading
 from collections.abc import Generator
@@ -29,7 +30,7 @@ _EXEC_API_VERSIONS = (
 )
 
 
-def ssl_context(settings: KubeSettings):
+def ssl_context(settings: KubeSettings) -> ssl.SSLContext:
     """Server verification (CA file/data or skip) plus the user's client certificate, if any."""
     import msgspec
     from lightkube.config.client_adapter import verify_cluster

@@ -8,6 +8,7 @@ can be told to fail (``unreachable``, :meth:`fail_on`).
 
 from __future__ import annotations
 
+import builtins
 import copy
 import itertools
 import threading
@@ -40,7 +41,7 @@ class FakeKubeClient(KubeClient):
         self._requests = 0
 
     @property
-    def requests(self) -> int:  # type: ignore[override]
+    def requests(self) -> int:
         return self._requests
 
     # ------------------------------------------------------------------ test controls
@@ -222,7 +223,7 @@ class FakeKubeClient(KubeClient):
             updated["status"] = _merge(updated.get("status") or {}, copy.deepcopy(status))
             return self._store(key, updated, current)
 
-    def events_for(self, ref: ObjectRef) -> list[dict[str, Any]]:
+    def events_for(self, ref: ObjectRef) -> builtins.list[dict[str, Any]]:
         self._enter("events")
         return list(self.events.get(self._key(ref), []))
 
@@ -278,4 +279,4 @@ def _without(obj: dict[str, Any], paths: list[str]) -> dict[str, Any]:
 def _selector(text: str | None) -> list[tuple[str, str]]:
     if not text:
         return []
-    return [tuple(term.split("=", 1)) for term in text.split(",") if "=" in term]  # type: ignore[misc]
+    return [(key, value) for key, _, value in (term.partition("=") for term in text.split(",") if "=" in term)]

@@ -43,7 +43,7 @@ def _condition(obj: dict[str, Any], kind: str) -> dict[str, Any] | None:
 
 def _is_true(obj: dict[str, Any], kind: str) -> bool:
     condition = _condition(obj, kind)
-    return bool(condition) and condition.get("status") == "True"
+    return condition is not None and condition.get("status") == "True"
 
 
 def conditions_text(obj: dict[str, Any]) -> str:

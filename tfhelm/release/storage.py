@@ -13,6 +13,7 @@ import binascii
 import gzip
 import json
 import zlib
+from collections.abc import Sequence
 from typing import Any
 
 from tfhelm.errors import ReleaseError
@@ -209,7 +210,7 @@ def _describe(secret: dict[str, Any]) -> str:
     return f"release record Secret {metadata.get('namespace', '?')}/{metadata.get('name', '?')}"
 
 
-def _decode_all(found: list[tuple[str, object]], problems: list[ReleaseError] | None) -> list[Release]:
+def _decode_all(found: Sequence[tuple[str, object]], problems: list[ReleaseError] | None) -> list[Release]:
     releases = []
     for source, data in found:
         try:

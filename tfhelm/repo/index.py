@@ -152,9 +152,9 @@ def parse_index(data: bytes, *, source: str) -> RepoIndex:
     index = RepoIndex(generated=None if raw.get("generated") is None else str(raw["generated"]))
     for name, versions in entries.items():
         for position, item in enumerate(versions if isinstance(versions, list) else []):
-            entry, problem = _entry(str(name), item)
-            if problem:
-                index.warnings.append(f"{source}: skipping entries.{name}[{position}]: {problem}")
+            entry, reason = _entry(str(name), item)
+            if entry is None:
+                index.warnings.append(f"{source}: skipping entries.{name}[{position}]: {reason}")
             else:
                 index.add(entry)
     index.sort()

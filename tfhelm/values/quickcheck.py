@@ -28,7 +28,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeGuard
 
 __all__ = ["schema_is_plainly_valid", "values_are_valid"]
 
@@ -81,7 +81,7 @@ def _is_json(value: Any) -> bool:
     return kind in (str, int, bool) or value is None
 
 
-def _is_number(value: Any) -> bool:
+def _is_number(value: Any) -> TypeGuard[int | float]:
     return type(value) is int or (type(value) is float and math.isfinite(value))
 
 

@@ -322,7 +322,8 @@ class _Parser:
 
     def _until(self, stops: str) -> tuple[str, str | None]:
         """Read up to an unescaped stop character (consumed); stop is None at the end."""
-        text, pos, out = self.text, self.pos, []
+        text, pos = self.text, self.pos
+        out: list[str] = []
         while pos < len(text):
             char = text[pos]
             pos += 1
