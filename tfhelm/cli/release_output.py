@@ -5,9 +5,14 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any, TextIO
 
 import click
+
+if TYPE_CHECKING:
+    from rich.live import Live
+
+    from tfhelm.actions.wait import ResourceState
 
 __all__ = ["WaitDisplay", "print_diff", "print_rows", "print_status"]
 
@@ -86,19 +91,19 @@ def print_diff(result) -> None:
 class WaitDisplay:
     """``--wait`` progress: a live table on a terminal, one line per change otherwise."""
 
-    def __init__(self, stream=None):
+    def __init__(self, stream: TextIO | None = None) -> None:
         self.stream = stream or sys.stderr
         self.tty = self.stream.isatty()
-        self._live = None
+        self._live: Live | None = None
         self._last: dict[str, str] = {}
 
-    def __call__(self, states) -> None:
+    def __call__(self, states: list[ResourceState]) -> None:
         if self.tty:
             self._draw(states)
         else:
             self._lines(states)
 
-    def _lines(self, states) -> None:
+    def _lines(self, states: list[ResourceState]) -> None:
         ready = sum(1 for s in states if s.readiness.ready)
         changed = False
         for state in states:
@@ -110,7 +115,7 @@ class WaitDisplay:
         if changed:
             click.echo(f"{ready}/{len(states)} resources ready", file=self.stream)
 
-    def _draw(self, states) -> None:
+    def _draw(self, states: list[ResourceState]) -> None:
         from rich.console import Console
         from rich.live import Live
         from rich.table import Table
