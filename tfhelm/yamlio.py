@@ -22,11 +22,9 @@ import yaml
 from yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
 try:
-    from yaml import CSafeDumper as _BaseDumper
-    from yaml import CSafeLoader as _BaseLoader
+    from yaml import CSafeDumper as _BaseDumper, CSafeLoader as _BaseLoader
 except ImportError:  # pragma: no cover - libyaml missing
-    from yaml import SafeDumper as _BaseDumper  # type: ignore[assignment]
-    from yaml import SafeLoader as _BaseLoader  # type: ignore[assignment]
+    from yaml import SafeDumper as _BaseDumper, SafeLoader as _BaseLoader  # type: ignore[assignment]
 
 __all__ = ["YamlProblem", "dump_yaml", "load_yaml", "load_yaml_documents"]
 
@@ -127,7 +125,7 @@ class _Dumper(_BaseDumper):
     """Safe dumper; block sequences are not indented under their key, as in Helm's toYaml."""
 
 
-def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.Node:
+def _represent_str(dumper: _Dumper, value: str) -> yaml.Node:
     style = "|" if "\n" in value and not value.endswith((" ", "\t")) else None
     return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
 

@@ -69,8 +69,16 @@ def install_locked(
     revision = history[-1].revision + 1 if history else 1
     pending = rendered.record(name, config.namespace, revision, Status.PENDING_INSTALL, "Initial install underway")
     try:
-        release = deploy(config, pending, rendered.objects, options, verb="install", cleanup=history[-1:], history=history,
-                         success=options.description or "Install complete")
+        release = deploy(
+            config,
+            pending,
+            rendered.objects,
+            options,
+            verb="install",
+            cleanup=history[-1:],
+            history=history,
+            success=options.description or "Install complete",
+        )
     except Exception as error:
         from tfhelm.actions.objects import OwnershipError
         from tfhelm.release.lock import LockLostError
@@ -113,7 +121,9 @@ def _dry_run(config: Configuration, rendered: Rendered, name: str, options: Inst
     return release
 
 
-def _uninstall_after_failure(config: Configuration, pending: Release, error: BaseException, options: DeployOptions) -> None:
+def _uninstall_after_failure(
+    config: Configuration, pending: Release, error: BaseException, options: DeployOptions
+) -> None:
     """``--atomic``: remove what the failed install created (only objects it owns), and its records."""
     from tfhelm.actions.apply import delete_objects
     from tfhelm.actions.deploy import skipped_warning

@@ -141,7 +141,11 @@ def _maintainers(raw: dict[str, Any], checker: _Checker) -> list[Maintainer]:
         raise checker.fail("maintainers", "maintainers must be a list of {name, email, url}")
     maintainers = []
     for index, entry in enumerate(entries):
-        if not isinstance(entry, dict) or not isinstance(entry.get("name"), str) or set(entry) - {"name", "email", "url"}:
+        if (
+            not isinstance(entry, dict)
+            or not isinstance(entry.get("name"), str)
+            or set(entry) - {"name", "email", "url"}
+        ):
             raise checker.fail("maintainers", f"maintainers[{index}] must be a mapping with a name (and email, url)")
         maintainers.append(Maintainer(entry["name"], entry.get("email"), entry.get("url")))
     return maintainers

@@ -25,11 +25,19 @@ def cli(debug: bool) -> None:
 @value_flags
 @capabilities_flags
 @click.option("-n", "--namespace", default="default", show_default=True, help="Namespace of the release.")
-@click.option("-s", "--show-only", multiple=True, metavar="TEMPLATE", help="Only show manifests from this template (templates/x.yaml).")
+@click.option(
+    "-s",
+    "--show-only",
+    multiple=True,
+    metavar="TEMPLATE",
+    help="Only show manifests from this template (templates/x.yaml).",
+)
 @click.option("--output-dir", type=click.Path(path_type=Path), help="Write each template's output to a file under DIR.")
 @click.option("--include-notes", is_flag=True, help="Append the rendered NOTES.txt, as YAML comments.")
 @click.option("--skip-schema-validation", is_flag=True, help="Do not validate values against values.schema.json.")
-@click.option("--version", "chart_version", metavar="CONSTRAINT", help="Chart version constraint (for repository charts).")
+@click.option(
+    "--version", "chart_version", metavar="CONSTRAINT", help="Chart version constraint (for repository charts)."
+)
 @click.option("--devel", is_flag=True, help="Allow prerelease chart versions from repositories and registries.")
 @registry_tls_flags
 def template(args: tuple[str, ...], **params) -> None:
@@ -141,8 +149,10 @@ def version(short: bool) -> None:
 
 
 # Command groups defined in their own modules register themselves on ``cli`` when imported.
-# (Each module adds its import line here.)
-from tfhelm.cli import oci as _oci  # noqa: E402,F401  (push, registry login/logout)
-from tfhelm.cli import repo as _repo  # noqa: E402,F401  (package, repo, search, pull)
-from tfhelm.cli import dependency as _dependency  # noqa: E402,F401  (dependency update/build/list)
-from tfhelm.cli import release as _release  # noqa: E402,F401  (install, upgrade, rollback, uninstall, list, history, status, get, diff)
+# (Each module adds its name here.)
+from tfhelm.cli import (  # noqa: E402 - the modules need ``cli`` defined above
+    dependency as _dependency,  # noqa: F401  dependency update/build/list
+    oci as _oci,  # noqa: F401  push, registry login/logout
+    release as _release,  # noqa: F401  install, upgrade, rollback, uninstall, list, history, status, get, diff
+    repo as _repo,  # noqa: F401  package, repo, search, pull
+)

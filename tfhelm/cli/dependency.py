@@ -78,4 +78,4 @@ def list_command(chart: str) -> None:
         return
     widths = [max(len(row[column]) for row in rows) for column in range(3)]
     for row in rows:
-        echo("  ".join(cell.ljust(width) for cell, width in zip(row[:3], widths)) + "  " + row[3])
+        echo("  ".join(cell.ljust(width) for cell, width in zip(row[:3], widths, strict=True)) + "  " + row[3])

@@ -35,24 +35,48 @@ class _Duration(click.ParamType):
 
 cluster_flags = _compose(
     click.option("-n", "--namespace", default=None, help="Namespace of the release (default: the context's)."),
-    click.option("--kubeconfig", default=None, metavar="FILE", help="kubeconfig file (default: $KUBECONFIG or ~/.kube/config)."),
+    click.option(
+        "--kubeconfig", default=None, metavar="FILE", help="kubeconfig file (default: $KUBECONFIG or ~/.kube/config)."
+    ),
     click.option("--kube-context", default=None, metavar="NAME", help="kubeconfig context to use."),
 )
 deploy_flags = _compose(
-    click.option("--wait", is_flag=True, help="Wait until every resource is ready (live table; a timeout names the unready ones)."),
-    click.option("--timeout", default="5m0s", show_default=True, type=_Duration(), help="How long --wait waits (90s, 5m, 1h30m; 0s checks readiness once)."),
-    click.option("--wait-for-jobs", is_flag=True, help="With --wait (implied): Jobs must complete; a failed Job fails at once."),
-    click.option("--atomic", is_flag=True, help="On failure, undo: uninstall a failed install, roll back a failed upgrade. Implies --wait."),
+    click.option(
+        "--wait",
+        is_flag=True,
+        help="Wait until every resource is ready (live table; a timeout names the unready ones).",
+    ),
+    click.option(
+        "--timeout",
+        default="5m0s",
+        show_default=True,
+        type=_Duration(),
+        help="How long --wait waits (90s, 5m, 1h30m; 0s checks readiness once).",
+    ),
+    click.option(
+        "--wait-for-jobs",
+        is_flag=True,
+        help="With --wait (implied): Jobs must complete; a failed Job fails at once.",
+    ),
+    click.option(
+        "--atomic",
+        is_flag=True,
+        help="On failure, undo: uninstall a failed install, roll back a failed upgrade. Implies --wait.",
+    ),
     click.option("--force-conflicts", is_flag=True, help="Take ownership of fields another field manager set."),
     click.option("--description", default=None, help="Description recorded with the revision."),
-    click.option("--history-max", default=10, show_default=True, type=int, help="Revisions kept per release (0: no limit)."),
+    click.option(
+        "--history-max", default=10, show_default=True, type=int, help="Revisions kept per release (0: no limit)."
+    ),
     click.option("--skip-schema-validation", is_flag=True, help="Do not validate values against values.schema.json."),
 )
 take_ownership_flag = click.option(
     "--take-ownership", is_flag=True,
     help="Adopt objects that already exist but are not managed by this release (default: refuse).",
 )
-output_flag = click.option("-o", "--output", type=click.Choice(["table", "json", "yaml"]), default="table", show_default=True)
+output_flag = click.option(
+    "-o", "--output", type=click.Choice(["table", "json", "yaml"]), default="table", show_default=True
+)
 
 
 def _configuration(params: dict[str, Any], *, all_namespaces: bool = False):
@@ -91,7 +115,9 @@ def _with_display(run):
 
 
 chart_source_flags = _compose(
-    click.option("--version", "chart_version", metavar="CONSTRAINT", help="Chart version constraint (repository and OCI charts)."),
+    click.option(
+        "--version", "chart_version", metavar="CONSTRAINT", help="Chart version constraint (repository and OCI charts)."
+    ),
     click.option("--devel", is_flag=True, help="Allow prerelease chart versions from repositories and registries."),
     registry_tls_flags,
 )
@@ -118,7 +144,13 @@ dry_run_flag = _compose(
     click.option("--dry-run", "dry_run_flag", is_flag=True,
                  help="Simulate: render and plan (client). --dry-run=server also sends a server-side dry-run apply; "
                       "--dry-run=none does not simulate."),
-    click.option("--dry-run-mode", "dry_run_mode", default=None, hidden=True, callback=lambda ctx, param, value: _dry_run_mode(value)),
+    click.option(
+        "--dry-run-mode",
+        "dry_run_mode",
+        default=None,
+        hidden=True,
+        callback=lambda ctx, param, value: _dry_run_mode(value),
+    ),
 )
 
 
@@ -170,8 +202,16 @@ def install(args: tuple[str, ...], **params: Any) -> None:
 @take_ownership_flag
 @click.option("-i", "--install", "install_missing", is_flag=True, help="Install the release if it does not exist.")
 @click.option("--reuse-values", is_flag=True, help="Build on the last release's values (and its chart's defaults).")
-@click.option("--reset-then-reuse-values", is_flag=True, help="New chart defaults, then the last release's values, then these flags.")
-@click.option("--reset-values", is_flag=True, help="Only the chart's defaults and these flags (without values flags, the last release's values are reused).")
+@click.option(
+    "--reset-then-reuse-values",
+    is_flag=True,
+    help="New chart defaults, then the last release's values, then these flags.",
+)
+@click.option(
+    "--reset-values",
+    is_flag=True,
+    help="Only the chart's defaults and these flags (without values flags, the last release's values are reused).",
+)
 @click.option("--create-namespace", is_flag=True, help="With --install: create the namespace if missing.")
 @chart_source_flags
 def upgrade(name: str, chart: str, **params: Any) -> None:
@@ -224,7 +264,9 @@ def rollback(name: str, revision: int | None, **params: Any) -> None:
 @click.option("--dry-run", is_flag=True, help="Show what would be deleted.")
 @click.option("--description", default=None, help="Description recorded with --keep-history.")
 @click.option("--wait", is_flag=True, help="Wait until every deleted object and its pods are gone.")
-@click.option("--timeout", default="5m0s", show_default=True, type=_Duration(), help="How long --wait waits (90s, 5m, 1h30m).")
+@click.option(
+    "--timeout", default="5m0s", show_default=True, type=_Duration(), help="How long --wait waits (90s, 5m, 1h30m)."
+)
 def uninstall(names: tuple[str, ...], **params: Any) -> None:
     """Uninstall releases: delete their objects (reverse order) and their records."""
     from tfhelm.actions.uninstall import UninstallOptions, uninstall as run_uninstall
@@ -259,14 +301,18 @@ def list_command(**params: Any) -> None:
     for problem in problems:
         echo(f"WARNING: skipped {problem}", err=True)
     rows = [release_row(r) for r in releases]
-    print_rows(rows, params["output"], columns=["name", "namespace", "revision", "updated", "status", "chart", "app_version"])
+    print_rows(
+        rows, params["output"], columns=["name", "namespace", "revision", "updated", "status", "chart", "app_version"]
+    )
 
 
 @cli.command(context_settings=CONTEXT_SETTINGS)
 @click.argument("name")
 @cluster_flags
 @output_flag
-@click.option("--max", "max_revisions", default=256, show_default=True, type=int, help="Show at most this many revisions.")
+@click.option(
+    "--max", "max_revisions", default=256, show_default=True, type=int, help="Show at most this many revisions."
+)
 def history(name: str, **params: Any) -> None:
     """Show a release's revisions."""
     from tfhelm.actions.history import history as run_history, history_row
@@ -287,7 +333,9 @@ def status(name: str, **params: Any) -> None:
     from tfhelm.actions.status import status as run_status
     from tfhelm.cli.release_output import print_status
 
-    result = run_status(_configuration(params), name, revision=params["revision"], show_resources=params["show_resources"])
+    result = run_status(
+        _configuration(params), name, revision=params["revision"], show_resources=params["show_resources"]
+    )
     if params["output"] != "table":
         document = result.release.to_dict()
         document.pop("computed_values", None)
@@ -317,7 +365,9 @@ def _get_command(what: str, help_text: str) -> None:
     @click.argument("name")
     @cluster_flags
     @click.option("--revision", type=int, default=None, help="Revision to show (default: the latest).")
-    @click.option("-a", "--all", "all_values", is_flag=True, help="values: the computed values, not just the user-supplied ones.")
+    @click.option(
+        "-a", "--all", "all_values", is_flag=True, help="values: the computed values, not just the user-supplied ones."
+    )
     @click.option("-o", "--output", type=click.Choice(["yaml", "json"]), default="yaml", show_default=True)
     def command(name: str, **params: Any) -> None:
         from tfhelm.actions.get import get_release
@@ -368,7 +418,9 @@ def diff() -> None:
 @click.option("--reuse-values", is_flag=True)
 @click.option("--reset-then-reuse-values", is_flag=True)
 @click.option("--reset-values", is_flag=True)
-@click.option("-i", "--install", "install_missing", is_flag=True, help="Diff against nothing when the release does not exist.")
+@click.option(
+    "-i", "--install", "install_missing", is_flag=True, help="Diff against nothing when the release does not exist."
+)
 @click.option("--force-conflicts", is_flag=True)
 @click.option("--skip-schema-validation", is_flag=True)
 @chart_source_flags

@@ -5,9 +5,14 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any, TextIO
 
 from tfhelm.cli.output import echo, terminal_safe
+
+if TYPE_CHECKING:
+    from rich.live import Live
+
+    from tfhelm.actions.wait import ResourceState
 
 __all__ = ["WaitDisplay", "print_diff", "print_rows", "print_status"]
 
@@ -29,8 +34,13 @@ def print_status(release, *, resources=None, show_notes: bool = True, manifest: 
     echo(f"DESCRIPTION: {terminal_safe(str(release.description), one_line=True)}")
     if resources:
         echo("RESOURCES:")
-        print_rows([{"resource": str(s.ref), "ready": "yes" if s.readiness.ready else "no", "status": s.readiness.reason}
-                    for s in resources], "table")
+        print_rows(
+            [
+                {"resource": str(s.ref), "ready": "yes" if s.readiness.ready else "no", "status": s.readiness.reason}
+                for s in resources
+            ],
+            "table",
+        )
     if manifest:
         echo("MANIFEST:")
         echo(release.manifest, nl=False)
@@ -57,7 +67,7 @@ def print_rows(rows: list[dict[str, Any]], output: str, *, columns: list[str] | 
     table += [[terminal_safe(str(row.get(c, "")), one_line=True) for c in columns] for row in rows]
     widths = [max(len(line[i]) for line in table) for i in range(len(columns))]
     for line in table:
-        echo("\t".join(cell.ljust(width) for cell, width in zip(line, widths)).rstrip())
+        echo("\t".join(cell.ljust(width) for cell, width in zip(line, widths, strict=True)).rstrip())
 
 
 def print_diff(result) -> None:
@@ -67,7 +77,11 @@ def print_diff(result) -> None:
         if change.action == "unchanged":
             continue
         if change.action in ("skipped", "refused"):
-            echo(f"{change.ref}: {change.action} ({change.note})", bold=True, fg="yellow" if change.action == "refused" else None)
+            echo(
+                f"{change.ref}: {change.action} ({change.note})",
+                bold=True,
+                fg="yellow" if change.action == "refused" else None,
+            )
             continue
         echo(f"{change.ref}: {change.action}", bold=True)
         for line in change.diff.splitlines():
@@ -79,19 +93,19 @@ def print_diff(result) -> None:
 class WaitDisplay:
     """``--wait`` progress: a live table on a terminal, one line per change otherwise."""
 
-    def __init__(self, stream=None):
+    def __init__(self, stream: TextIO | None = None) -> None:
         self.stream = stream or sys.stderr
         self.tty = self.stream.isatty()
-        self._live = None
+        self._live: Live | None = None
         self._last: dict[str, str] = {}
 
-    def __call__(self, states) -> None:
+    def __call__(self, states: list[ResourceState]) -> None:
         if self.tty:
             self._draw(states)
         else:
             self._lines(states)
 
-    def _lines(self, states) -> None:
+    def _lines(self, states: list[ResourceState]) -> None:
         ready = sum(1 for s in states if s.readiness.ready)
         changed = False
         for state in states:
@@ -103,7 +117,7 @@ class WaitDisplay:
         if changed:
             echo(f"{ready}/{len(states)} resources ready", file=self.stream)
 
-    def _draw(self, states) -> None:
+    def _draw(self, states: list[ResourceState]) -> None:
         from rich.console import Console
         from rich.live import Live
         from rich.markup import escape
@@ -115,9 +129,11 @@ class WaitDisplay:
         unready = [s for s in states if not s.readiness.ready]
         for state in (unready or states)[:30]:
             # rich draws this table itself: its cells are made terminal-safe (and markup-free) here
-            table.add_row(escape(terminal_safe(str(state.ref), one_line=True)),
-                          "[green]yes[/]" if state.readiness.ready else "[yellow]no[/]",
-                          escape(terminal_safe(state.readiness.reason, one_line=True)))
+            table.add_row(
+                escape(terminal_safe(str(state.ref), one_line=True)),
+                "[green]yes[/]" if state.readiness.ready else "[yellow]no[/]",
+                escape(terminal_safe(state.readiness.reason, one_line=True)),
+            )
         if self._live is None:
             self._live = Live(table, console=Console(file=self.stream), refresh_per_second=4, transient=False)
             self._live.start()

@@ -18,8 +18,14 @@ from tfhelm.cli.output import echo, terminal_safe
 
 __all__ = ["package", "pull", "repo", "search"]
 
-_OUTPUT = click.option("-o", "--output", type=click.Choice(["table", "json", "yaml"]), default="table", show_default=True,
-                       help="Output format.")
+_OUTPUT = click.option(
+    "-o",
+    "--output",
+    type=click.Choice(["table", "json", "yaml"]),
+    default="table",
+    show_default=True,
+    help="Output format.",
+)
 
 
 @cli.command(context_settings=CONTEXT_SETTINGS)
@@ -64,7 +70,11 @@ def index_command(directory: Path, url: str | None, merge: Path | None) -> None:
 @click.argument("url")
 @click.option("--username", help="Repository username.")
 @click.option("--password-stdin", is_flag=True, help="Read the repository password from standard input.")
-@click.option("--ca-file", type=click.Path(exists=True, dir_okay=False), help="Verify the server's certificate with this CA bundle.")
+@click.option(
+    "--ca-file",
+    type=click.Path(exists=True, dir_okay=False),
+    help="Verify the server's certificate with this CA bundle.",
+)
 @click.option("--insecure-skip-tls-verify", is_flag=True, help="Do not verify the server's TLS certificate (unsafe).")
 @click.option("--pass-credentials", "pass_credentials_all", is_flag=True,
               help="Send credentials to chart URLs on other hosts too.")
@@ -136,11 +146,17 @@ def search() -> None:
 
 @search.command(name="repo", context_settings=CONTEXT_SETTINGS)
 @click.argument("keyword", required=False)
-@click.option("--version", "chart_version", metavar="CONSTRAINT", help="Only versions matching this constraint (e.g. ^1.2).")
-@click.option("-l", "--versions", "all_versions", is_flag=True, help="Show every matching version, not just the newest.")
+@click.option(
+    "--version", "chart_version", metavar="CONSTRAINT", help="Only versions matching this constraint (e.g. ^1.2)."
+)
+@click.option(
+    "-l", "--versions", "all_versions", is_flag=True, help="Show every matching version, not just the newest."
+)
 @click.option("--devel", is_flag=True, help="Include prerelease versions.")
 @_OUTPUT
-def search_repo_command(keyword: str | None, chart_version: str | None, all_versions: bool, devel: bool, output: str) -> None:
+def search_repo_command(
+    keyword: str | None, chart_version: str | None, all_versions: bool, devel: bool, output: str
+) -> None:
     """Search the added repositories for charts whose name, description or keywords contain KEYWORD."""
     from tfhelm.actions.repo import search_repo
 
@@ -149,15 +165,28 @@ def search_repo_command(keyword: str | None, chart_version: str | None, all_vers
     if not results and output == "table":
         echo("No results found")
         return
-    columns = [("NAME", "name"), ("CHART VERSION", "version"), ("APP VERSION", "app_version"), ("DESCRIPTION", "description")]
+    columns = [
+        ("NAME", "name"),
+        ("CHART VERSION", "version"),
+        ("APP VERSION", "app_version"),
+        ("DESCRIPTION", "description"),
+    ]
     _print([result.to_dict() for result in results], output, columns)
 
 
 @cli.command(context_settings=CONTEXT_SETTINGS)
 @click.argument("chart", metavar="REPO/CHART|oci://HOST/PATH/CHART")
-@click.option("--version", "chart_version", metavar="CONSTRAINT", help="Version or constraint (default: the newest release).")
-@click.option("-d", "--destination", type=click.Path(file_okay=False, path_type=Path), default=Path("."), show_default=True,
-              help="Directory to save the chart in.")
+@click.option(
+    "--version", "chart_version", metavar="CONSTRAINT", help="Version or constraint (default: the newest release)."
+)
+@click.option(
+    "-d",
+    "--destination",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("."),
+    show_default=True,
+    help="Directory to save the chart in.",
+)
 @click.option("--untar", is_flag=True, help="Unpack the chart into DESTINATION/NAME instead of saving the .tgz.")
 @click.option("--devel", is_flag=True, help="Allow prerelease versions.")
 @registry_tls_flags
@@ -189,5 +218,9 @@ def _table(rows: list[dict[str, str]], columns: list[tuple[str, str]]) -> str:
     # one line per row: a newline in a description would forge rows
     cells += [[terminal_safe(str(row[key]), one_line=True) for _, key in columns] for row in rows]
     widths = [max(len(line[index]) for line in cells) for index in range(len(columns) - 1)]
-    lines = ["\t".join(cell.ljust(width) for cell, width in zip(line, widths)) + "\t" + line[-1] for line in cells]
+    # every column but the last is padded: zip stops at the last column on purpose
+    lines = [
+        "\t".join(cell.ljust(width) for cell, width in zip(line, widths, strict=False)) + "\t" + line[-1]
+        for line in cells
+    ]
     return "".join(line.rstrip() + "\n" for line in lines)

@@ -7,6 +7,8 @@ request is counted in :attr:`HttpKubeClient.requests`.
 
 from __future__ import annotations
 
+import builtins
+import functools
 import itertools
 import json
 import re
@@ -48,7 +50,8 @@ class HttpKubeClient(KubeClient):
         self.settings = settings
         self.server = settings.server
         self.default_namespace = settings.namespace
-        self._client_options = dict(
+        self._new_client = functools.partial(
+            httpx.Client,
             base_url=settings.server,
             verify=ssl_context(settings) if settings.server.startswith("https") else False,
             auth=http_auth(settings),
@@ -69,13 +72,13 @@ class HttpKubeClient(KubeClient):
         """One HTTP client per thread: parallel applies never share a TLS connection."""
         client = getattr(self._local, "client", None)
         if client is None:
-            client = self._local.client = httpx.Client(**self._client_options)
+            client = self._local.client = self._new_client()
             with self._clients_lock:
                 self._clients.append(client)
         return client
 
     @property
-    def requests(self) -> int:  # type: ignore[override]
+    def requests(self) -> int:
         return self._count
 
     def close(self) -> None:
@@ -128,7 +131,9 @@ class HttpKubeClient(KubeClient):
         if kind not in kinds:
             kinds = self._kinds(api_version, refresh=True)
         if kind not in kinds:
-            raise NotFoundError(f"the server at {self.server} has no kind {kind} in {api_version} (is its CRD installed?)")
+            raise NotFoundError(
+                f"the server at {self.server} has no kind {kind} in {api_version} (is its CRD installed?)"
+            )
         return kinds[kind]
 
     def _kinds(self, api_version: str, *, refresh: bool) -> dict[str, _Resource]:
@@ -248,7 +253,7 @@ class HttpKubeClient(KubeClient):
         body = json.dumps({"status": status})
         return self._json("PATCH", self._ref_path(ref, "/status"), what=f"{ref} status", content=body, headers=_MERGE)
 
-    def events_for(self, ref: ObjectRef) -> list[dict[str, Any]]:
+    def events_for(self, ref: ObjectRef) -> builtins.list[dict[str, Any]]:
         namespace = _namespace_segment(ref.namespace or "default", ref.kind, ref.name)
         selector = f"involvedObject.name={ref.name},involvedObject.kind={ref.kind}"
         listing = self._json("GET", f"/api/v1/namespaces/{namespace}/events", what=f"events of {ref}",

@@ -7,6 +7,7 @@ above :mod:`tfhelm.kube` depends on the client library's types.
 from __future__ import annotations
 
 import abc
+import builtins
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -54,7 +55,11 @@ class KubeClient(abc.ABC):
 
     server: str = ""
     default_namespace: str = "default"
-    requests: int = 0
+
+    @property
+    def requests(self) -> int:
+        """Calls that reached the server so far (clients that do not count say 0)."""
+        return 0
 
     @abc.abstractmethod
     def server_version(self) -> str:
@@ -97,14 +102,14 @@ class KubeClient(abc.ABC):
         """Merge-patch the status subresource (what controllers do; tests use it for readiness)."""
 
     @abc.abstractmethod
-    def events_for(self, ref: ObjectRef) -> list[dict[str, Any]]:
+    def events_for(self, ref: ObjectRef) -> builtins.list[dict[str, Any]]:
         """Events whose involvedObject is ``ref``, oldest first."""
 
     def names(self, api_version: str, kind: str, namespace: str | None) -> set[str]:
         """Names of the objects of a kind in a namespace (clients may fetch metadata only)."""
         return {obj["metadata"]["name"] for obj in self.list(api_version, kind, namespace)}
 
-    def close(self) -> None:
+    def close(self) -> None:  # noqa: B027 - optional on purpose: most clients hold nothing to release
         """Release connections (nothing to do for most clients)."""
 
     # Secrets: release records and locks live in them.
@@ -112,7 +117,7 @@ class KubeClient(abc.ABC):
     def get_secret(self, name: str, namespace: str) -> dict[str, Any] | None:
         return self.get(ObjectRef("v1", "Secret", name, namespace))
 
-    def list_secrets(self, namespace: str | None, label_selector: str) -> list[dict[str, Any]]:
+    def list_secrets(self, namespace: str | None, label_selector: str) -> builtins.list[dict[str, Any]]:
         return self.list("v1", "Secret", namespace, label_selector)
 
     def create_secret(self, secret: dict[str, Any]) -> dict[str, Any]:
