@@ -39,7 +39,9 @@ def terminal_safe(text: str, *, one_line: bool = False) -> str:
     return _CONTROL.sub(_escape, text.replace("\r\n", "\n"))
 
 
-def echo(message: object = "", *, err: bool = False, nl: bool = True, file: IO[Any] | None = None, **styles: Any) -> None:
+def echo(
+    message: object = "", *, err: bool = False, nl: bool = True, file: IO[Any] | None = None, **styles: Any
+) -> None:
     """Print ``message`` made terminal-safe, then styled (``fg=``, ``bold=``) by tfhelm itself."""
     text = terminal_safe(str(message))
     styles = {key: value for key, value in styles.items() if value is not None}

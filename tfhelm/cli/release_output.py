@@ -109,7 +109,8 @@ class WaitDisplay:
         ready = sum(1 for s in states if s.readiness.ready)
         changed = False
         for state in states:
-            text = ("ready" if state.readiness.ready else "waiting") + f": {terminal_safe(state.readiness.reason, one_line=True)}"
+            reason = terminal_safe(state.readiness.reason, one_line=True)
+            text = ("ready" if state.readiness.ready else "waiting") + f": {reason}"
             if self._last.get(str(state.ref)) != text:
                 self._last[str(state.ref)] = text
                 changed = True
