@@ -70,9 +70,12 @@ def list_command(chart: str) -> None:
     """List the dependencies and whether charts/ holds the right version of each."""
     from tfhelm.actions.dependency import list_dependencies
 
-    rows = [("NAME", "VERSION", "REPOSITORY", "STATUS")]
-    rows += [tuple(terminal_safe(str(cell), one_line=True) for cell in (s.name, s.version, s.repository, s.status))
-             for s in list_dependencies(chart)]
+    rows: list[tuple[str, ...]] = [("NAME", "VERSION", "REPOSITORY", "STATUS")]
+    # one line per row: a newline in a name or repository would forge rows
+    rows += [
+        tuple(terminal_safe(str(cell), one_line=True) for cell in (s.name, s.version, s.repository, s.status))
+        for s in list_dependencies(chart)
+    ]
     if len(rows) == 1:
         echo(f"{chart} has no dependencies")
         return
