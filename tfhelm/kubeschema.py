@@ -12,13 +12,20 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
 from tfhelm.errors import TfhelmError
 
-__all__ = ["KubeSchemaProblem", "SchemaUnavailable", "UnknownKind", "available_versions", "check_object", "schema_version_for"]
+__all__ = [
+    "KubeSchemaProblem",
+    "SchemaUnavailable",
+    "UnknownKind",
+    "available_versions",
+    "check_object",
+    "schema_version_for",
+]
 
 _STRICT_DIR = re.compile(r"^v(\d+)\.(\d+)\.\d+-local-strict$")
 
@@ -100,7 +107,7 @@ def _dotted(path: Any) -> str:
     return text or "(object)"
 
 
-@lru_cache(maxsize=None)
+@cache
 def _validator(version: tuple[int, int], file_name: str) -> Any:
     import jsonschema
     from referencing import Registry, Resource
@@ -121,7 +128,7 @@ def _draft() -> Any:
     return DRAFT202012
 
 
-@lru_cache(maxsize=None)
+@cache
 def _definitions(directory: Path) -> Any:
     from referencing import Resource
 

@@ -102,6 +102,7 @@ class Version:
     prerelease: str
     build: str
     original: str
+    _key: tuple
 
     def __init__(self, major: int, minor: int, patch: int, prerelease: str = "", build: str = "") -> None:
         for name, number in (("major", major), ("minor", minor), ("patch", patch)):
@@ -409,7 +410,7 @@ def _make_term(op: str, match: re.Match[str]) -> _Term:
             numbers[index:] = ["0"] * (3 - index)
             break
     try:
-        bound = Version(*(int(n) for n in numbers), match["pre"] or "", match["build"] or "")
+        bound = Version(int(numbers[0]), int(numbers[1]), int(numbers[2]), match["pre"] or "", match["build"] or "")
     except ValueError as error:
         raise ValueError(f"{match['version']!r}: {error}") from None
     return _Term(_OPERATOR_ALIASES.get(op, op), bound, wild, op + match["version"])

@@ -4,6 +4,12 @@ Loading is always safe (no Python tags) and uses libyaml when available. Timesta
 strings, as they do in Helm (values pass through JSON there), so ``date: 2024-01-01`` renders
 back unchanged and values can always be serialised to JSON. Parse errors are re-raised by the
 caller's choice of error class with the file and line of the problem.
+
+Every YAML tfhelm reads (values files, Chart.yaml, Chart.lock, index.yaml, kubeconfigs, rendered
+manifests) is loaded here, so this is where aliases are bounded: a document whose aliases expand
+it far beyond what was written (a "billion laughs" bomb of a few hundred bytes) or refer to a
+node that contains them is refused before anything walks the expanded data, with the same
+budget as Go's yaml.v3 ("excessive aliasing").
 """
 
 from __future__ import annotations
@@ -16,11 +22,9 @@ import yaml
 from yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
 try:
-    from yaml import CSafeDumper as _BaseDumper
-    from yaml import CSafeLoader as _BaseLoader
+    from yaml import CSafeDumper as _BaseDumper, CSafeLoader as _BaseLoader
 except ImportError:  # pragma: no cover - libyaml missing
-    from yaml import SafeDumper as _BaseDumper  # type: ignore[assignment]
-    from yaml import SafeLoader as _BaseLoader  # type: ignore[assignment]
+    from yaml import SafeDumper as _BaseDumper, SafeLoader as _BaseLoader  # type: ignore[assignment]
 
 __all__ = ["YamlProblem", "dump_yaml", "load_yaml", "load_yaml_documents"]
 
@@ -121,7 +125,7 @@ class _Dumper(_BaseDumper):
     """Safe dumper; block sequences are not indented under their key, as in Helm's toYaml."""
 
 
-def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.Node:
+def _represent_str(dumper: _Dumper, value: str) -> yaml.Node:
     style = "|" if "\n" in value and not value.endswith((" ", "\t")) else None
     return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
 
@@ -153,6 +157,76 @@ def _problem(error: yaml.YAMLError) -> YamlProblem:
     return YamlProblem(text, mark.line + 1, mark.column + 1)
 
 
+# Go yaml.v3's budget: up to 99% of a document's nodes may come from aliases while it expands to
+# at most 400,000 nodes, falling to 10% at 4,000,000 and above.
+_ALIAS_RATIO_LOW = 400_000
+_ALIAS_RATIO_HIGH = 4_000_000
+
+
+def _allowed_alias_ratio(expanded: int) -> float:
+    if expanded <= _ALIAS_RATIO_LOW:
+        return 0.99
+    if expanded >= _ALIAS_RATIO_HIGH:
+        return 0.10
+    return 0.99 - 0.89 * (expanded - _ALIAS_RATIO_LOW) / (_ALIAS_RATIO_HIGH - _ALIAS_RATIO_LOW)
+
+
+def _children(node: Any) -> list[Any]:
+    if node.__class__ is MappingNode:
+        return [part for pair in node.value for part in pair]
+    if node.__class__ is SequenceNode:
+        return node.value
+    return []
+
+
+def _check_aliases(root: Any) -> None:
+    """Refuse excessive or recursive aliasing in one composed document.
+
+    Composing keeps each anchored node once however often it is aliased; this counts the nodes
+    the document would have with every alias expanded, in time linear in what was written.
+    """
+    expanded: dict[int, int] = {}
+    active: set[int] = set()  # the nodes on the path being walked
+    heaviest: tuple[int, Any] = (0, root)  # the largest node reached more than once, for the message
+    stack: list[tuple[Any, bool]] = [(root, False)]
+    while stack:
+        node, finished = stack.pop()
+        key = id(node)
+        if finished:
+            active.discard(key)
+            expanded[key] = 1 + sum(expanded[id(child)] for child in _children(node))
+            continue
+        if key in expanded:
+            if expanded[key] > heaviest[0]:
+                heaviest = (expanded[key], node)
+            continue
+        if key in active:
+            raise YamlProblem(
+                "an alias refers to a node that contains it (a recursive document); tfhelm does not load those",
+                node.start_mark.line + 1, node.start_mark.column + 1,
+            )
+        active.add(key)
+        stack.append((node, True))
+        stack.extend((child, False) for child in reversed(_children(node)))
+    total, written = expanded[id(root)], len(expanded)
+    from_aliases = total - written
+    if from_aliases > 100 and total > 1000 and from_aliases / total > _allowed_alias_ratio(total):
+        size = f"{total:,}" if total < 10**15 else "more than 10^15"
+        mark = heaviest[1].start_mark
+        raise YamlProblem(
+            f"excessive aliasing: aliases expand the {written:,} nodes written to {size} nodes; refusing a "
+            "possible \"billion laughs\" bomb (the most expanded anchor starts on this line)",
+            mark.line + 1, mark.column + 1,
+        )
+
+
+def _checked(node: Any, text: str | bytes) -> Any:
+    """``node`` once its aliases passed :func:`_check_aliases` (skipped when the text has none)."""
+    if node is not None and ("*" in text if isinstance(text, str) else b"*" in text):
+        _check_aliases(node)
+    return node
+
+
 @contextmanager
 def _problems(loader: _Loader) -> Iterator[None]:
     """Turn PyYAML's errors into :class:`YamlProblem` and always release the parser."""
@@ -170,7 +244,7 @@ def load_yaml(text: str | bytes) -> Any:
     """Parse one YAML document safely; raise :class:`YamlProblem` with the line on error."""
     loader = _Loader(text)
     with _problems(loader):
-        node = loader.get_single_node()
+        node = _checked(loader.get_single_node(), text)
         return None if node is None else _Builder(loader).build(node)
 
 
@@ -179,7 +253,7 @@ def load_yaml_documents(text: str | bytes) -> Iterator[Any]:
     loader = _Loader(text)
     with _problems(loader):
         while loader.check_node():
-            yield _Builder(loader).build(loader.get_node())
+            yield _Builder(loader).build(_checked(loader.get_node(), text))
 
 
 def dump_yaml(value: Any) -> str:

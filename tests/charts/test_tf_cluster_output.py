@@ -1,7 +1,8 @@
 """tf-cluster's output as a whole: the golden file, size at 1,000 workers, Kubernetes schemas,
 and the Jupyter password (never in plaintext, stable across renders).
 
-Regenerate the golden file with ``TFHELM_UPDATE_GOLDEN=1 pytest tests/charts`` and review the diff.
+Regenerate the golden file with ``TFHELM_UPDATE_GOLDEN=1 pytest tests/charts`` and review the diff
+(refused in CI, where it would make the test pass whatever the output).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import os
 
 import pytest
 from helpers import REPO, run_cli
+from support import in_ci
 
 from tfcluster import (
     CHART,
@@ -38,13 +40,45 @@ MEGABYTE = 1024 * 1024
 # ------------------------------------------------------------------------------ golden
 
 
+def _update_golden() -> bool:
+    """True when TFHELM_UPDATE_GOLDEN=1 asks to rewrite the golden file; in CI the test fails instead."""
+    if os.environ.get("TFHELM_UPDATE_GOLDEN") != "1":
+        return False
+    if in_ci():
+        pytest.fail(
+            "TFHELM_UPDATE_GOLDEN=1 is refused in CI (env CI is set): rewriting the golden file would make "
+            "this test pass whatever tfhelm prints. Regenerate it on your machine and commit the reviewed diff.",
+            pytrace=False,
+        )
+    return True
+
+
 def test_small_example_matches_the_golden_file():
+    update = _update_golden()
     completed = run_cli("template", "charts/tf-cluster", "-f", "charts/tf-cluster/examples/small.yaml", "--include-notes", cwd=REPO)
     assert completed.returncode == 0, completed.stderr
-    if os.environ.get("TFHELM_UPDATE_GOLDEN") == "1":
+    if update:
         GOLDEN.write_text(completed.stdout, encoding="utf-8")
     expected = GOLDEN.read_text(encoding="utf-8")
     assert completed.stdout == expected, "output changed; review and regenerate with TFHELM_UPDATE_GOLDEN=1"
+
+
+@pytest.mark.parametrize("ci", ["true", "1"])
+def test_ci_refuses_to_rewrite_the_golden_file(monkeypatch, ci):
+    monkeypatch.setenv("TFHELM_UPDATE_GOLDEN", "1")
+    monkeypatch.setenv("CI", ci)
+    before = GOLDEN.read_bytes()
+    with pytest.raises(pytest.fail.Exception, match="refused in CI"):
+        test_small_example_matches_the_golden_file()
+    assert GOLDEN.read_bytes() == before
+
+
+def test_outside_ci_the_golden_file_may_be_rewritten(monkeypatch):
+    monkeypatch.setenv("TFHELM_UPDATE_GOLDEN", "1")
+    monkeypatch.setenv("CI", "false")
+    assert _update_golden()
+    monkeypatch.delenv("TFHELM_UPDATE_GOLDEN")
+    assert not _update_golden()
 
 
 # ------------------------------------------------------------------------------ size

@@ -67,7 +67,7 @@ def apply_objects(
             if todo and before_batch and not dry_run:
                 before_batch(f"applying {len(todo)} {group[0]['kind']}")
             outcomes = _run(pool, lambda o: kube.apply(o, force=force, dry_run=dry_run), todo)
-            for obj, (live, error) in zip(todo, outcomes):
+            for obj, (live, error) in zip(todo, outcomes, strict=True):
                 if error is None:
                     result.applied.append(ObjectRef.of(obj))
                     result.live[identity(obj)] = live
@@ -79,7 +79,9 @@ def apply_objects(
     return result
 
 
-def _run(pool: ThreadPoolExecutor, call: Callable[[Any], Any], items: list[Any]) -> list[tuple[Any, BaseException | None]]:
+def _run(
+    pool: ThreadPoolExecutor, call: Callable[[Any], Any], items: list[Any]
+) -> list[tuple[Any, BaseException | None]]:
     """Run ``call`` on every item; returns (result, error) per item, in item order."""
     if len(items) == 1:
         try:
@@ -115,7 +117,9 @@ def all_exist(kube: KubeClient, refs: list[ObjectRef]) -> bool:
     wanted: dict[tuple[str, str, str | None], set[str]] = {}
     for r in refs:
         wanted.setdefault((r.api_version, r.kind, r.namespace), set()).add(r.name)
-    return all(names <= kube.names(api_version, kind, namespace) for (api_version, kind, namespace), names in wanted.items())
+    return all(
+        names <= kube.names(api_version, kind, namespace) for (api_version, kind, namespace), names in wanted.items()
+    )
 
 
 def _wait_established(kube: KubeClient, crds: list[ObjectRef]) -> None:
@@ -156,7 +160,7 @@ def delete_objects(
             if before_batch:
                 before_batch(f"deleting {len(members)} {kind}")
             outcomes = _run(pool, remove, members)
-            for member, (gone, error) in zip(members, outcomes):
+            for member, (gone, error) in zip(members, outcomes, strict=True):
                 if gone and error is None:
                     deleted.append(member)
                     if on_deleted:

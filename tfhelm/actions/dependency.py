@@ -99,7 +99,9 @@ def list_dependencies(chart_dir: str | Path) -> list[DependencyStatus]:
     lock = read_lock(chart_dir)
     locked = {entry.name: entry.version for entry in lock.dependencies} if lock else {}
     present = _present_charts(chart_dir)
-    return [_status(dependency, present.get(dependency.name), locked.get(dependency.name)) for dependency in dependencies]
+    return [
+        _status(dependency, present.get(dependency.name), locked.get(dependency.name)) for dependency in dependencies
+    ]
 
 
 # --------------------------------------------------------------------------- steps
@@ -148,7 +150,9 @@ def _fetch_locked(entry: LockedDependency, chart_dir: Path, repositories, settin
     dependency = Dependency(name=entry.name, version=entry.version, repository=entry.repository)
     fetched = fetch_dependency(dependency, chart_dir, repositories, settings, exact_version=entry.version)
     if fetched.locked.version != entry.version:
-        raise RepoError(f"dependency {entry.name!r}: Chart.lock records {entry.version}, found {fetched.locked.version}")
+        raise RepoError(
+            f"dependency {entry.name!r}: Chart.lock records {entry.version}, found {fetched.locked.version}"
+        )
     if entry.digest and fetched.locked.digest != entry.digest:
         raise ArchiveError(
             f"dependency {entry.name!r} {entry.version} from {entry.repository}: Chart.lock records "

@@ -13,14 +13,20 @@ from __future__ import annotations
 
 import hashlib
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from tfhelm.actions.apply import ApplyResult, apply_objects, delete_objects
 from tfhelm.actions.configuration import Configuration
 from tfhelm.actions.objects import (
-    OwnershipError, check_ownership, desired_objects, identity, object_summaries, ownership_error, summary_ref,
+    OwnershipError,
+    check_ownership,
+    desired_objects,
+    identity,
+    object_summaries,
+    ownership_error,
+    summary_ref,
 )
 from tfhelm.chart.model import Chart
 from tfhelm.engine import ReleaseInfo, RenderResult, render
@@ -175,7 +181,7 @@ def deploy(
     verb: str,
     success: str,
     baseline: Release | None = None,
-    cleanup: list[Release] = (),  # type: ignore[assignment]
+    cleanup: Sequence[Release] = (),
     wait_refs: list[ObjectRef] | None = None,
     history: list[Release] | None = None,
 ) -> Release:
@@ -232,7 +238,11 @@ class _Steps:
 
 
 def _refuse_foreign_objects(
-    config: Configuration, name: str, objects: list[dict[str, Any]], history: list[Release] | None, options: DeployOptions
+    config: Configuration,
+    name: str,
+    objects: list[dict[str, Any]],
+    history: list[Release] | None,
+    options: DeployOptions,
 ) -> None:
     """Stop before any write when an object to apply exists and this release does not own it."""
     deployed = next((r for r in reversed(history or []) if r.status is Status.DEPLOYED), None)
@@ -268,7 +278,8 @@ def _apply_and_clean(
     last_digests = {}
     if baseline is not None:
         last_digests = {identity(summary_ref(s)): s["digest"] for s in baseline.objects}
-    notify = (lambda r: options.on_event(f"applied {r}")) if options.on_event else None
+    on_event = options.on_event
+    notify = (lambda r: on_event(f"applied {r}")) if on_event else None
     before_batch = steps.before if steps is not None else None
     apply_objects(config.kube, objects, previous=last_digests, force=options.force_conflicts, on_applied=notify,
                   result=result, before_batch=before_batch)
@@ -283,7 +294,7 @@ def _apply_and_clean(
         warning = skipped_warning(name)
         delete_objects(config.kube, list(stale.values()), owner=(name, config.namespace),
                        on_skipped=lambda ref, owner: options.warn(warning(ref, owner)), before_batch=before_batch,
-                       on_deleted=(lambda r: options.on_event(f"deleted {r}")) if options.on_event else None)
+                       on_deleted=(lambda r: on_event(f"deleted {r}")) if on_event else None)
     return result
 
 
@@ -321,7 +332,7 @@ def _first_line(error: BaseException) -> str:
 
 def recover_interrupted(config: Configuration, name: str, lock: Any) -> list[Release]:
     """Mark revisions a dead command left pending as failed, saying what happened; return them."""
-    recovered = []
+    recovered: list[Release] = []
     taken = lock.taken_over
     for release in config.storage.history(name):
         if not release.status.is_pending:
@@ -329,7 +340,10 @@ def recover_interrupted(config: Configuration, name: str, lock: Any) -> list[Rel
         who = f" ({taken.describe()}; its lock expired or its process is gone)" if taken else ""
         release.description = f"{release.status.value} interrupted{who}; recovered by {lock.operation}"
         release.status = Status.FAILED
-        lock.check(f"record interrupted revision {release.revision} as failed", [f"revision {r.revision} recorded as failed" for r in recovered])
+        lock.check(
+            f"record interrupted revision {release.revision} as failed",
+            [f"revision {r.revision} recorded as failed" for r in recovered],
+        )
         config.storage.update(release)
         recovered.append(release)
     return recovered

@@ -80,7 +80,10 @@ def _compare(config: Configuration, obj: dict[str, Any], force: bool, options: U
     ref = ObjectRef.of(obj)
     live = config.kube.get(ref)
     if live is not None and not options.deploy.take_ownership and not is_owned_by(live, options.name, config.namespace):
-        note = f"exists and is not managed by release {options.name} ({describe_owner(live)}); the upgrade would stop here unless --take-ownership"
+        note = (
+            f"exists and is not managed by release {options.name} ({describe_owner(live)}); "
+            "the upgrade would stop here unless --take-ownership"
+        )
         return ObjectChange(ref, "refused", note=note)
     planned = _clean(config.kube.apply(obj, force=force, dry_run=True))
     if live is None:

@@ -69,8 +69,16 @@ def install_locked(
     revision = history[-1].revision + 1 if history else 1
     pending = rendered.record(name, config.namespace, revision, Status.PENDING_INSTALL, "Initial install underway")
     try:
-        release = deploy(config, pending, rendered.objects, options, verb="install", cleanup=history[-1:], history=history,
-                         success=options.description or "Install complete")
+        release = deploy(
+            config,
+            pending,
+            rendered.objects,
+            options,
+            verb="install",
+            cleanup=history[-1:],
+            history=history,
+            success=options.description or "Install complete",
+        )
     except Exception as error:
         from tfhelm.actions.objects import OwnershipError
         from tfhelm.release.lock import LockLostError
@@ -86,7 +94,7 @@ def _release_name(options: InstallOptions, chart_name: str) -> str:
     if options.generate_name:
         return f"{chart_name}-{int(time.time())}"
     name = options.name or chart_name
-    if len(name) > 53 or not _RELEASE_NAME.match(name):
+    if len(name) > 53 or not _RELEASE_NAME.fullmatch(name):
         raise UsageError(
             f"invalid release name {name!r}: use at most 53 lower-case letters, digits, '-' and '.', "
             "starting and ending with a letter or digit"
@@ -113,7 +121,9 @@ def _dry_run(config: Configuration, rendered: Rendered, name: str, options: Inst
     return release
 
 
-def _uninstall_after_failure(config: Configuration, pending: Release, error: BaseException, options: DeployOptions) -> None:
+def _uninstall_after_failure(
+    config: Configuration, pending: Release, error: BaseException, options: DeployOptions
+) -> None:
     """``--atomic``: remove what the failed install created (only objects it owns), and its records."""
     from tfhelm.actions.apply import delete_objects
     from tfhelm.actions.deploy import skipped_warning

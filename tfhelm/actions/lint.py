@@ -113,13 +113,23 @@ def _check_objects(manifests: list[Manifest], kube_version, report: LintReport) 
         report.add(WARNING if "not installed" in str(error) else ERROR, "kubernetes", str(error))
         return
     if used != (major, minor):
-        report.add(INFO, "kubernetes", f"no schemas for Kubernetes {major}.{minor}: objects are checked against {used[0]}.{used[1]}, the newest older version available")
+        report.add(
+            INFO,
+            "kubernetes",
+            f"no schemas for Kubernetes {major}.{minor}: objects are checked against {used[0]}.{used[1]}, "
+            "the newest older version available",
+        )
     for manifest in manifests:
         where = f"{manifest.source}: {manifest.describe()}"
         try:
             problems = check_object(manifest.object, major, minor)
         except UnknownKind:
-            report.add(WARNING, where, f"no schema for {manifest.api_version} {manifest.kind} in Kubernetes {major}.{minor} (a custom resource, or an API this version does not serve)")
+            report.add(
+                WARNING,
+                where,
+                f"no schema for {manifest.api_version} {manifest.kind} in Kubernetes {major}.{minor} "
+                "(a custom resource, or an API this version does not serve)",
+            )
             continue
         except SchemaUnavailable as error:
             report.add(WARNING if "not installed" in str(error) else ERROR, "kubernetes", str(error))

@@ -37,7 +37,7 @@ def helm_time(stamp: str) -> str:
     """Go's default time format, as ``helm list`` prints it: ``2024-01-02 15:04:05.123456 +0000 UTC``."""
     if not stamp:
         return ""
-    moment = dt.datetime.fromisoformat(stamp.replace("Z", "+00:00")).astimezone(dt.timezone.utc)
+    moment = dt.datetime.fromisoformat(stamp.replace("Z", "+00:00")).astimezone(dt.UTC)
     return moment.strftime("%Y-%m-%d %H:%M:%S.%f +0000 UTC")
 
 

@@ -15,7 +15,7 @@ import copy
 import hashlib
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Set
 from typing import Any
 
 from tfhelm.errors import ReleaseError
@@ -26,16 +26,16 @@ __all__ = [
     "KEEP_ANNOTATION",
     "MANAGED_BY_LABEL",
     "NAMESPACE_ANNOTATION",
-    "OwnershipError",
     "RELEASE_ANNOTATION",
+    "OwnershipError",
     "check_ownership",
     "describe_owner",
-    "is_owned_by",
-    "ownership_error",
     "desired_objects",
     "digest",
     "identity",
+    "is_owned_by",
     "object_summaries",
+    "ownership_error",
     "parse_manifest",
     "ref",
 ]
@@ -109,7 +109,7 @@ def check_ownership(
     *,
     release: str,
     namespace: str,
-    owned: set[str] = frozenset(),  # type: ignore[assignment]
+    owned: Set[str] = frozenset(),
 ) -> list[tuple[ObjectRef, str]]:
     """Existing objects ``release`` does not own, each with who manages it.
 
@@ -147,19 +147,20 @@ def ownership_error(foreign: list[tuple[ObjectRef, str]], release: str) -> str:
     return "\n".join(lines) + "\ndelete it, or pass --take-ownership to adopt it"
 
 
-def _crd_scopes(objects: list[dict[str, Any]]) -> dict[tuple[str, str], bool]:
+def _crd_scopes(objects: list[dict[str, Any]]) -> dict[tuple[str, str | None], bool]:
     """Kinds defined by CRDs in the same chart (the server does not know them yet)."""
-    scopes = {}
+    scopes: dict[tuple[str, str | None], bool] = {}
     for obj in objects:
         if obj.get("kind") == "CustomResourceDefinition":
             spec = obj.get("spec") or {}
             kind = (spec.get("names") or {}).get("kind")
             for version in spec.get("versions") or [{"name": spec.get("version")}]:
-                scopes[(f"{spec.get('group')}/{version.get('name')}", kind)] = spec.get("scope", "Namespaced") == "Namespaced"
+                namespaced = spec.get("scope", "Namespaced") == "Namespaced"
+                scopes[(f"{spec.get('group')}/{version.get('name')}", kind)] = namespaced
     return scopes
 
 
-def _is_namespaced(kube: ScopeSource, obj: dict[str, Any], crd_scopes: dict[tuple[str, str], bool]) -> bool:
+def _is_namespaced(kube: ScopeSource, obj: dict[str, Any], crd_scopes: dict[tuple[str, str | None], bool]) -> bool:
     key = (obj["apiVersion"], obj["kind"])
     if key in crd_scopes:
         return crd_scopes[key]
@@ -167,8 +168,8 @@ def _is_namespaced(kube: ScopeSource, obj: dict[str, Any], crd_scopes: dict[tupl
         return kube.is_namespaced(*key)
     except NotFoundError:
         raise NotFoundError(
-            f"{obj['kind']}/{obj['metadata'].get('name')}: the cluster has no kind {obj['kind']} in {obj['apiVersion']} "
-            "(is its CRD installed?)"
+            f"{obj['kind']}/{obj['metadata'].get('name')}: "
+            f"the cluster has no kind {obj['kind']} in {obj['apiVersion']} (is its CRD installed?)"
         ) from None
 
 

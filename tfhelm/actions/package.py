@@ -41,7 +41,8 @@ def run_package(options: PackageOptions) -> PackageResult:
     if report.failed:
         errors = [str(finding) for finding in report.findings if finding.severity == "ERROR"]
         hint = "(lint renders with the chart's default values; give -f/--set to lint with values users must set)"
-        raise LintError("\n".join([f"{options.chart}: not packaged, lint found {len(errors)} error(s):", *errors, hint]))
+        heading = f"{options.chart}: not packaged, lint found {len(errors)} error(s):"
+        raise LintError("\n".join([heading, *errors, hint]))
     chart = load_chart(options.chart)
     path = write_chart_archive(chart, options.destination, version=options.version, app_version=options.app_version)
     return PackageResult(path=path, lint=report)

@@ -57,7 +57,13 @@ def repo_add(
     from tfhelm.repo.resolve import update_index
 
     wanted = with_credentials(
-        Repository(name, url, ca_file=ca_file, insecure_skip_tls_verify=insecure_skip_tls_verify, pass_credentials_all=pass_credentials_all),
+        Repository(
+            name,
+            url,
+            ca_file=ca_file,
+            insecure_skip_tls_verify=insecure_skip_tls_verify,
+            pass_credentials_all=pass_credentials_all,
+        ),
         username,
         password,
     )
@@ -66,7 +72,9 @@ def repo_add(
         if existing == wanted and not force_update:
             return f"{name!r} already exists with the same configuration, skipping"
         if existing is not None and not force_update:
-            raise RepoError(f"repository name {name!r} already exists with another configuration; use --force-update to replace it")
+            raise RepoError(
+                f"repository name {name!r} already exists with another configuration; use --force-update to replace it"
+            )
         update_index(wanted, transport=transport)
         config.put(wanted)
     return f"{name!r} has been added to your repositories"
@@ -126,7 +134,12 @@ class SearchResult:
     description: str
 
     def to_dict(self) -> dict[str, str]:
-        return {"name": self.name, "version": self.version, "app_version": self.app_version, "description": self.description}
+        return {
+            "name": self.name,
+            "version": self.version,
+            "app_version": self.app_version,
+            "description": self.description,
+        }
 
 
 def search_repo(
@@ -164,7 +177,9 @@ def search_repo(
             if not allowed or not _matches(keyword, f"{repo.name}/{chart}", allowed[0]):
                 continue
             for entry in allowed if all_versions else allowed[:1]:
-                results.append(SearchResult(f"{repo.name}/{chart}", entry.version, entry.app_version, entry.description))
+                results.append(
+                    SearchResult(f"{repo.name}/{chart}", entry.version, entry.app_version, entry.description)
+                )
     return sorted(results, key=lambda result: result.name)  # stable: versions stay newest first
 
 

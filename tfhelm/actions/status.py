@@ -18,7 +18,9 @@ class ReleaseStatus:
     resources: list[ResourceState] = field(default_factory=list)
 
 
-def status(config: Configuration, name: str, *, revision: int | None = None, show_resources: bool = False) -> ReleaseStatus:
+def status(
+    config: Configuration, name: str, *, revision: int | None = None, show_resources: bool = False
+) -> ReleaseStatus:
     release = config.storage.get(name, revision)
     result = ReleaseStatus(release)
     if show_resources:

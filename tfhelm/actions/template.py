@@ -11,7 +11,7 @@ from pathlib import Path
 
 from tfhelm.actions.common import build_capabilities, compute_values, locate_chart
 from tfhelm.engine import ReleaseInfo, RenderResult, render
-from tfhelm.errors import UsageError
+from tfhelm.errors import ChartError, UsageError
 from tfhelm.values.options import ValueOptions
 
 __all__ = ["TemplateOptions", "run_template", "write_output_dir"]
@@ -55,7 +55,7 @@ def write_output_dir(result: RenderResult, directory: str | Path, *, notes: bool
         raise UsageError(f"--output-dir {directory} exists and is not a directory")
     contents: dict[Path, str] = {}
     for manifest in result.manifests:
-        target = directory / manifest.source
+        target = _inside(directory, manifest.source)
         contents[target] = contents.get(target, "") + f"---\n# Source: {manifest.source}\n{manifest.text}\n"
     from tfhelm.chart.archive import write_file_atomically
 
@@ -64,3 +64,19 @@ def write_output_dir(result: RenderResult, directory: str | Path, *, notes: bool
         write_file_atomically(target, text.encode("utf-8"))
         written.append(target)
     return written
+
+
+def _inside(directory: Path, source: str) -> Path:
+    """``DIR/<source>``, refused (before anything is written) when it would resolve outside DIR.
+
+    Chart.yaml validation already keeps ``..`` out of sources; this guards against whatever
+    slips past it, including a link inside DIR that points elsewhere.
+    """
+    target = directory / source
+    root = directory.resolve()
+    if source.startswith("/") or not target.resolve().is_relative_to(root):
+        raise ChartError(
+            f"the output of {source!r} would be written to {target.resolve()}, outside --output-dir {directory}; "
+            "refusing to write anything"
+        )
+    return target

@@ -64,7 +64,7 @@ def uninstall(config: Configuration, options: UninstallOptions) -> UninstallResu
         config.storage.update(last)
         done.append(f"recorded revision {last.revision} as uninstalling")
         refs, kept = _objects(history)
-        skipped: list[tuple[ObjectRef, str]] = []
+        skipped = []
 
         def before_batch(phase: str) -> None:
             config.check_lock(phase, done)
@@ -108,7 +108,9 @@ def _objects(history: list[Release]) -> tuple[list[ObjectRef], list[ObjectRef]]:
     return [r for k, r in wanted.items() if k not in kept], list(kept.values())
 
 
-def _owned(config: Configuration, name: str, refs: list[ObjectRef]) -> tuple[list[ObjectRef], list[tuple[ObjectRef, str]]]:
+def _owned(
+    config: Configuration, name: str, refs: list[ObjectRef]
+) -> tuple[list[ObjectRef], list[tuple[ObjectRef, str]]]:
     """For ``--dry-run``: the objects that exist and are this release's, and those that are not."""
     owned, skipped = [], []
     for ref in refs:

@@ -16,7 +16,13 @@ from typing import Any
 
 from tfhelm.actions.configuration import Configuration
 from tfhelm.actions.deploy import (
-    DeployOptions, Rendered, deploy, recover_interrupted, render_revision, server_kube_version, without_redacted,
+    DeployOptions,
+    Rendered,
+    deploy,
+    recover_interrupted,
+    render_revision,
+    server_kube_version,
+    without_redacted,
 )
 from tfhelm.errors import ReleaseError, UsageError
 from tfhelm.release import Release, Status
@@ -50,7 +56,9 @@ def upgrade(config: Configuration, options: UpgradeOptions) -> Release:
 
     _check_value_flags(options)
     if options.dry_run:
-        return plan_upgrade(config, options)[1].record(options.name, config.namespace, 0, Status.PENDING_UPGRADE, "Dry run complete")
+        return plan_upgrade(config, options)[1].record(
+            options.name, config.namespace, 0, Status.PENDING_UPGRADE, "Dry run complete"
+        )
     kube_version = server_kube_version(config)
     if options.create_namespace and options.install:
         config.kube.ensure_namespace(config.namespace)
@@ -102,7 +110,9 @@ def _values(options: UpgradeOptions, history: list[Release]) -> tuple[Any, dict[
 
     chart = locate_chart(options.chart, version=options.version, devel=options.devel, **options.registry_tls)
     user_values = _user_values(options, history)
-    computed = compute_values(chart, user_values=user_values, skip_schema_validation=options.deploy.skip_schema_validation)
+    computed = compute_values(
+        chart, user_values=user_values, skip_schema_validation=options.deploy.skip_schema_validation
+    )
     return chart, user_values, computed
 
 
@@ -125,7 +135,9 @@ def _unchanged_upgrade(
     last = history[-1]
     if last.status is not Status.DEPLOYED or not last.fingerprint:
         return None
-    fingerprint = render_fingerprint(chart, computed, name=options.name, namespace=config.namespace, kube_version=kube_version)
+    fingerprint = render_fingerprint(
+        chart, computed, name=options.name, namespace=config.namespace, kube_version=kube_version
+    )
     refs = [summary_ref(s) for s in last.objects]
     if fingerprint != last.fingerprint or not all_exist(config.kube, refs):
         return None
@@ -188,9 +200,13 @@ def _has_path(values: Any, path: tuple) -> bool:
     return True
 
 
-def _install_instead(config: Configuration, options: UpgradeOptions, history: list[Release], kube_version: str) -> Release:
+def _install_instead(
+    config: Configuration, options: UpgradeOptions, history: list[Release], kube_version: str
+) -> Release:
     if not options.install:
-        raise ReleaseError(f"release {options.name!r} has no deployed releases in namespace {config.namespace} (use --install)")
+        raise ReleaseError(
+            f"release {options.name!r} has no deployed releases in namespace {config.namespace} (use --install)"
+        )
     from tfhelm.actions.install import install_locked
 
     rendered = _render(config, options, history, kube_version)
@@ -202,7 +218,9 @@ def _upgrade_locked(
 ) -> Release:
     last = history[-1]
     deployed = next((r for r in reversed(history) if r.status is Status.DEPLOYED), None)
-    pending = rendered.record(options.name, config.namespace, last.revision + 1, Status.PENDING_UPGRADE, "Upgrade underway")
+    pending = rendered.record(
+        options.name, config.namespace, last.revision + 1, Status.PENDING_UPGRADE, "Upgrade underway"
+    )
     pending.first_deployed = history[0].first_deployed
     baseline = deployed if deployed is last else None  # after a failure the cluster may hold anything
     cleanup = [r for r in (deployed, last, *recovered) if r is not None]
@@ -219,7 +237,9 @@ def _upgrade_locked(
     return release
 
 
-def _roll_back_after_failure(config: Configuration, options: UpgradeOptions, deployed: Release, error: Exception) -> None:
+def _roll_back_after_failure(
+    config: Configuration, options: UpgradeOptions, deployed: Release, error: Exception
+) -> None:
     from tfhelm.actions.rollback import rollback_locked
 
     quiet = DeployOptions(wait=options.deploy.wait, timeout=options.deploy.timeout, force_conflicts=True,
@@ -228,5 +248,9 @@ def _roll_back_after_failure(config: Configuration, options: UpgradeOptions, dep
     try:
         rollback_locked(config, deployed, history, quiet, atomic_note=" (--atomic, after a failed upgrade)")
     except Exception as rollback_error:  # noqa: BLE001
-        raise ReleaseError(f"upgrade failed ({error}) and the --atomic rollback failed too: {rollback_error}") from error
-    raise ReleaseError(f"{error}\nrelease {options.name} was rolled back to revision {deployed.revision} because of --atomic") from error
+        raise ReleaseError(
+            f"upgrade failed ({error}) and the --atomic rollback failed too: {rollback_error}"
+        ) from error
+    raise ReleaseError(
+        f"{error}\nrelease {options.name} was rolled back to revision {deployed.revision} because of --atomic"
+    ) from error

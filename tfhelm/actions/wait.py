@@ -17,7 +17,16 @@ from tfhelm.errors import ClusterError
 from tfhelm.kube import KubeClient, ObjectRef
 from tfhelm.kube.readiness import Readiness, conditions_text, pod_problem, readiness
 
-__all__ = ["PodSelector", "ResourceState", "WaitTimeout", "format_duration", "parse_duration", "pod_selector", "wait_for_deletion", "wait_for_ready"]
+__all__ = [
+    "PodSelector",
+    "ResourceState",
+    "WaitTimeout",
+    "format_duration",
+    "parse_duration",
+    "pod_selector",
+    "wait_for_deletion",
+    "wait_for_ready",
+]
 
 POLL_SECONDS = 1.0
 _UNITS = {"h": 3600.0, "m": 60.0, "s": 1.0, "ms": 0.001, "us": 1e-6, "µs": 1e-6, "ns": 1e-9}
@@ -59,7 +68,7 @@ def parse_duration(text: str) -> float:
 
 def format_duration(seconds: float) -> str:
     """Go's spelling: ``5m0s``, ``1h30m0s``, ``90s`` → ``1m30s``."""
-    whole = int(round(seconds))
+    whole = round(seconds)
     hours, rest = divmod(whole, 3600)
     minutes, secs = divmod(rest, 60)
     if hours:

@@ -31,9 +31,12 @@ from typing import IO, TYPE_CHECKING
 from tfhelm.errors import ArchiveError, ChartError, RepoError
 
 if TYPE_CHECKING:
+    from _typeshed import WriteableBuffer
+
     from tfhelm.chart.model import Chart
 
 __all__ = [
+    "CONTROL_CHARACTER",
     "MAX_FILES",
     "MAX_FILE_SIZE",
     "MAX_TOTAL_SIZE",
@@ -56,6 +59,8 @@ MAX_TOTAL_SIZE = 50 * 1024 * 1024
 _MAX_STREAM_SIZE = MAX_TOTAL_SIZE + MAX_FILES * 3 * 512 + 1024 * 1024
 _CHUNK = 64 * 1024
 _CHART_FILE = "Chart.yaml"
+# C0, DEL and C1: no file name needs them, and a newline in one forges lines of tfhelm's output
+CONTROL_CHARACTER = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 _ARCHIVE_SUFFIXES = (".tgz", ".tar.gz")
 
 
@@ -89,7 +94,7 @@ def read_chart_archive_bytes(
 class _BoundedReader(io.RawIOBase):
     """The decompressed stream, failing once more than ``limit`` bytes have come out of it."""
 
-    def __init__(self, stream: IO[bytes], limit: int, source: str) -> None:
+    def __init__(self, stream: gzip.GzipFile, limit: int, source: str) -> None:
         super().__init__()
         self._stream = stream
         self._limit = limit
@@ -99,8 +104,8 @@ class _BoundedReader(io.RawIOBase):
     def readable(self) -> bool:
         return True
 
-    def readinto(self, buffer) -> int:  # type: ignore[override]
-        count = self._stream.readinto(buffer)  # type: ignore[attr-defined]
+    def readinto(self, buffer: WriteableBuffer) -> int:
+        count = self._stream.readinto(buffer)
         self.count += count
         if self.count > self._limit:
             raise ArchiveError(
@@ -149,7 +154,9 @@ class _ArchiveReader:
         if len(self.files) >= MAX_FILES:
             raise self.fail(member.name, f"is beyond the limit of {MAX_FILES:,} files per chart")
         if member.size > MAX_FILE_SIZE:
-            raise self.fail(member.name, f"is {member.size:,} bytes, over the limit of {MAX_FILE_SIZE:,} bytes per file")
+            raise self.fail(
+                member.name, f"is {member.size:,} bytes, over the limit of {MAX_FILE_SIZE:,} bytes per file"
+            )
         self.files[relative] = self._content(tar, member)
 
     def _checked_parts(self, name: str) -> list[str]:
@@ -157,6 +164,8 @@ class _ArchiveReader:
             raise self.fail(name, "is an absolute path")
         if "\\" in name:
             raise self.fail(name, "contains a backslash (a Windows path separator)")
+        if CONTROL_CHARACTER.search(name):
+            raise self.fail(name, "contains a control character (a newline, an escape, …)")
         parts = name.split("/")
         if parts[-1] == "":  # a directory written as "dir/"
             parts.pop()
@@ -211,13 +220,15 @@ def _check_chart_yaml(reader: _ArchiveReader, source: str, expected_version: str
     if name != reader.top:
         expected = "expected" if reader.top_from_caller else "is packaged under"
         raise ArchiveError(
-            f"unsafe chart archive {source}: {where} names the chart {name!r}, but the archive {expected} {reader.top + '/'!r}"
+            f"unsafe chart archive {source}: {where} names the chart {name!r}, "
+            f"but the archive {expected} {reader.top + '/'!r}"
         )
     if expected_version is None:
         expected_version = _version_in_file_name(source, name)
     if expected_version is not None and version != expected_version:
         raise ArchiveError(
-            f"unsafe chart archive {source}: {where} says version {version!r}, but the archive is version {expected_version!r}"
+            f"unsafe chart archive {source}: {where} says version {version!r}, "
+            f"but the archive is version {expected_version!r}"
         )
 
 

@@ -87,6 +87,7 @@ def chart_from_files(files: dict[str, bytes], *, source: str) -> Chart:
     """Build a chart from a mapping of chart-relative paths to bytes (a directory or an archive)."""
     if CHART_FILE not in files:
         raise ChartNotFoundError(f"{source} is not a chart: {CHART_FILE} is missing")
+    _check_file_names(files, source)
     metadata = parse_metadata(_text(files, CHART_FILE, source), source=source)
     own_files, subchart_files = _split_subcharts(files)
     return Chart(
@@ -100,6 +101,19 @@ def chart_from_files(files: dict[str, bytes], *, source: str) -> Chart:
         lock=_lock(files, source),
         raw_files=files,
     )
+
+
+def _check_file_names(files: dict[str, bytes], source: str) -> None:
+    """Refuse file names with control characters: a newline in a template's name would forge a
+    document of ``tfhelm template``'s output (its ``# Source:`` line), an escape the terminal's."""
+    from tfhelm.chart.archive import CONTROL_CHARACTER
+
+    for name in files:
+        if CONTROL_CHARACTER.search(name):
+            raise ChartError(
+                f"the file name {name!r} contains a control character (a newline, an escape, …); rename the file",
+                file=source,
+            )
 
 
 def _text(files: dict[str, bytes], name: str, source: str) -> str:

@@ -17,6 +17,8 @@ __all__ = ["CHART_FILE", "parse_metadata"]
 
 CHART_FILE = "Chart.yaml"
 DNS1123_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+# Helm's aliasNameFormat: an alias names the subchart's values key and its output folder
+ALIAS_FORMAT = re.compile(r"[a-zA-Z0-9_-]+")
 CHART_TYPES = ("application", "library")
 
 _STRING_FIELDS = ("appVersion", "description", "kubeVersion", "home", "icon", "type")
@@ -102,7 +104,7 @@ def _check_fields(raw: dict[str, Any], checker: _Checker) -> None:
 
 
 def _check_name(name: object, checker: _Checker) -> None:
-    if not isinstance(name, str) or len(name) > 63 or not DNS1123_LABEL.match(name):
+    if not isinstance(name, str) or len(name) > 63 or not DNS1123_LABEL.fullmatch(name):
         raise checker.fail(
             "name",
             f"name {name!r} is not a valid chart name: use at most 63 lower-case letters, digits and '-', "
@@ -139,7 +141,11 @@ def _maintainers(raw: dict[str, Any], checker: _Checker) -> list[Maintainer]:
         raise checker.fail("maintainers", "maintainers must be a list of {name, email, url}")
     maintainers = []
     for index, entry in enumerate(entries):
-        if not isinstance(entry, dict) or not isinstance(entry.get("name"), str) or set(entry) - {"name", "email", "url"}:
+        if (
+            not isinstance(entry, dict)
+            or not isinstance(entry.get("name"), str)
+            or set(entry) - {"name", "email", "url"}
+        ):
             raise checker.fail("maintainers", f"maintainers[{index}] must be a mapping with a name (and email, url)")
         maintainers.append(Maintainer(entry["name"], entry.get("email"), entry.get("url")))
     return maintainers
@@ -174,6 +180,12 @@ def _dependency(index: int, entry: object, checker: _Checker) -> Dependency:
             raise checker.fail("dependencies", f"{where}.{field_name} must be a string, got {entry[field_name]!r}")
     if entry.get("enabled") is not None and not isinstance(entry["enabled"], bool):
         raise checker.fail("dependencies", f"{where}.enabled must be true or false")
+    if entry.get("alias") and not ALIAS_FORMAT.fullmatch(entry["alias"]):
+        raise checker.fail(
+            "dependencies",
+            f"{where}.alias {entry['alias']!r} (of dependency {entry['name']!r}) may only hold letters, digits, "
+            "'_' and '-': it names the subchart's values key and its folder in the output",
+        )
     return Dependency(
         name=entry["name"],
         version=None if entry.get("version") is None else str(entry["version"]),

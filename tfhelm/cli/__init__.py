@@ -1,7 +1,8 @@
 """The ``tfhelm`` command line: parse flags, call an action, print, map errors to exit codes.
 
 No logic lives here. Without ``--debug`` no traceback ever reaches the user: every failure is a
-few clear lines on stderr, exit code 1 (2 for usage errors, 130 for Ctrl-C).
+few clear lines on stderr, exit code 1 (2 for usage errors, 130 for Ctrl-C). Everything printed
+goes through :func:`tfhelm.cli.output.echo`, which escapes control characters.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ def main(argv: list[str] | None = None) -> int:
     import click
 
     from tfhelm.cli.app import cli
+    from tfhelm.cli.output import echo
     from tfhelm.errors import TfhelmError
 
     args = list(sys.argv[1:] if argv is None else argv)
@@ -30,12 +32,12 @@ def main(argv: list[str] | None = None) -> int:
         error.show()
         return error.exit_code
     except click.exceptions.Abort:
-        click.echo("Aborted.", err=True)
+        echo("Aborted.", err=True)
         return 130
     except TfhelmError as error:
         return _report(error, debug, error.exit_code)
     except KeyboardInterrupt:
-        click.echo("Interrupted.", err=True)
+        echo("Interrupted.", err=True)
         return 130
     except BrokenPipeError:
         return 1
@@ -53,17 +55,17 @@ def _take_debug_flag(args: list[str]) -> bool:
 
 
 def _report(error: BaseException, debug: bool, code: int, *, unexpected: bool = False) -> int:
-    import click
+    from tfhelm.cli.output import echo
 
     if debug:
         import traceback
 
-        traceback.print_exception(error)
+        echo("".join(traceback.format_exception(error)), err=True, nl=False)
         details = getattr(error, "details", None)
         if details:
-            click.echo(f"The server's whole answer:\n{details}", err=True)
+            echo(f"The server's whole answer:\n{details}", err=True)
     message = f"unexpected {type(error).__name__}: {error}" if unexpected else str(error)
-    click.secho(f"Error: {message}", err=True, fg="red")
+    echo(f"Error: {message}", err=True, fg="red")
     if unexpected and not debug:
-        click.echo("Run again with --debug to see where it happened.", err=True)
+        echo("Run again with --debug to see where it happened.", err=True)
     return code

@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from tfhelm.cli.options import capabilities_flags, registry_tls_flags, value_flags, value_options_from
+from tfhelm.cli.output import echo
 
 __all__ = ["cli"]
 
@@ -24,11 +25,19 @@ def cli(debug: bool) -> None:
 @value_flags
 @capabilities_flags
 @click.option("-n", "--namespace", default="default", show_default=True, help="Namespace of the release.")
-@click.option("-s", "--show-only", multiple=True, metavar="TEMPLATE", help="Only show manifests from this template (templates/x.yaml).")
+@click.option(
+    "-s",
+    "--show-only",
+    multiple=True,
+    metavar="TEMPLATE",
+    help="Only show manifests from this template (templates/x.yaml).",
+)
 @click.option("--output-dir", type=click.Path(path_type=Path), help="Write each template's output to a file under DIR.")
 @click.option("--include-notes", is_flag=True, help="Append the rendered NOTES.txt, as YAML comments.")
 @click.option("--skip-schema-validation", is_flag=True, help="Do not validate values against values.schema.json.")
-@click.option("--version", "chart_version", metavar="CONSTRAINT", help="Chart version constraint (for repository charts).")
+@click.option(
+    "--version", "chart_version", metavar="CONSTRAINT", help="Chart version constraint (for repository charts)."
+)
 @click.option("--devel", is_flag=True, help="Allow prerelease chart versions from repositories and registries.")
 @registry_tls_flags
 def template(args: tuple[str, ...], **params) -> None:
@@ -54,12 +63,12 @@ def template(args: tuple[str, ...], **params) -> None:
     ))
     if params["output_dir"] is not None:
         for path in write_output_dir(result, params["output_dir"]):
-            click.echo(f"wrote {path}")
+            echo(f"wrote {path}")
         return
-    click.echo(result.manifest_text, nl=False)
+    echo(result.manifest_text, nl=False)
     if params["include_notes"] and result.notes:
         commented = "".join(f"# {line}".rstrip() + "\n" for line in result.notes.rstrip("\n").split("\n"))
-        click.echo(f"---\n# Source: {result.notes_source}\n" + commented, nl=False)
+        echo(f"---\n# Source: {result.notes_source}\n" + commented, nl=False)
 
 
 def _registry_tls(params: dict) -> dict:
@@ -112,7 +121,7 @@ def _show_command(what: str, help_text: str) -> None:
     def command(chart: str, chart_version: str | None, devel: bool, **params) -> None:
         from tfhelm.actions.show import show_chart
 
-        click.echo(show_chart(chart, what, version=chart_version, devel=devel, **_registry_tls(params)), nl=False)
+        echo(show_chart(chart, what, version=chart_version, devel=devel, **_registry_tls(params)), nl=False)
 
 
 for _what, _help in (
@@ -134,14 +143,16 @@ def version(short: bool) -> None:
     from tfhelm._version import __version__
 
     if short:
-        click.echo(__version__)
+        echo(__version__)
     else:
-        click.echo(f"tfhelm {__version__} (Python {platform.python_version()})")
+        echo(f"tfhelm {__version__} (Python {platform.python_version()})")
 
 
 # Command groups defined in their own modules register themselves on ``cli`` when imported.
-# (Each module adds its import line here.)
-from tfhelm.cli import oci as _oci  # noqa: E402,F401  (push, registry login/logout)
-from tfhelm.cli import repo as _repo  # noqa: E402,F401  (package, repo, search, pull)
-from tfhelm.cli import dependency as _dependency  # noqa: E402,F401  (dependency update/build/list)
-from tfhelm.cli import release as _release  # noqa: E402,F401  (install, upgrade, rollback, uninstall, list, history, status, get, diff)
+# (Each module adds its name here.)
+from tfhelm.cli import (  # noqa: E402 - the modules need ``cli`` defined above
+    dependency as _dependency,  # noqa: F401  dependency update/build/list
+    oci as _oci,  # noqa: F401  push, registry login/logout
+    release as _release,  # noqa: F401  install, upgrade, rollback, uninstall, list, history, status, get, diff
+    repo as _repo,  # noqa: F401  package, repo, search, pull
+)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from tfhelm.cli.app import CONTEXT_SETTINGS, cli
+from tfhelm.cli.output import echo, terminal_safe
 
 __all__ = ["dependency"]
 
@@ -43,7 +44,7 @@ def update(chart: str, skip_refresh: bool, **params) -> None:
 
     result = update_dependencies(chart, _settings(not skip_refresh, params))
     _report(result, "Saved")
-    click.echo(f"Wrote {chart.rstrip('/')}/Chart.lock")
+    echo(f"Wrote {chart.rstrip('/')}/Chart.lock")
 
 
 @dependency.command(context_settings=CONTEXT_SETTINGS)
@@ -58,9 +59,9 @@ def build(chart: str, **params) -> None:
 
 def _report(result, verb: str) -> None:
     for path in result.written:
-        click.echo(f"{verb} {path}")
+        echo(f"{verb} {path}")
     for path in result.removed:
-        click.echo(f"Deleted outdated {path}")
+        echo(f"Deleted outdated {path}")
 
 
 @dependency.command(name="list", context_settings=CONTEXT_SETTINGS)
@@ -69,11 +70,15 @@ def list_command(chart: str) -> None:
     """List the dependencies and whether charts/ holds the right version of each."""
     from tfhelm.actions.dependency import list_dependencies
 
-    rows = [("NAME", "VERSION", "REPOSITORY", "STATUS")]
-    rows += [(s.name, s.version, s.repository, s.status) for s in list_dependencies(chart)]
+    rows: list[tuple[str, ...]] = [("NAME", "VERSION", "REPOSITORY", "STATUS")]
+    # one line per row: a newline in a name or repository would forge rows
+    rows += [
+        tuple(terminal_safe(str(cell), one_line=True) for cell in (s.name, s.version, s.repository, s.status))
+        for s in list_dependencies(chart)
+    ]
     if len(rows) == 1:
-        click.echo(f"{chart} has no dependencies")
+        echo(f"{chart} has no dependencies")
         return
     widths = [max(len(row[column]) for row in rows) for column in range(3)]
     for row in rows:
-        click.echo("  ".join(cell.ljust(width) for cell, width in zip(row[:3], widths)) + "  " + row[3])
+        echo("  ".join(cell.ljust(width) for cell, width in zip(row[:3], widths, strict=True)) + "  " + row[3])

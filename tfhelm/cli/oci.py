@@ -12,6 +12,7 @@ import click
 
 from tfhelm.cli.app import CONTEXT_SETTINGS, cli
 from tfhelm.cli.options import registry_tls_flags
+from tfhelm.cli.output import echo
 
 __all__ = ["push", "registry"]
 
@@ -28,8 +29,8 @@ def push(archive: str, destination: str, plain_http: bool, insecure_skip_tls_ver
     from tfhelm.actions.push import PushOptions, run_push
 
     result = run_push(PushOptions(archive, destination, plain_http, insecure_skip_tls_verify, ca_file))
-    click.echo(f"Pushed: {result.reference}")
-    click.echo(f"Digest: {result.digest}")
+    echo(f"Pushed: {result.reference}")
+    echo(f"Digest: {result.digest}")
 
 
 @cli.group(context_settings=CONTEXT_SETTINGS)
@@ -54,7 +55,7 @@ def login(host: str, username: str, password_stdin: bool, **flags) -> None:
 
     password = _read_password(password_stdin)
     registry_login(LoginOptions(host=host, username=username, password=password, **flags))
-    click.echo("Login succeeded")
+    echo("Login succeeded")
 
 
 def _read_password(from_stdin: bool) -> str:
@@ -71,4 +72,4 @@ def logout(host: str) -> None:
     """Forget the stored credentials of a registry."""
     from tfhelm.actions.registry import registry_logout
 
-    click.echo(f"Removed login credentials for {registry_logout(host)}")
+    echo(f"Removed login credentials for {registry_logout(host)}")

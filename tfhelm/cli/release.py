@@ -12,6 +12,7 @@ import click
 
 from tfhelm.cli.app import CONTEXT_SETTINGS, _name_and_chart, _registry_tls, cli
 from tfhelm.cli.options import _compose, registry_tls_flags, value_flags, value_options_from
+from tfhelm.cli.output import echo
 
 __all__: list[str] = []
 
@@ -34,24 +35,48 @@ class _Duration(click.ParamType):
 
 cluster_flags = _compose(
     click.option("-n", "--namespace", default=None, help="Namespace of the release (default: the context's)."),
-    click.option("--kubeconfig", default=None, metavar="FILE", help="kubeconfig file (default: $KUBECONFIG or ~/.kube/config)."),
+    click.option(
+        "--kubeconfig", default=None, metavar="FILE", help="kubeconfig file (default: $KUBECONFIG or ~/.kube/config)."
+    ),
     click.option("--kube-context", default=None, metavar="NAME", help="kubeconfig context to use."),
 )
 deploy_flags = _compose(
-    click.option("--wait", is_flag=True, help="Wait until every resource is ready (live table; a timeout names the unready ones)."),
-    click.option("--timeout", default="5m0s", show_default=True, type=_Duration(), help="How long --wait waits (90s, 5m, 1h30m; 0s checks readiness once)."),
-    click.option("--wait-for-jobs", is_flag=True, help="With --wait (implied): Jobs must complete; a failed Job fails at once."),
-    click.option("--atomic", is_flag=True, help="On failure, undo: uninstall a failed install, roll back a failed upgrade. Implies --wait."),
+    click.option(
+        "--wait",
+        is_flag=True,
+        help="Wait until every resource is ready (live table; a timeout names the unready ones).",
+    ),
+    click.option(
+        "--timeout",
+        default="5m0s",
+        show_default=True,
+        type=_Duration(),
+        help="How long --wait waits (90s, 5m, 1h30m; 0s checks readiness once).",
+    ),
+    click.option(
+        "--wait-for-jobs",
+        is_flag=True,
+        help="With --wait (implied): Jobs must complete; a failed Job fails at once.",
+    ),
+    click.option(
+        "--atomic",
+        is_flag=True,
+        help="On failure, undo: uninstall a failed install, roll back a failed upgrade. Implies --wait.",
+    ),
     click.option("--force-conflicts", is_flag=True, help="Take ownership of fields another field manager set."),
     click.option("--description", default=None, help="Description recorded with the revision."),
-    click.option("--history-max", default=10, show_default=True, type=int, help="Revisions kept per release (0: no limit)."),
+    click.option(
+        "--history-max", default=10, show_default=True, type=int, help="Revisions kept per release (0: no limit)."
+    ),
     click.option("--skip-schema-validation", is_flag=True, help="Do not validate values against values.schema.json."),
 )
 take_ownership_flag = click.option(
     "--take-ownership", is_flag=True,
     help="Adopt objects that already exist but are not managed by this release (default: refuse).",
 )
-output_flag = click.option("-o", "--output", type=click.Choice(["table", "json", "yaml"]), default="table", show_default=True)
+output_flag = click.option(
+    "-o", "--output", type=click.Choice(["table", "json", "yaml"]), default="table", show_default=True
+)
 
 
 def _configuration(params: dict[str, Any], *, all_namespaces: bool = False):
@@ -75,6 +100,7 @@ def _deploy_options(params: dict[str, Any], display=None):
         skip_schema_validation=params.get("skip_schema_validation", False),
         take_ownership=params.get("take_ownership", False),
         on_progress=display,
+        on_warning=lambda message: echo(f"WARNING: {message}", err=True),
     )
 
 
@@ -89,7 +115,9 @@ def _with_display(run):
 
 
 chart_source_flags = _compose(
-    click.option("--version", "chart_version", metavar="CONSTRAINT", help="Chart version constraint (repository and OCI charts)."),
+    click.option(
+        "--version", "chart_version", metavar="CONSTRAINT", help="Chart version constraint (repository and OCI charts)."
+    ),
     click.option("--devel", is_flag=True, help="Allow prerelease chart versions from repositories and registries."),
     registry_tls_flags,
 )
@@ -116,7 +144,13 @@ dry_run_flag = _compose(
     click.option("--dry-run", "dry_run_flag", is_flag=True,
                  help="Simulate: render and plan (client). --dry-run=server also sends a server-side dry-run apply; "
                       "--dry-run=none does not simulate."),
-    click.option("--dry-run-mode", "dry_run_mode", default=None, hidden=True, callback=lambda ctx, param, value: _dry_run_mode(value)),
+    click.option(
+        "--dry-run-mode",
+        "dry_run_mode",
+        default=None,
+        hidden=True,
+        callback=lambda ctx, param, value: _dry_run_mode(value),
+    ),
 )
 
 
@@ -168,8 +202,16 @@ def install(args: tuple[str, ...], **params: Any) -> None:
 @take_ownership_flag
 @click.option("-i", "--install", "install_missing", is_flag=True, help="Install the release if it does not exist.")
 @click.option("--reuse-values", is_flag=True, help="Build on the last release's values (and its chart's defaults).")
-@click.option("--reset-then-reuse-values", is_flag=True, help="New chart defaults, then the last release's values, then these flags.")
-@click.option("--reset-values", is_flag=True, help="Only the chart's defaults and these flags (without values flags, the last release's values are reused).")
+@click.option(
+    "--reset-then-reuse-values",
+    is_flag=True,
+    help="New chart defaults, then the last release's values, then these flags.",
+)
+@click.option(
+    "--reset-values",
+    is_flag=True,
+    help="Only the chart's defaults and these flags (without values flags, the last release's values are reused).",
+)
 @click.option("--create-namespace", is_flag=True, help="With --install: create the namespace if missing.")
 @chart_source_flags
 def upgrade(name: str, chart: str, **params: Any) -> None:
@@ -192,7 +234,7 @@ def upgrade(name: str, chart: str, **params: Any) -> None:
         print_diff(diff_upgrade(config, make(None)))
         return
     release = _with_display(lambda display: run_upgrade(config, make(display)))
-    click.echo(f'Release "{name}" has been upgraded.' if release.revision > 1 else f'Release "{name}" has been installed.')
+    echo(f'Release "{name}" has been upgraded.' if release.revision > 1 else f'Release "{name}" has been installed.')
     print_status(release)
 
 
@@ -210,9 +252,9 @@ def rollback(name: str, revision: int | None, **params: Any) -> None:
     release = _with_display(lambda display: run_rollback(config, RollbackOptions(
         name=name, revision=revision, dry_run=params["dry_run"], deploy=_deploy_options(params, display))))
     if params["dry_run"]:
-        click.echo(f"Would roll back {name} to revision {release.revision}")
+        echo(f"Would roll back {name} to revision {release.revision}")
     else:
-        click.echo(f"Rollback was a success! {name} is now at revision {release.revision} ({release.description}).")
+        echo(f"Rollback was a success! {name} is now at revision {release.revision} ({release.description}).")
 
 
 @cli.command(context_settings=CONTEXT_SETTINGS)
@@ -222,7 +264,9 @@ def rollback(name: str, revision: int | None, **params: Any) -> None:
 @click.option("--dry-run", is_flag=True, help="Show what would be deleted.")
 @click.option("--description", default=None, help="Description recorded with --keep-history.")
 @click.option("--wait", is_flag=True, help="Wait until every deleted object and its pods are gone.")
-@click.option("--timeout", default="5m0s", show_default=True, type=_Duration(), help="How long --wait waits (90s, 5m, 1h30m).")
+@click.option(
+    "--timeout", default="5m0s", show_default=True, type=_Duration(), help="How long --wait waits (90s, 5m, 1h30m)."
+)
 def uninstall(names: tuple[str, ...], **params: Any) -> None:
     """Uninstall releases: delete their objects (reverse order) and their records."""
     from tfhelm.actions.uninstall import UninstallOptions, uninstall as run_uninstall
@@ -232,12 +276,12 @@ def uninstall(names: tuple[str, ...], **params: Any) -> None:
                                                         dry_run=params["dry_run"], description=params["description"],
                                                         wait=params["wait"], timeout=params["timeout"]))
         verb = "would delete" if params["dry_run"] else "deleted"
-        click.echo(f'release "{name}" uninstalled ({verb} {len(result.deleted)} objects)' if not params["dry_run"]
+        echo(f'release "{name}" uninstalled ({verb} {len(result.deleted)} objects)' if not params["dry_run"]
                    else f'release "{name}": {verb} {len(result.deleted)} objects')
         for ref in result.kept:
-            click.echo(f"  kept {ref} (tfhelm.io/resource-policy: keep)")
+            echo(f"  kept {ref} (tfhelm.io/resource-policy: keep)")
         for ref, owner in result.skipped:
-            click.echo(f"WARNING: not deleting {ref}: it is not managed by release {name} ({owner})", err=True)
+            echo(f"WARNING: not deleting {ref}: it is not managed by release {name} ({owner})", err=True)
 
 
 @cli.command(name="list", context_settings=CONTEXT_SETTINGS)
@@ -255,16 +299,20 @@ def list_command(**params: Any) -> None:
     problems: list = []
     releases = list_releases(config, show_all=params["show_all"], filter_text=params["filter_text"], problems=problems)
     for problem in problems:
-        click.echo(f"WARNING: skipped {problem}", err=True)
+        echo(f"WARNING: skipped {problem}", err=True)
     rows = [release_row(r) for r in releases]
-    print_rows(rows, params["output"], columns=["name", "namespace", "revision", "updated", "status", "chart", "app_version"])
+    print_rows(
+        rows, params["output"], columns=["name", "namespace", "revision", "updated", "status", "chart", "app_version"]
+    )
 
 
 @cli.command(context_settings=CONTEXT_SETTINGS)
 @click.argument("name")
 @cluster_flags
 @output_flag
-@click.option("--max", "max_revisions", default=256, show_default=True, type=int, help="Show at most this many revisions.")
+@click.option(
+    "--max", "max_revisions", default=256, show_default=True, type=int, help="Show at most this many revisions."
+)
 def history(name: str, **params: Any) -> None:
     """Show a release's revisions."""
     from tfhelm.actions.history import history as run_history, history_row
@@ -285,7 +333,9 @@ def status(name: str, **params: Any) -> None:
     from tfhelm.actions.status import status as run_status
     from tfhelm.cli.release_output import print_status
 
-    result = run_status(_configuration(params), name, revision=params["revision"], show_resources=params["show_resources"])
+    result = run_status(
+        _configuration(params), name, revision=params["revision"], show_resources=params["show_resources"]
+    )
     if params["output"] != "table":
         document = result.release.to_dict()
         document.pop("computed_values", None)
@@ -298,11 +348,11 @@ def _print_document(document: Any, output: str) -> None:
     import json
 
     if output == "json":
-        click.echo(json.dumps(document))
+        echo(json.dumps(document))
     else:
         from tfhelm.yamlio import dump_yaml
 
-        click.echo(dump_yaml(document), nl=False)
+        echo(dump_yaml(document), nl=False)
 
 
 @cli.group(context_settings=CONTEXT_SETTINGS)
@@ -315,7 +365,9 @@ def _get_command(what: str, help_text: str) -> None:
     @click.argument("name")
     @cluster_flags
     @click.option("--revision", type=int, default=None, help="Revision to show (default: the latest).")
-    @click.option("-a", "--all", "all_values", is_flag=True, help="values: the computed values, not just the user-supplied ones.")
+    @click.option(
+        "-a", "--all", "all_values", is_flag=True, help="values: the computed values, not just the user-supplied ones."
+    )
     @click.option("-o", "--output", type=click.Choice(["yaml", "json"]), default="yaml", show_default=True)
     def command(name: str, **params: Any) -> None:
         from tfhelm.actions.get import get_release
@@ -324,24 +376,24 @@ def _get_command(what: str, help_text: str) -> None:
         values = release.computed_values if params["all_values"] else release.values
         if what == "values":
             if params["output"] == "yaml":
-                click.echo("COMPUTED VALUES:" if params["all_values"] else "USER-SUPPLIED VALUES:")
+                echo("COMPUTED VALUES:" if params["all_values"] else "USER-SUPPLIED VALUES:")
             _print_document(values, params["output"])
         elif what == "manifest":
-            click.echo(release.manifest, nl=False)
+            echo(release.manifest, nl=False)
         elif what == "notes":
-            click.echo("NOTES:\n" + (release.notes or "").rstrip("\n"))
+            echo("NOTES:\n" + (release.notes or "").rstrip("\n"))
         else:
             from tfhelm.cli.release_output import print_status
 
             print_status(release, show_notes=False)
-            click.echo("USER-SUPPLIED VALUES:")
+            echo("USER-SUPPLIED VALUES:")
             _print_document(release.values, "yaml")
-            click.echo("\nCOMPUTED VALUES:")
+            echo("\nCOMPUTED VALUES:")
             _print_document(release.computed_values, "yaml")
-            click.echo("\nMANIFEST:")
-            click.echo(release.manifest, nl=False)
+            echo("\nMANIFEST:")
+            echo(release.manifest, nl=False)
             if release.notes:
-                click.echo("NOTES:\n" + release.notes.rstrip("\n"))
+                echo("NOTES:\n" + release.notes.rstrip("\n"))
 
 
 for _what, _help in (
@@ -366,7 +418,9 @@ def diff() -> None:
 @click.option("--reuse-values", is_flag=True)
 @click.option("--reset-then-reuse-values", is_flag=True)
 @click.option("--reset-values", is_flag=True)
-@click.option("-i", "--install", "install_missing", is_flag=True, help="Diff against nothing when the release does not exist.")
+@click.option(
+    "-i", "--install", "install_missing", is_flag=True, help="Diff against nothing when the release does not exist."
+)
 @click.option("--force-conflicts", is_flag=True)
 @click.option("--skip-schema-validation", is_flag=True)
 @chart_source_flags

@@ -5,9 +5,14 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any, TextIO
 
-import click
+from tfhelm.cli.output import echo, terminal_safe
+
+if TYPE_CHECKING:
+    from rich.live import Live
+
+    from tfhelm.actions.wait import ResourceState
 
 __all__ = ["WaitDisplay", "print_diff", "print_rows", "print_status"]
 
@@ -21,41 +26,48 @@ def _local_time(stamp: str) -> str:
 
 
 def print_status(release, *, resources=None, show_notes: bool = True, manifest: bool = False) -> None:
-    click.echo(f"NAME: {release.name}")
-    click.echo(f"LAST DEPLOYED: {_local_time(release.last_deployed)}")
-    click.echo(f"NAMESPACE: {release.namespace}")
-    click.echo(f"STATUS: {release.status.value}")
-    click.echo(f"REVISION: {release.revision}")
-    click.echo(f"DESCRIPTION: {release.description}")
+    echo(f"NAME: {terminal_safe(release.name, one_line=True)}")
+    echo(f"LAST DEPLOYED: {_local_time(release.last_deployed)}")
+    echo(f"NAMESPACE: {terminal_safe(release.namespace, one_line=True)}")
+    echo(f"STATUS: {release.status.value}")
+    echo(f"REVISION: {release.revision}")
+    echo(f"DESCRIPTION: {terminal_safe(str(release.description), one_line=True)}")
     if resources:
-        click.echo("RESOURCES:")
-        print_rows([{"resource": str(s.ref), "ready": "yes" if s.readiness.ready else "no", "status": s.readiness.reason}
-                    for s in resources], "table")
+        echo("RESOURCES:")
+        print_rows(
+            [
+                {"resource": str(s.ref), "ready": "yes" if s.readiness.ready else "no", "status": s.readiness.reason}
+                for s in resources
+            ],
+            "table",
+        )
     if manifest:
-        click.echo("MANIFEST:")
-        click.echo(release.manifest, nl=False)
+        echo("MANIFEST:")
+        echo(release.manifest, nl=False)
     if show_notes and release.notes:
-        click.echo("NOTES:")
-        click.echo(release.notes.rstrip("\n"))
+        echo("NOTES:")
+        echo(release.notes.rstrip("\n"))
 
 
 def print_rows(rows: list[dict[str, Any]], output: str, *, columns: list[str] | None = None) -> None:
     """``-o table|json|yaml`` of a list of rows (table headers are the keys, upper-cased)."""
     if output == "json":
-        click.echo(json.dumps(rows))
+        echo(json.dumps(rows))
         return
     if output == "yaml":
         from tfhelm.yamlio import dump_yaml
 
-        click.echo(dump_yaml(rows), nl=False)
+        echo(dump_yaml(rows), nl=False)
         return
     columns = columns or (list(rows[0]) if rows else [])
     if not columns:
         return
-    table = [[c.replace("_", " ").upper() for c in columns]] + [[str(row.get(c, "")) for c in columns] for row in rows]
+    # one line per row: a newline in a cell (a description, a server's reason) would forge rows
+    table = [[c.replace("_", " ").upper() for c in columns]]
+    table += [[terminal_safe(str(row.get(c, "")), one_line=True) for c in columns] for row in rows]
     widths = [max(len(line[i]) for line in table) for i in range(len(columns))]
     for line in table:
-        click.echo("\t".join(cell.ljust(width) for cell, width in zip(line, widths)).rstrip())
+        echo("\t".join(cell.ljust(width) for cell, width in zip(line, widths, strict=True)).rstrip())
 
 
 def print_diff(result) -> None:
@@ -65,45 +77,51 @@ def print_diff(result) -> None:
         if change.action == "unchanged":
             continue
         if change.action in ("skipped", "refused"):
-            click.secho(f"{change.ref}: {change.action} ({change.note})", bold=True, fg="yellow" if change.action == "refused" else None)
+            echo(
+                f"{change.ref}: {change.action} ({change.note})",
+                bold=True,
+                fg="yellow" if change.action == "refused" else None,
+            )
             continue
-        click.secho(f"{change.ref}: {change.action}", bold=True)
+        echo(f"{change.ref}: {change.action}", bold=True)
         for line in change.diff.splitlines():
             colour = None if line.startswith(("+++", "---")) else colours.get(line[:1])
-            click.secho(line, fg=colour)
-    click.secho(f"Plan: {result.summary}", bold=True)
+            echo(line, fg=colour)
+    echo(f"Plan: {result.summary}", bold=True)
 
 
 class WaitDisplay:
     """``--wait`` progress: a live table on a terminal, one line per change otherwise."""
 
-    def __init__(self, stream=None):
+    def __init__(self, stream: TextIO | None = None) -> None:
         self.stream = stream or sys.stderr
         self.tty = self.stream.isatty()
-        self._live = None
+        self._live: Live | None = None
         self._last: dict[str, str] = {}
 
-    def __call__(self, states) -> None:
+    def __call__(self, states: list[ResourceState]) -> None:
         if self.tty:
             self._draw(states)
         else:
             self._lines(states)
 
-    def _lines(self, states) -> None:
+    def _lines(self, states: list[ResourceState]) -> None:
         ready = sum(1 for s in states if s.readiness.ready)
         changed = False
         for state in states:
-            text = ("ready" if state.readiness.ready else "waiting") + f": {state.readiness.reason}"
+            reason = terminal_safe(state.readiness.reason, one_line=True)
+            text = ("ready" if state.readiness.ready else "waiting") + f": {reason}"
             if self._last.get(str(state.ref)) != text:
                 self._last[str(state.ref)] = text
                 changed = True
-                click.echo(f"  {state.ref}: {text}", file=self.stream)
+                echo(f"  {state.ref}: {text}", file=self.stream)
         if changed:
-            click.echo(f"{ready}/{len(states)} resources ready", file=self.stream)
+            echo(f"{ready}/{len(states)} resources ready", file=self.stream)
 
-    def _draw(self, states) -> None:
+    def _draw(self, states: list[ResourceState]) -> None:
         from rich.console import Console
         from rich.live import Live
+        from rich.markup import escape
         from rich.table import Table
 
         table = Table(title=f"{sum(s.readiness.ready for s in states)}/{len(states)} resources ready")
@@ -111,7 +129,12 @@ class WaitDisplay:
             table.add_column(column)
         unready = [s for s in states if not s.readiness.ready]
         for state in (unready or states)[:30]:
-            table.add_row(str(state.ref), "[green]yes[/]" if state.readiness.ready else "[yellow]no[/]", state.readiness.reason)
+            # rich draws this table itself: its cells are made terminal-safe (and markup-free) here
+            table.add_row(
+                escape(terminal_safe(str(state.ref), one_line=True)),
+                "[green]yes[/]" if state.readiness.ready else "[yellow]no[/]",
+                escape(terminal_safe(state.readiness.reason, one_line=True)),
+            )
         if self._live is None:
             self._live = Live(table, console=Console(file=self.stream), refresh_per_second=4, transient=False)
             self._live.start()

@@ -14,11 +14,18 @@ import click
 
 from tfhelm.cli.app import CONTEXT_SETTINGS, cli
 from tfhelm.cli.options import registry_tls_flags, value_flags, value_options_from
+from tfhelm.cli.output import echo, terminal_safe
 
 __all__ = ["package", "pull", "repo", "search"]
 
-_OUTPUT = click.option("-o", "--output", type=click.Choice(["table", "json", "yaml"]), default="table", show_default=True,
-                       help="Output format.")
+_OUTPUT = click.option(
+    "-o",
+    "--output",
+    type=click.Choice(["table", "json", "yaml"]),
+    default="table",
+    show_default=True,
+    help="Output format.",
+)
 
 
 @cli.command(context_settings=CONTEXT_SETTINGS)
@@ -38,7 +45,7 @@ def package(chart: str, destination: Path, chart_version: str | None, app_versio
     from tfhelm.actions.package import PackageOptions, run_package
 
     result = run_package(PackageOptions(chart, destination, chart_version, app_version, value_options_from(params)))
-    click.echo(f"Successfully packaged chart and saved it to: {result.path}")
+    echo(f"Successfully packaged chart and saved it to: {result.path}")
 
 
 @cli.group(context_settings=CONTEXT_SETTINGS)
@@ -55,7 +62,7 @@ def index_command(directory: Path, url: str | None, merge: Path | None) -> None:
     """Write DIRECTORY/index.yaml for the chart archives in DIRECTORY (Helm-compatible)."""
     from tfhelm.actions.repo import repo_index
 
-    click.echo(f"wrote {repo_index(directory, url=url, merge=merge)}")
+    echo(f"wrote {repo_index(directory, url=url, merge=merge)}")
 
 
 @repo.command(context_settings=CONTEXT_SETTINGS)
@@ -63,7 +70,11 @@ def index_command(directory: Path, url: str | None, merge: Path | None) -> None:
 @click.argument("url")
 @click.option("--username", help="Repository username.")
 @click.option("--password-stdin", is_flag=True, help="Read the repository password from standard input.")
-@click.option("--ca-file", type=click.Path(exists=True, dir_okay=False), help="Verify the server's certificate with this CA bundle.")
+@click.option(
+    "--ca-file",
+    type=click.Path(exists=True, dir_okay=False),
+    help="Verify the server's certificate with this CA bundle.",
+)
 @click.option("--insecure-skip-tls-verify", is_flag=True, help="Do not verify the server's TLS certificate (unsafe).")
 @click.option("--pass-credentials", "pass_credentials_all", is_flag=True,
               help="Send credentials to chart URLs on other hosts too.")
@@ -73,7 +84,7 @@ def add(name: str, url: str, username: str | None, password_stdin: bool, **flags
     from tfhelm.actions.repo import repo_add
 
     password = _password(username, password_stdin)
-    click.echo(repo_add(name, url, username=username, password=password, **flags))
+    echo(repo_add(name, url, username=username, password=password, **flags))
 
 
 def _password(username: str | None, from_stdin: bool) -> str | None:
@@ -105,17 +116,17 @@ def update(names: tuple[str, ...]) -> None:
     from tfhelm.actions.repo import repo_update
     from tfhelm.errors import RepoError
 
-    click.echo("Hang tight while we grab the latest from your chart repositories...")
+    echo("Hang tight while we grab the latest from your chart repositories...")
     outcomes = repo_update(names)
     for outcome in outcomes:
         if outcome.error:
-            click.echo(f"...Unable to get an update from the {outcome.name!r} chart repository: {outcome.error}", err=True)
+            echo(f"...Unable to get an update from the {outcome.name!r} chart repository: {outcome.error}", err=True)
         else:
-            click.echo(f"...Successfully got an update from the {outcome.name!r} chart repository ({outcome.charts} charts)")
+            echo(f"...Successfully got an update from the {outcome.name!r} chart repository ({outcome.charts} charts)")
     failed = [outcome.name for outcome in outcomes if outcome.error]
     if failed:
         raise RepoError(f"failed to update the following repositories: {', '.join(failed)}")
-    click.echo("Update Complete.")
+    echo("Update Complete.")
 
 
 @repo.command(context_settings=CONTEXT_SETTINGS)
@@ -125,7 +136,7 @@ def remove(names: tuple[str, ...]) -> None:
     from tfhelm.actions.repo import repo_remove
 
     for line in repo_remove(names):
-        click.echo(line)
+        echo(line)
 
 
 @cli.group(context_settings=CONTEXT_SETTINGS)
@@ -135,27 +146,47 @@ def search() -> None:
 
 @search.command(name="repo", context_settings=CONTEXT_SETTINGS)
 @click.argument("keyword", required=False)
-@click.option("--version", "chart_version", metavar="CONSTRAINT", help="Only versions matching this constraint (e.g. ^1.2).")
-@click.option("-l", "--versions", "all_versions", is_flag=True, help="Show every matching version, not just the newest.")
+@click.option(
+    "--version", "chart_version", metavar="CONSTRAINT", help="Only versions matching this constraint (e.g. ^1.2)."
+)
+@click.option(
+    "-l", "--versions", "all_versions", is_flag=True, help="Show every matching version, not just the newest."
+)
 @click.option("--devel", is_flag=True, help="Include prerelease versions.")
 @_OUTPUT
-def search_repo_command(keyword: str | None, chart_version: str | None, all_versions: bool, devel: bool, output: str) -> None:
+def search_repo_command(
+    keyword: str | None, chart_version: str | None, all_versions: bool, devel: bool, output: str
+) -> None:
     """Search the added repositories for charts whose name, description or keywords contain KEYWORD."""
     from tfhelm.actions.repo import search_repo
 
-    results = search_repo(keyword, version=chart_version, all_versions=all_versions, devel=devel)
+    results = search_repo(keyword, version=chart_version, all_versions=all_versions, devel=devel,
+                          warn=lambda message: echo(f"WARNING: {message}", err=True))
     if not results and output == "table":
-        click.echo("No results found")
+        echo("No results found")
         return
-    columns = [("NAME", "name"), ("CHART VERSION", "version"), ("APP VERSION", "app_version"), ("DESCRIPTION", "description")]
+    columns = [
+        ("NAME", "name"),
+        ("CHART VERSION", "version"),
+        ("APP VERSION", "app_version"),
+        ("DESCRIPTION", "description"),
+    ]
     _print([result.to_dict() for result in results], output, columns)
 
 
 @cli.command(context_settings=CONTEXT_SETTINGS)
 @click.argument("chart", metavar="REPO/CHART|oci://HOST/PATH/CHART")
-@click.option("--version", "chart_version", metavar="CONSTRAINT", help="Version or constraint (default: the newest release).")
-@click.option("-d", "--destination", type=click.Path(file_okay=False, path_type=Path), default=Path("."), show_default=True,
-              help="Directory to save the chart in.")
+@click.option(
+    "--version", "chart_version", metavar="CONSTRAINT", help="Version or constraint (default: the newest release)."
+)
+@click.option(
+    "-d",
+    "--destination",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("."),
+    show_default=True,
+    help="Directory to save the chart in.",
+)
 @click.option("--untar", is_flag=True, help="Unpack the chart into DESTINATION/NAME instead of saving the .tgz.")
 @click.option("--devel", is_flag=True, help="Allow prerelease versions.")
 @registry_tls_flags
@@ -164,26 +195,32 @@ def pull(chart: str, chart_version: str | None, destination: Path, untar: bool, 
     from tfhelm.actions.pull import PullOptions, run_pull
 
     result = run_pull(PullOptions(chart, chart_version, destination, untar, devel, **tls))
-    click.echo(f"Pulled: {result.name} {result.version} to {result.path}")
-    click.echo(f"Digest: {result.digest}")
+    echo(f"Pulled: {result.name} {result.version} to {result.path}")
+    echo(f"Digest: {result.digest}")
 
 
 def _print(rows: list[dict[str, str]], output: str, columns: list[tuple[str, str]]) -> None:
     if output == "json":
         import json
 
-        click.echo(json.dumps(rows, indent=2))
+        echo(json.dumps(rows, indent=2))
     elif output == "yaml":
         from tfhelm.yamlio import dump_yaml
 
-        click.echo(dump_yaml(rows), nl=False)
+        echo(dump_yaml(rows), nl=False)
     else:
-        click.echo(_table(rows, columns), nl=False)
+        echo(_table(rows, columns), nl=False)
 
 
 def _table(rows: list[dict[str, str]], columns: list[tuple[str, str]]) -> str:
     """Left-aligned columns separated by a tab, like Helm's tables."""
-    cells = [[title for title, _ in columns], *[[str(row[key]) for _, key in columns] for row in rows]]
+    cells = [[title for title, _ in columns]]
+    # one line per row: a newline in a description would forge rows
+    cells += [[terminal_safe(str(row[key]), one_line=True) for _, key in columns] for row in rows]
     widths = [max(len(line[index]) for line in cells) for index in range(len(columns) - 1)]
-    lines = ["\t".join(cell.ljust(width) for cell, width in zip(line, widths)) + "\t" + line[-1] for line in cells]
+    # every column but the last is padded: zip stops at the last column on purpose
+    lines = [
+        "\t".join(cell.ljust(width) for cell, width in zip(line, widths, strict=False)) + "\t" + line[-1]
+        for line in cells
+    ]
     return "".join(line.rstrip() + "\n" for line in lines)

@@ -10,6 +10,7 @@ is best effort: a read-only home directory only means no cache.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 from pathlib import Path
@@ -34,13 +35,13 @@ def _cache_dir() -> Path:
 
 class _TemplateCache(FileSystemBytecodeCache):
     def get_cache_key(self, name: str, filename: str | None = None) -> str:
-        return super().get_cache_key(f"{_ENVIRONMENT_SIGNATURE}:{jinja2.__version__}:{sys.version_info[:2]}:{name}", filename)
+        return super().get_cache_key(
+            f"{_ENVIRONMENT_SIGNATURE}:{jinja2.__version__}:{sys.version_info[:2]}:{name}", filename
+        )
 
     def dump_bytecode(self, bucket: Bucket) -> None:
-        try:
+        with contextlib.suppress(OSError):
             super().dump_bytecode(bucket)
-        except OSError:
-            pass
 
     def load_bytecode(self, bucket: Bucket) -> None:
         try:

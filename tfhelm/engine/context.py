@@ -79,7 +79,9 @@ class KubeVersion:
 
         parts = text.strip().lstrip("v").split("-")[0].split("+")[0].split(".")
         if not 2 <= len(parts) <= 3 or not all(part.isdigit() for part in parts):
-            raise UsageError(f"invalid Kubernetes version {text!r}: expected MAJOR.MINOR or MAJOR.MINOR.PATCH, e.g. 1.30")
+            raise UsageError(
+                f"invalid Kubernetes version {text!r}: expected MAJOR.MINOR or MAJOR.MINOR.PATCH, e.g. 1.30"
+            )
         return cls(*parts)
 
     @property

@@ -11,6 +11,7 @@ import base64
 import hashlib
 import json
 import re
+from collections.abc import Callable
 from typing import Any
 
 from jinja2 import Undefined
@@ -128,4 +129,7 @@ FILTERS = {
     "dns1123": dns1123,
 }
 
-GLOBALS = {"fail": fail, "required": lambda message, value=None: required(value, message)}
+GLOBALS: dict[str, Callable[..., Any]] = {
+    "fail": fail,
+    "required": lambda message, value=None: required(value, message),
+}

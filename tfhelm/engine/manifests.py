@@ -111,7 +111,9 @@ def _line_of(text: str, line: int) -> str:
 def _check_object(template: RenderedTemplate, document: object, line: int) -> None:
     where = f"document at line {line} of the output"
     if not isinstance(document, dict):
-        raise ManifestError(f"{where} is a {type(document).__name__}, not a Kubernetes object (a mapping)", template=template.source)
+        raise ManifestError(
+            f"{where} is a {type(document).__name__}, not a Kubernetes object (a mapping)", template=template.source
+        )
     for field in ("apiVersion", "kind"):
         if not isinstance(document.get(field), str) or not document[field]:
             raise ManifestError(f"{where} has no {field}", template=template.source)
@@ -125,10 +127,15 @@ def _check_names(metadata: dict[str, Any], where: str, template: RenderedTemplat
     """Names become URL path segments: refuse what the API server refuses, before any request."""
     name = metadata["name"]
     if name in (".", "..") or "/" in name or "%" in name:
-        raise ManifestError(f"{where} has an invalid metadata.name {name!r}: it may not be '.' or '..' or contain '/' or '%'", template=template.source)
+        raise ManifestError(
+            f"{where} has an invalid metadata.name {name!r}: it may not be '.' or '..' or contain '/' or '%'",
+            template=template.source,
+        )
     namespace = metadata.get("namespace")
-    if namespace is not None and (not isinstance(namespace, str) or not _NAMESPACE.match(namespace)):
-        raise ManifestError(f"{where} has an invalid metadata.namespace {namespace!r}: use a DNS-1123 label", template=template.source)
+    if namespace is not None and (not isinstance(namespace, str) or not _NAMESPACE.fullmatch(namespace)):
+        raise ManifestError(
+            f"{where} has an invalid metadata.namespace {namespace!r}: use a DNS-1123 label", template=template.source
+        )
 
 
 def _reject_duplicates(manifests: list[Manifest]) -> None:

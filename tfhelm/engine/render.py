@@ -132,7 +132,9 @@ def render_one(environment: SandboxedEnvironment, chart: Chart, name: str) -> st
         template = environment.get_template(name[len(TEMPLATES_DIR):])
         return template.render(Template={"name": f"{chart.name}/{name}", "basePath": f"{chart.name}/templates"})
     except jinja2.TemplateSyntaxError as error:
-        raise RenderError(f"template syntax error: {error.message}", template=error.filename or name, line=error.lineno) from error
+        raise RenderError(
+            f"template syntax error: {error.message}", template=error.filename or name, line=error.lineno
+        ) from error
     except TemplateFailure as error:
         where, line = _template_frame(error.__traceback__, f"{chart.name}/{name}")
         raise RenderError(error.message, template=where, line=line) from error
@@ -140,13 +142,17 @@ def render_one(environment: SandboxedEnvironment, chart: Chart, name: str) -> st
         where, line = _template_frame(error.__traceback__, f"{chart.name}/{name}")
         raise RenderError(str(error.message), template=where, line=line) from error
     except jinja2.TemplateNotFound as error:
-        raise RenderError(f"cannot import {error.name!r}: no such template in {chart.name}/templates", template=f"{chart.name}/{name}") from error
+        raise RenderError(
+            f"cannot import {error.name!r}: no such template in {chart.name}/templates", template=f"{chart.name}/{name}"
+        ) from error
     except jinja2.sandbox.SecurityError as error:
         where, line = _template_frame(error.__traceback__, f"{chart.name}/{name}")
         raise RenderError(f"not allowed in templates: {error}", template=where, line=line) from error
     except RecursionError as error:
         where, line = _template_frame(error.__traceback__, f"{chart.name}/{name}")
-        raise RenderError("templates call each other without end (a recursive macro or include?)", template=where, line=line) from None
+        raise RenderError(
+            "templates call each other without end (a recursive macro or include?)", template=where, line=line
+        ) from None
     except (TypeError, ValueError, ArithmeticError, LookupError, AttributeError) as error:
         where, line = _template_frame(error.__traceback__, f"{chart.name}/{name}")
         raise RenderError(f"{type(error).__name__}: {error}", template=where, line=line) from error

@@ -23,7 +23,9 @@ def coalesce_chart_values(chart: Chart, user_values: dict[str, Any]) -> dict[str
     values = coalesce(chart.values, user_values)
     for subchart, dependency in _subcharts(chart):
         key = dependency.values_key if dependency else subchart.name
-        own = values.get(key) if isinstance(values.get(key), dict) else {}
+        own = values.get(key)
+        if not isinstance(own, dict):
+            own = {}
         sub_values = coalesce_chart_values(subchart, own)
         sub_values["global"] = merge_maps(sub_values.get("global") or {}, values.get("global") or {})
         values[key] = sub_values
@@ -41,15 +43,23 @@ def chart_tree(
     """
     root = root or chart.name
     if tags is None:
-        tags = values.get("tags") if isinstance(values.get("tags"), dict) else {}
+        tags = _tags(values)
     yield chart, values, root
     for subchart, dependency in _subcharts(chart):
         if dependency is not None and not is_enabled(dependency, values, tags):
             continue
         key = dependency.values_key if dependency else subchart.name
-        sub_values = values.get(key) if isinstance(values.get(key), dict) else coalesce_chart_values(subchart, {})
+        sub_values = values.get(key)
+        if not isinstance(sub_values, dict):
+            sub_values = coalesce_chart_values(subchart, {})
         yield from chart_tree(_aliased(subchart, dependency), sub_values, f"{root}/charts/{key}", tags)
 
+
+
+def _tags(values: dict[str, Any]) -> dict[str, Any]:
+    """The ``tags`` of the top chart's values ({} when missing or not a mapping)."""
+    tags = values.get("tags")
+    return tags if isinstance(tags, dict) else {}
 
 def _subcharts(chart: Chart) -> Iterator[tuple[Chart, Dependency | None]]:
     """Each dependency with its chart from ``charts/`` (one chart may serve several aliases),
@@ -67,7 +77,9 @@ def _subcharts(chart: Chart) -> Iterator[tuple[Chart, Dependency | None]]:
 def _aliased(subchart: Chart, dependency: Dependency | None) -> Chart:
     if dependency is None or not dependency.alias or dependency.alias == subchart.name:
         return subchart
-    metadata = replace(subchart.metadata, name=dependency.alias, raw={**subchart.metadata.raw, "name": dependency.alias})
+    metadata = replace(
+        subchart.metadata, name=dependency.alias, raw={**subchart.metadata.raw, "name": dependency.alias}
+    )
     return replace(subchart, metadata=metadata)
 
 
@@ -82,7 +94,7 @@ def is_enabled(dependency: Dependency, values: dict[str, Any], tags: dict[str, A
         if isinstance(found, bool):
             return found
     if tags is None:
-        tags = values.get("tags") if isinstance(values.get("tags"), dict) else {}
+        tags = _tags(values)
     tag_states = [tags[tag] for tag in dependency.tags if isinstance(tags.get(tag), bool)]
     if tag_states:
         return any(tag_states)

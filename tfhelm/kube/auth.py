@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import ssl
 import subprocess
 import threading
 from collections.abc import Generator
@@ -29,7 +30,7 @@ _EXEC_API_VERSIONS = (
 )
 
 
-def ssl_context(settings: KubeSettings):
+def ssl_context(settings: KubeSettings) -> ssl.SSLContext:
     """Server verification (CA file/data or skip) plus the user's client certificate, if any."""
     import msgspec
     from lightkube.config.client_adapter import verify_cluster
@@ -46,7 +47,9 @@ def http_auth(settings: KubeSettings) -> httpx.Auth | None:
     """The request authenticator for the user: token, token file, exec plugin or basic auth."""
     user = settings.user
     if isinstance(user.get("exec"), dict):
-        return ExecCredentialAuth(user["exec"], cluster=settings.cluster, server=settings.server, context=settings.context)
+        return ExecCredentialAuth(
+            user["exec"], cluster=settings.cluster, server=settings.server, context=settings.context
+        )
     if user.get("auth-provider"):
         provider = user["auth-provider"].get("name", "?") if isinstance(user["auth-provider"], dict) else "?"
         raise ClusterError(
@@ -85,7 +88,7 @@ class ExecCredentialAuth(httpx.Auth):
 
     def token(self, *, refresh: bool = False) -> str:
         with self._lock:
-            now = dt.datetime.now(dt.timezone.utc)
+            now = dt.datetime.now(dt.UTC)
             if refresh or self._token is None or (self._expires is not None and now >= self._expires):
                 self._token, self._expires = self._run()
             return self._token
@@ -96,10 +99,14 @@ class ExecCredentialAuth(httpx.Auth):
         if api_version not in _EXEC_API_VERSIONS:
             raise ClusterError(f"exec plugin {command[0]}: unsupported apiVersion {api_version}")
         try:
-            done = subprocess.run(command, env=self._environment(api_version), capture_output=True, timeout=60, check=False)
+            done = subprocess.run(
+                command, env=self._environment(api_version), capture_output=True, timeout=60, check=False
+            )
         except FileNotFoundError:
             hint = self.config.get("installHint")
-            raise ClusterError(f"exec credential plugin {command[0]!r} not found" + (f": {hint.strip()}" if hint else "")) from None
+            raise ClusterError(
+                f"exec credential plugin {command[0]!r} not found" + (f": {hint.strip()}" if hint else "")
+            ) from None
         except subprocess.TimeoutExpired:
             raise ClusterError(f"exec credential plugin {command[0]!r} did not answer within 60s") from None
         if done.returncode != 0:
@@ -118,7 +125,9 @@ class ExecCredentialAuth(httpx.Auth):
                 "certificate-authority-data": self.cluster.get("certificate-authority-data"),
                 "insecure-skip-tls-verify": bool(self.cluster.get("insecure-skip-tls-verify")),
             }
-        environment["KUBERNETES_EXEC_INFO"] = json.dumps({"apiVersion": api_version, "kind": "ExecCredential", "spec": spec})
+        environment["KUBERNETES_EXEC_INFO"] = json.dumps(
+            {"apiVersion": api_version, "kind": "ExecCredential", "spec": spec}
+        )
         return environment
 
 
@@ -148,7 +157,9 @@ def _parse_credential(output: bytes, command: str) -> tuple[str, dt.datetime | N
         if not isinstance(token, str) or not isinstance(status, dict):
             raise TypeError(token)
     except (ValueError, KeyError, TypeError):
-        raise ClusterError(f"exec credential plugin {command!r} did not print an ExecCredential with status.token") from None
+        raise ClusterError(
+            f"exec credential plugin {command!r} did not print an ExecCredential with status.token"
+        ) from None
     expires = status.get("expirationTimestamp")
     if not expires:
         return token, None

@@ -7,26 +7,34 @@ request is counted in :attr:`HttpKubeClient.requests`.
 
 from __future__ import annotations
 
+import builtins
+import functools
 import itertools
 import json
+import re
 import threading
 import time
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import quote
 
 import httpx2 as httpx
 
-from tfhelm.errors import ClusterError
+from tfhelm.errors import ClusterError, UsageError
 from tfhelm.kube.auth import http_auth, ssl_context
 from tfhelm.kube.config import KubeSettings
 from tfhelm.kube.errors import ApplyConflictError, NotFoundError, PreconditionError, UnreachableError
-from tfhelm.kube.interface import FIELD_MANAGER, KubeClient, ObjectRef
+from tfhelm.kube.interface import FIELD_MANAGER, NAMESPACE_RULE, KubeClient, ObjectRef, is_namespace
 
 __all__ = ["HttpKubeClient"]
 
 _APPLY = {"Content-Type": "application/apply-patch+yaml"}
 _MERGE = {"Content-Type": "application/merge-patch+json"}
 _TABLE = {"Accept": "application/json;as=Table;v=v1;g=meta.k8s.io,application/json;as=Table;v=v1beta1;g=meta.k8s.io"}
+# group (a DNS-1123 subdomain) "/" version (a DNS-1035 label), or a core version alone
+_API_VERSION = re.compile(
+    r"(?:[a-z0-9](?:[-a-z0-9]*[a-z0-9])?(?:\.[a-z0-9](?:[-a-z0-9]*[a-z0-9])?)*/)?[a-z](?:[-a-z0-9]{0,61}[a-z0-9])?"
+)
 
 
 @dataclass(frozen=True)
@@ -42,7 +50,8 @@ class HttpKubeClient(KubeClient):
         self.settings = settings
         self.server = settings.server
         self.default_namespace = settings.namespace
-        self._client_options = dict(
+        self._new_client = functools.partial(
+            httpx.Client,
             base_url=settings.server,
             verify=ssl_context(settings) if settings.server.startswith("https") else False,
             auth=http_auth(settings),
@@ -63,13 +72,13 @@ class HttpKubeClient(KubeClient):
         """One HTTP client per thread: parallel applies never share a TLS connection."""
         client = getattr(self._local, "client", None)
         if client is None:
-            client = self._local.client = httpx.Client(**self._client_options)
+            client = self._local.client = self._new_client()
             with self._clients_lock:
                 self._clients.append(client)
         return client
 
     @property
-    def requests(self) -> int:  # type: ignore[override]
+    def requests(self) -> int:
         return self._count
 
     def close(self) -> None:
@@ -117,11 +126,14 @@ class HttpKubeClient(KubeClient):
     # ------------------------------------------------------------------ discovery
 
     def _resource(self, api_version: str, kind: str) -> _Resource:
+        _api_base(api_version)  # a bad apiVersion fails before discovery puts it in a path
         kinds = self._kinds(api_version, refresh=False)
         if kind not in kinds:
             kinds = self._kinds(api_version, refresh=True)
         if kind not in kinds:
-            raise NotFoundError(f"the server at {self.server} has no kind {kind} in {api_version} (is its CRD installed?)")
+            raise NotFoundError(
+                f"the server at {self.server} has no kind {kind} in {api_version} (is its CRD installed?)"
+            )
         return kinds[kind]
 
     def _kinds(self, api_version: str, *, refresh: bool) -> dict[str, _Resource]:
@@ -131,7 +143,7 @@ class HttpKubeClient(KubeClient):
             return self._discovery[api_version]
 
     def _discover(self, api_version: str) -> dict[str, _Resource]:
-        path = "/api/v1" if api_version == "v1" else f"/apis/{api_version}"
+        path = _api_base(api_version)
         try:
             listing = self._json("GET", path, what=f"API {api_version}")
         except NotFoundError:
@@ -148,12 +160,18 @@ class HttpKubeClient(KubeClient):
         return self._resource(api_version, kind).namespaced
 
     def _path(self, api_version: str, kind: str, namespace: str | None, name: str | None = None) -> str:
+        """The URL path of a collection (``name`` None) or of one object, every segment checked
+        and percent-escaped: no name, namespace or apiVersion can retarget the request."""
+        base = _api_base(api_version)
+        last = None if name is None else _name_segment(name, kind)
+        namespace = namespace or self.default_namespace
+        if namespace != "*":
+            _namespace_segment(namespace, kind, name)
         resource = self._resource(api_version, kind)
-        base = "/api/v1" if api_version == "v1" else f"/apis/{api_version}"
         if resource.namespaced and namespace != "*":
-            base += f"/namespaces/{namespace or self.default_namespace}"
-        base += f"/{resource.plural}"
-        return f"{base}/{name}" if name else base
+            base += f"/namespaces/{namespace}"
+        base += f"/{_segment(resource.plural)}"
+        return base if last is None else f"{base}/{last}"
 
     def _ref_path(self, ref: ObjectRef, suffix: str = "") -> str:
         return self._path(ref.api_version, ref.kind, ref.namespace, ref.name) + suffix
@@ -235,12 +253,40 @@ class HttpKubeClient(KubeClient):
         body = json.dumps({"status": status})
         return self._json("PATCH", self._ref_path(ref, "/status"), what=f"{ref} status", content=body, headers=_MERGE)
 
-    def events_for(self, ref: ObjectRef) -> list[dict[str, Any]]:
-        namespace = ref.namespace or "default"
+    def events_for(self, ref: ObjectRef) -> builtins.list[dict[str, Any]]:
+        namespace = _namespace_segment(ref.namespace or "default", ref.kind, ref.name)
         selector = f"involvedObject.name={ref.name},involvedObject.kind={ref.kind}"
         listing = self._json("GET", f"/api/v1/namespaces/{namespace}/events", what=f"events of {ref}",
                              params={"fieldSelector": selector})
         return sorted(listing.get("items") or [], key=_event_time)
+
+
+def _api_base(api_version: str) -> str:
+    """``/api/v1`` or ``/apis/<group>/<version>``; UsageError for anything else (``../x``, ``a?b``)."""
+    if not isinstance(api_version, str) or len(api_version) > 317 or not _API_VERSION.fullmatch(api_version):
+        raise UsageError(f"apiVersion {api_version!r} is not a valid API version (such as v1 or apps/v1)")
+    return "/api/v1" if api_version == "v1" else f"/apis/{api_version}"
+
+
+def _segment(text: str) -> str:
+    """One percent-escaped path segment (as Go's url.PathEscape: '/', '?', '#', '%', … escaped)."""
+    return quote(text, safe=":@&=+$")
+
+
+def _namespace_segment(namespace: str, kind: str, name: str | None) -> str:
+    if not is_namespace(namespace):
+        what = f"{kind} {name!r}" if name else kind
+        raise UsageError(f"{what}: namespace {namespace!r} is not a valid namespace: {NAMESPACE_RULE}")
+    return namespace
+
+
+def _name_segment(name: str, kind: str) -> str:
+    """A name as the API server's path rules allow it: not empty, '.' or '..', no '/' or '%'."""
+    if not isinstance(name, str) or name in ("", ".", "..") or "/" in name or "%" in name:
+        raise UsageError(
+            f"{kind} {name!r}: not a valid object name (it may not be empty, '.' or '..', or contain '/' or '%')"
+        )
+    return _segment(name)
 
 
 def _row_name(table: dict[str, Any], row: dict[str, Any]) -> str:

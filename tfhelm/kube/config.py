@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tfhelm.errors import ClusterError
+from tfhelm.errors import ClusterError, UsageError
+from tfhelm.kube.interface import NAMESPACE_RULE, is_namespace
 
 __all__ = ["KubeSettings", "load_settings", "merge_kubeconfigs"]
 
@@ -40,16 +41,29 @@ class KubeSettings:
 def load_settings(
     *, kubeconfig: str | None = None, context: str | None = None, namespace: str | None = None
 ) -> KubeSettings:
-    """Resolve flags and environment into :class:`KubeSettings` (ClusterError when impossible)."""
+    """Resolve flags and environment into :class:`KubeSettings` (ClusterError when impossible).
+
+    The namespace is checked here, once, whatever set it: it becomes part of every API path, so
+    ``-n ../../x`` must not retarget a request (UsageError for the flag, ClusterError for a file).
+    """
+    if namespace and not is_namespace(namespace):
+        raise UsageError(f"--namespace {namespace!r} is not a valid namespace: {NAMESPACE_RULE}")
     files = _kubeconfig_files(kubeconfig)
     if not files:
-        if _in_cluster():
-            return _in_cluster_settings(namespace)
+        if not _in_cluster():
+            raise ClusterError(
+                "no Kubernetes configuration found: set KUBECONFIG, pass --kubeconfig, or create ~/.kube/config"
+            )
+        settings = _in_cluster_settings(namespace)
+    else:
+        merged = merge_kubeconfigs(files)
+        settings = _select(merged, context, namespace, source=os.pathsep.join(map(str, files)))
+    if not is_namespace(settings.namespace):
         raise ClusterError(
-            "no Kubernetes configuration found: set KUBECONFIG, pass --kubeconfig, or create ~/.kube/config"
+            f"{settings.source}: context {settings.context!r} sets the namespace {settings.namespace!r}, "
+            f"which is not a valid namespace: {NAMESPACE_RULE}"
         )
-    merged = merge_kubeconfigs(files)
-    return _select(merged, context, namespace, source=os.pathsep.join(map(str, files)))
+    return settings
 
 
 def _kubeconfig_files(explicit: str | None) -> list[Path]:

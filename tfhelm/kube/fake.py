@@ -8,6 +8,7 @@ can be told to fail (``unreachable``, :meth:`fail_on`).
 
 from __future__ import annotations
 
+import builtins
 import copy
 import itertools
 import threading
@@ -40,7 +41,7 @@ class FakeKubeClient(KubeClient):
         self._requests = 0
 
     @property
-    def requests(self) -> int:  # type: ignore[override]
+    def requests(self) -> int:
         return self._requests
 
     # ------------------------------------------------------------------ test controls
@@ -51,7 +52,12 @@ class FakeKubeClient(KubeClient):
 
     def add_event(self, ref: ObjectRef, reason: str, message: str, type_: str = "Warning") -> None:
         self.events.setdefault(self._key(ref), []).append(
-            {"type": type_, "reason": reason, "message": message, "lastTimestamp": f"2024-01-01T00:00:{len(self.events):02d}Z"}
+            {
+                "type": type_,
+                "reason": reason,
+                "message": message,
+                "lastTimestamp": f"2024-01-01T00:00:{len(self.events):02d}Z",
+            }
         )
 
     def update_as(self, obj: dict[str, Any], manager: str) -> dict[str, Any]:
@@ -128,12 +134,16 @@ class FakeKubeClient(KubeClient):
                          if owners.get(p, FIELD_MANAGER) != FIELD_MANAGER and _at(current, p) != _at(obj, p)]
             if conflicts and not force:
                 raise ApplyConflictError(str(ref), sorted(conflicts))
-            result = _without(copy.deepcopy(current), [p for p, m in owners.items() if m == FIELD_MANAGER and p not in _leaves(obj)])
+            result = _without(
+                copy.deepcopy(current), [p for p, m in owners.items() if m == FIELD_MANAGER and p not in _leaves(obj)]
+            )
             result = _merge(result, copy.deepcopy(obj))
             if ref.kind == "CustomResourceDefinition":  # kube-apiserver establishes CRDs itself
                 result["status"] = {"conditions": [{"type": "Established", "status": "True"}]}
             if dry_run:
-                result.setdefault("metadata", {}).setdefault("resourceVersion", current.get("metadata", {}).get("resourceVersion", ""))
+                result.setdefault("metadata", {}).setdefault(
+                    "resourceVersion", current.get("metadata", {}).get("resourceVersion", "")
+                )
                 return result
             for path in _leaves(obj):
                 owners[path] = FIELD_MANAGER
@@ -150,7 +160,9 @@ class FakeKubeClient(KubeClient):
             found = self.objects.get(self._key(ref))
             return copy.deepcopy(found) if found is not None else None
 
-    def list(self, api_version: str, kind: str, namespace: str | None = None, label_selector: str | None = None) -> list[dict[str, Any]]:
+    def list(
+        self, api_version: str, kind: str, namespace: str | None = None, label_selector: str | None = None
+    ) -> list[dict[str, Any]]:
         self._enter("list")
         wanted = _selector(label_selector)
         with self._lock:
@@ -211,7 +223,7 @@ class FakeKubeClient(KubeClient):
             updated["status"] = _merge(updated.get("status") or {}, copy.deepcopy(status))
             return self._store(key, updated, current)
 
-    def events_for(self, ref: ObjectRef) -> list[dict[str, Any]]:
+    def events_for(self, ref: ObjectRef) -> builtins.list[dict[str, Any]]:
         self._enter("events")
         return list(self.events.get(self._key(ref), []))
 
@@ -267,4 +279,4 @@ def _without(obj: dict[str, Any], paths: list[str]) -> dict[str, Any]:
 def _selector(text: str | None) -> list[tuple[str, str]]:
     if not text:
         return []
-    return [tuple(term.split("=", 1)) for term in text.split(",") if "=" in term]  # type: ignore[misc]
+    return [(key, value) for key, _, value in (term.partition("=") for term in text.split(",") if "=" in term)]

@@ -7,12 +7,21 @@ above :mod:`tfhelm.kube` depends on the client library's types.
 from __future__ import annotations
 
 import abc
+import builtins
+import re
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["FIELD_MANAGER", "KubeClient", "ObjectRef"]
+__all__ = ["FIELD_MANAGER", "NAMESPACE_RULE", "KubeClient", "ObjectRef", "is_namespace"]
 
 FIELD_MANAGER = "tfhelm"
+NAMESPACE_RULE = "use at most 63 lower-case letters, digits and '-', starting and ending with a letter or digit"
+_DNS1123_LABEL = re.compile(r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?")
+
+
+def is_namespace(text: object) -> bool:
+    """Whether ``text`` can name a namespace (a DNS-1123 label); namespaces become URL paths."""
+    return isinstance(text, str) and _DNS1123_LABEL.fullmatch(text) is not None
 
 
 @dataclass(frozen=True, order=True)
@@ -46,7 +55,11 @@ class KubeClient(abc.ABC):
 
     server: str = ""
     default_namespace: str = "default"
-    requests: int = 0
+
+    @property
+    def requests(self) -> int:
+        """Calls that reached the server so far (clients that do not count say 0)."""
+        return 0
 
     @abc.abstractmethod
     def server_version(self) -> str:
@@ -89,14 +102,14 @@ class KubeClient(abc.ABC):
         """Merge-patch the status subresource (what controllers do; tests use it for readiness)."""
 
     @abc.abstractmethod
-    def events_for(self, ref: ObjectRef) -> list[dict[str, Any]]:
+    def events_for(self, ref: ObjectRef) -> builtins.list[dict[str, Any]]:
         """Events whose involvedObject is ``ref``, oldest first."""
 
     def names(self, api_version: str, kind: str, namespace: str | None) -> set[str]:
         """Names of the objects of a kind in a namespace (clients may fetch metadata only)."""
         return {obj["metadata"]["name"] for obj in self.list(api_version, kind, namespace)}
 
-    def close(self) -> None:
+    def close(self) -> None:  # noqa: B027 - optional on purpose: most clients hold nothing to release
         """Release connections (nothing to do for most clients)."""
 
     # Secrets: release records and locks live in them.
@@ -104,7 +117,7 @@ class KubeClient(abc.ABC):
     def get_secret(self, name: str, namespace: str) -> dict[str, Any] | None:
         return self.get(ObjectRef("v1", "Secret", name, namespace))
 
-    def list_secrets(self, namespace: str | None, label_selector: str) -> list[dict[str, Any]]:
+    def list_secrets(self, namespace: str | None, label_selector: str) -> builtins.list[dict[str, Any]]:
         return self.list("v1", "Secret", namespace, label_selector)
 
     def create_secret(self, secret: dict[str, Any]) -> dict[str, Any]:

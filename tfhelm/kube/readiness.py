@@ -50,7 +50,7 @@ def _condition(obj: dict[str, Any], kind: str) -> dict[str, Any] | None:
 
 def _is_true(obj: dict[str, Any], kind: str) -> bool:
     condition = _condition(obj, kind)
-    return bool(condition) and condition.get("status") == "True"
+    return condition is not None and condition.get("status") == "True"
 
 
 def conditions_text(obj: dict[str, Any]) -> str:
@@ -129,7 +129,9 @@ def _statefulset(obj: dict[str, Any]) -> Readiness:
 def _job(obj: dict[str, Any]) -> Readiness:
     if _is_true(obj, "Failed"):
         condition = _condition(obj, "Failed") or {}
-        return Readiness(False, f"failed: {condition.get('reason') or condition.get('message') or 'Failed'}", failed=True)
+        return Readiness(
+            False, f"failed: {condition.get('reason') or condition.get('message') or 'Failed'}", failed=True
+        )
     if _is_true(obj, "Complete"):
         return Readiness(True, "complete")
     active = _status(obj).get("active", 0)
@@ -161,7 +163,8 @@ def _pvc(obj: dict[str, Any]) -> Readiness:
 
 
 def _crd(obj: dict[str, Any]) -> Readiness:
-    return Readiness(_is_true(obj, "Established"), "established" if _is_true(obj, "Established") else "not yet established")
+    established = _is_true(obj, "Established")
+    return Readiness(established, "established" if established else "not yet established")
 
 
 _CHECKS: dict[str, Callable[[dict[str, Any]], Readiness]] = {

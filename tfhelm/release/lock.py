@@ -18,6 +18,7 @@ or our last successful renewal is older than the TTL (the lease may have expired
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import getpass
 import os
@@ -55,7 +56,7 @@ def lock_name(release: str) -> str:
 
 
 def _now() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc)
+    return dt.datetime.now(dt.UTC)
 
 
 def _stamp(moment: dt.datetime) -> str:
@@ -260,12 +261,12 @@ class ReleaseLock:
         with self._guard:
             if self.lost:
                 return
-            try:
-                self.kube.delete_secret(lock_name(self.release), self.namespace, resource_version=self._resource_version)
-            except ClusterError:
-                # Taken over, or the cluster is gone: the lease expires by itself, and a later
-                # command on this machine sees that our process has ended.
-                pass
+            # Taken over, or the cluster is gone: the lease expires by itself, and a later
+            # command on this machine sees that our process has ended.
+            with contextlib.suppress(ClusterError):
+                self.kube.delete_secret(
+                    lock_name(self.release), self.namespace, resource_version=self._resource_version
+                )
 
     def _start_heartbeat(self) -> None:
         def beat() -> None:

@@ -17,8 +17,8 @@ __all__ = ["REDACTED", "ChartInfo", "Release", "Status", "now", "redact_values"]
 REDACTED = "<redacted>"
 
 
-class Status(str, enum.Enum):
-    """Helm's release statuses."""
+class Status(enum.StrEnum):
+    """Helm's release statuses (``str(status)`` is the value, ``deployed``)."""
 
     UNKNOWN = "unknown"
     DEPLOYED = "deployed"
@@ -33,9 +33,6 @@ class Status(str, enum.Enum):
     @property
     def is_pending(self) -> bool:
         return self in (Status.PENDING_INSTALL, Status.PENDING_UPGRADE, Status.PENDING_ROLLBACK, Status.UNINSTALLING)
-
-    def __str__(self) -> str:
-        return self.value
 
 
 @dataclass(frozen=True)
@@ -56,7 +53,7 @@ class ChartInfo:
 
 def now() -> str:
     """The current UTC time in RFC 3339 with microseconds (records sort by it)."""
-    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="microseconds").replace("+00:00", "Z")
+    return dt.datetime.now(dt.UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
 
 
 @dataclass

@@ -13,6 +13,7 @@ import binascii
 import gzip
 import json
 import zlib
+from collections.abc import Sequence
 from typing import Any
 
 from tfhelm.errors import ReleaseError
@@ -55,7 +56,9 @@ def decode(data: object, source: str = "a release record") -> Release:
     except UnicodeDecodeError:
         raise ReleaseError(f"{source} is corrupt: its data is not UTF-8 JSON") from None
     except json.JSONDecodeError as error:
-        raise ReleaseError(f"{source} is corrupt: its data is not JSON ({error.msg} at character {error.pos})") from None
+        raise ReleaseError(
+            f"{source} is corrupt: its data is not JSON ({error.msg} at character {error.pos})"
+        ) from None
     if not isinstance(document, dict) or not isinstance(document.get("chart"), dict):
         raise ReleaseError(f"{source} is corrupt: it is not a release record (no chart mapping)")
     try:
@@ -207,7 +210,7 @@ def _describe(secret: dict[str, Any]) -> str:
     return f"release record Secret {metadata.get('namespace', '?')}/{metadata.get('name', '?')}"
 
 
-def _decode_all(found: list[tuple[str, object]], problems: list[ReleaseError] | None) -> list[Release]:
+def _decode_all(found: Sequence[tuple[str, object]], problems: list[ReleaseError] | None) -> list[Release]:
     releases = []
     for source, data in found:
         try:

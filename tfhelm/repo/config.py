@@ -160,7 +160,9 @@ class RepositoryConfig:
     def require(self, name: str) -> Repository:
         repo = self.get(name)
         if repo is None:
-            known = ", ".join(repo.name for repo in self.repositories) or "none yet; add one with `tfhelm repo add NAME URL`"
+            known = ", ".join(repo.name for repo in self.repositories) or (
+                "none yet; add one with `tfhelm repo add NAME URL`"
+            )
             raise RepoError(f"no chart repository named {name!r} (configured: {known})")
         return repo
 

@@ -94,7 +94,10 @@ def requirements_digest(requirements: Iterable[Dependency], locked: Iterable[Loc
 
     ``requirements`` must carry canonical repositories (``@name`` already turned into its URL).
     """
-    document = [[_helm_requirement(dependency) for dependency in requirements], [entry.helm_fields() for entry in locked]]
+    document = [
+        [_helm_requirement(dependency) for dependency in requirements],
+        [entry.helm_fields() for entry in locked],
+    ]
     text = json.dumps(document, separators=(",", ":"), ensure_ascii=False)
     # Go escapes these three for safe embedding in HTML; the digest depends on it
     text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
@@ -231,7 +234,9 @@ def _check_allowed(wanted: str | None, version: str, where: str) -> None:
         raise RepoError(f"{where} has version {version}, which does not match {wanted!r}")
 
 
-def _from_registry(dependency: Dependency, repository: str, wanted: str | None, settings: FetchSettings) -> FetchedDependency:
+def _from_registry(
+    dependency: Dependency, repository: str, wanted: str | None, settings: FetchSettings
+) -> FetchedDependency:
     from tfhelm.repo.oci import fetch_chart
 
     pulled = fetch_chart(
@@ -265,7 +270,8 @@ def _index_for(url: str, repositories, settings: FetchSettings):
 
     configured = next((repo for repo in repositories.repositories if repo.url.rstrip("/") == url.rstrip("/")), None)
     if configured is not None:
-        return configured, update_index(configured, transport=settings.transport) if settings.refresh else cached_index(configured)
+        index = update_index(configured, transport=settings.transport) if settings.refresh else cached_index(configured)
+        return configured, index
     unmanaged = Repository(name="unmanaged", url=url)
     return unmanaged, _download_index(unmanaged, settings)
 

@@ -28,7 +28,15 @@ from urllib.request import url2pathname
 
 from tfhelm.errors import RepoError
 
-__all__ = ["Downloader", "TransportOptions", "describe_http_error", "redact", "resolve_url", "same_origin", "tls_verify"]
+__all__ = [
+    "Downloader",
+    "TransportOptions",
+    "describe_http_error",
+    "redact",
+    "resolve_url",
+    "same_origin",
+    "tls_verify",
+]
 
 _RETRY_STATUSES = {429, 500, 502, 503, 504}
 _REDACTED = "***"
@@ -146,7 +154,12 @@ class Downloader:
                         self._pause(attempt, response.headers.get("retry-after"))
                         continue
                     if response.status_code >= 400:
-                        raise RepoError(self._clean(f"cannot download {label}: HTTP {response.status_code} {response.reason_phrase}{_auth_hint(response.status_code)}"))
+                        raise RepoError(
+                            self._clean(
+                                f"cannot download {label}: HTTP {response.status_code} {response.reason_phrase}"
+                                f"{_auth_hint(response.status_code)}"
+                            )
+                        )
                     return _bounded_body(response.iter_bytes(), max_bytes, label)
             except httpx.HTTPError as error:
                 if last or not _may_pass(error):

@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import os
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -45,8 +45,11 @@ def timestamp(now: datetime | None = None) -> str:
     if now is None:
         from tfhelm.chart.archive import source_date_epoch
 
-        now = datetime.fromtimestamp(source_date_epoch(), timezone.utc) if os.environ.get("SOURCE_DATE_EPOCH") else datetime.now(timezone.utc)
-    text = now.astimezone(timezone.utc).isoformat(timespec="microseconds").replace("+00:00", "Z")
+        if os.environ.get("SOURCE_DATE_EPOCH"):
+            now = datetime.fromtimestamp(source_date_epoch(), UTC)
+        else:
+            now = datetime.now(UTC)
+    text = now.astimezone(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
     return text.replace(".000000Z", "Z")
 
 
@@ -149,9 +152,9 @@ def parse_index(data: bytes, *, source: str) -> RepoIndex:
     index = RepoIndex(generated=None if raw.get("generated") is None else str(raw["generated"]))
     for name, versions in entries.items():
         for position, item in enumerate(versions if isinstance(versions, list) else []):
-            entry, problem = _entry(str(name), item)
-            if problem:
-                index.warnings.append(f"{source}: skipping entries.{name}[{position}]: {problem}")
+            entry, reason = _entry(str(name), item)
+            if entry is None:
+                index.warnings.append(f"{source}: skipping entries.{name}[{position}]: {reason}")
             else:
                 index.add(entry)
     index.sort()
@@ -177,7 +180,13 @@ def _entry(name: str, item: Any) -> tuple[ChartEntry | None, str | None]:
         return None, "it has no urls"
     digest = item.get("digest")
     created = item.get("created")
-    return ChartEntry(metadata, [str(url) for url in urls], None if digest is None else str(digest), None if created is None else str(created)), None
+    entry = ChartEntry(
+        metadata,
+        [str(url) for url in urls],
+        None if digest is None else str(digest),
+        None if created is None else str(created),
+    )
+    return entry, None
 
 
 def load_index(path: str | Path) -> RepoIndex:
@@ -219,7 +228,9 @@ def index_directory(directory: str | Path, *, url: str | None = None, now: str |
         entry = _index_archive(archive, relative, url, created)
         key = (entry.name, entry.version)
         if key in seen:
-            raise RepoError(f"cannot index {directory}: {seen[key]} and {relative} both hold {entry.name} {entry.version}")
+            raise RepoError(
+                f"cannot index {directory}: {seen[key]} and {relative} both hold {entry.name} {entry.version}"
+            )
         seen[key] = relative
         index.add(entry)
     index.sort()

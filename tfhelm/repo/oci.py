@@ -169,7 +169,9 @@ def push_chart(
             f"push to {destination!r}: give the registry path without a tag; "
             f"the chart's version ({metadata['version']}) becomes the tag"
         )
-    reference = OciReference(target.host, f"{target.repository}/{metadata['name']}", version_to_tag(metadata["version"]))
+    reference = OciReference(
+        target.host, f"{target.repository}/{metadata['name']}", version_to_tag(metadata["version"])
+    )
     config = _config_json(metadata)
     with _client(reference.host, plain_http, insecure_skip_tls_verify, ca_file, transport) as client:
         config_digest = client.push_blob(reference.repository, config)
@@ -247,7 +249,9 @@ def fetch_chart(
         resolved = _resolve(client, parsed, version, devel)
         manifest_digest, layer = _read_chart_manifest(client, resolved)
         data = client.get_blob(resolved.repository, layer)
-    metadata = _chart_metadata(data, str(resolved), expected_name=resolved.chart_name, expected_version=resolved.version)
+    metadata = _chart_metadata(
+        data, str(resolved), expected_name=resolved.chart_name, expected_version=resolved.version
+    )
     return PulledChart(resolved, metadata["version"], manifest_digest, data)
 
 

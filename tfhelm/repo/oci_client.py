@@ -134,7 +134,9 @@ class RegistryAuth(httpx.Auth):
     def _check_realm(self, realm: str) -> None:
         scheme = urlsplit(realm).scheme.lower()
         if scheme not in ("http", "https") or not urlsplit(realm).hostname:
-            raise RepoError(f"{self._registry.netloc.decode()} named a token service that is not an http(s) URL: {realm!r}")
+            raise RepoError(
+                f"{self._registry.netloc.decode()} named a token service that is not an http(s) URL: {realm!r}"
+            )
         if scheme == "http" and self._registry.scheme == "https" and not self._allow_plain_realm:
             raise RepoError(
                 f"{self._registry.netloc.decode()} is served over https but sends tokens from the plain-http "
@@ -144,7 +146,8 @@ class RegistryAuth(httpx.Auth):
     def _token_request(self, params: dict[str, str]) -> tuple[str, dict[str, str]]:
         """The token URL and headers: the stored credentials go to the realm's origin only."""
         query = [(key, params[key]) for key in ("service", "scope") if params.get(key)]
-        url = params["realm"] + ("&" if "?" in params["realm"] else "?") + urlencode(query) if query else params["realm"]
+        realm = params["realm"]
+        url = realm + ("&" if "?" in realm else "?") + urlencode(query) if query else realm
         return url, {"Authorization": _basic_header(self._login)} if self._login is not None else {}
 
 
@@ -262,12 +265,16 @@ class RegistryClient:
     def get_blob(self, repository: str, descriptor: Descriptor, *, limit: int = MAX_BLOB_BYTES) -> bytes:
         """The blob's bytes, refused unless both its size and its digest match ``descriptor``."""
         if descriptor.size > limit:
-            raise RepoError(f"blob {descriptor.digest} of {repository} is {descriptor.size} bytes, over the {limit} limit")
+            raise RepoError(
+                f"blob {descriptor.digest} of {repository} is {descriptor.size} bytes, over the {limit} limit"
+            )
         with self._http.stream("GET", f"/v2/{repository}/blobs/{descriptor.digest}") as response:
             if response.status_code != 200:
                 response.read()
             self._expect(response, (200,), f"download blob {descriptor.digest} of {repository}")
-            too_large = f"blob {descriptor.digest} is larger than the {descriptor.size} bytes its descriptor says; refusing it"
+            too_large = (
+                f"blob {descriptor.digest} is larger than the {descriptor.size} bytes its descriptor says; refusing it"
+            )
             data = b"".join(_bounded(response.iter_bytes(), descriptor.size, too_large))
         digest = sha256_digest(data)
         if len(data) != descriptor.size or digest != descriptor.digest:
@@ -351,7 +358,13 @@ class RegistryClient:
         # auth=None: the token request carries exactly the headers RegistryAuth gave it
         realm = str(httpx.URL(url).copy_with(query=None))
         return self._send(
-            "GET", url, headers=headers, auth=None, limit=MAX_TOKEN_BYTES, what="a token", target=f"the token service {realm}"
+            "GET",
+            url,
+            headers=headers,
+            auth=None,
+            limit=MAX_TOKEN_BYTES,
+            what="a token",
+            target=f"the token service {realm}",
         )
 
     def _expect(self, response: httpx.Response, codes: tuple[int, ...], action: str) -> None:

@@ -125,7 +125,11 @@ def _unknown_chart(index: RepoIndex, chart: str, repo_name: str) -> str:
 def _no_match(chart: str, repo_name: str, constraint: str | None, versions: list[ChartEntry], devel: bool) -> str:
     wanted = f"matches {constraint!r}" if constraint else "is a release"
     has_prerelease = any(entry.parsed_version.is_prerelease for entry in versions)
-    hint = " (prereleases count only with --devel or a prerelease in the constraint)" if has_prerelease and not devel else ""
+    hint = (
+        " (prereleases count only with --devel or a prerelease in the constraint)"
+        if has_prerelease and not devel
+        else ""
+    )
     shown = [entry.version for entry in versions[:_SHOWN_VERSIONS]]
     more = f" and {len(versions) - _SHOWN_VERSIONS} older" if len(versions) > _SHOWN_VERSIONS else ""
     return f"no version of {repo_name}/{chart} {wanted}{hint}; versions that exist: {', '.join(shown)}{more}"
@@ -140,15 +144,21 @@ def download_entry(repo: Repository, entry: ChartEntry, *, transport=None) -> tu
     _refuse_local_file_from_remote_index(repo, entry, url)
     expected = (entry.digest or "").lower().removeprefix("sha256:")
     if not expected:
-        raise ArchiveError(f"the index of repository {repo.name!r} gives no digest for {entry.name} {entry.version}; refusing an unverifiable download")
+        raise ArchiveError(
+            f"the index of repository {repo.name!r} gives no digest for {entry.name} {entry.version}; "
+            "refusing an unverifiable download"
+        )
     send_credentials = repo.pass_credentials_all or same_origin(url, repo.url)
     with Downloader(transport_options(repo), transport=transport) as downloader:
-        data = downloader.get(url, max_bytes=MAX_ARCHIVE_BYTES, what=f"{entry.name} {entry.version}", send_credentials=send_credentials)
+        data = downloader.get(
+            url, max_bytes=MAX_ARCHIVE_BYTES, what=f"{entry.name} {entry.version}", send_credentials=send_credentials
+        )
     actual = sha256_hex(data)
     if actual != expected:
         raise ArchiveError(
             f"digest mismatch for {redact(url)}: the index of repository {repo.name!r} says sha256:{expected}, "
-            f"the download is sha256:{actual}; refusing it (run `tfhelm repo update {repo.name}` if the repository changed)"
+            f"the download is sha256:{actual}; "
+            f"refusing it (run `tfhelm repo update {repo.name}` if the repository changed)"
         )
     files = read_chart_archive_bytes(data, source=redact(url), expected_name=entry.name, expected_version=entry.version)
     return url, data, files

@@ -28,7 +28,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeGuard
 
 __all__ = ["schema_is_plainly_valid", "values_are_valid"]
 
@@ -81,7 +81,7 @@ def _is_json(value: Any) -> bool:
     return kind in (str, int, bool) or value is None
 
 
-def _is_number(value: Any) -> bool:
+def _is_number(value: Any) -> TypeGuard[int | float]:
     return type(value) is int or (type(value) is float and math.isfinite(value))
 
 
@@ -117,7 +117,7 @@ def _is_count(value: Any) -> bool:
 def _is_type_keyword(value: Any) -> bool:
     if type(value) is str:
         return value in _TYPE_NAMES
-    return _is_unique_strings(value) and 0 < len(value) and set(value) <= _TYPE_NAMES
+    return _is_unique_strings(value) and len(value) > 0 and set(value) <= _TYPE_NAMES
 
 
 def _is_unique_strings(value: Any) -> bool:
@@ -250,7 +250,7 @@ def _plan(schema: object) -> dict[str, object] | None:
         return cached[1]
     try:
         plan = _resolved_refs(schema)
-    except Exception:  # e.g. a recursion error on an absurdly deep schema
+    except Exception:  # noqa: BLE001 - e.g. a recursion error on an absurdly deep schema
         plan = None
     if len(_plans) >= _CACHE_SIZE:
         _plans.pop(next(iter(_plans)))
@@ -278,7 +278,7 @@ def values_are_valid(values: object, schema: object) -> bool:
         return False
     try:
         return _is_json(values) and _valid(values, schema, refs)
-    except Exception:  # _Uncertain, a recursion error on a ref cycle, anything unforeseen
+    except Exception:  # noqa: BLE001 - _Uncertain, a recursion error on a ref cycle, anything unforeseen
         return False
 
 

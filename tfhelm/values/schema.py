@@ -18,8 +18,8 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator, Sequence
-from typing import TYPE_CHECKING, Any
+from collections.abc import Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, overload
 
 from tfhelm.errors import ChartError, SchemaError
 from tfhelm.values import quickcheck
@@ -27,7 +27,8 @@ from tfhelm.values import quickcheck
 if TYPE_CHECKING:
     from jsonschema.exceptions import ValidationError
     from jsonschema.protocols import Validator
-    from referencing import Resolver, Specification
+    from referencing import Specification
+    from referencing._core import Resolver  # referencing does not re-export it
 
 __all__ = ["check_schema", "validate_values", "value_path", "write_only_paths"]
 
@@ -62,7 +63,7 @@ _validators: dict[int, tuple[object, Validator]] = {}
 # --------------------------------------------------------------------------- value paths
 
 
-def value_path(parts: Sequence[str | int]) -> str:
+def value_path(parts: Sequence[object]) -> str:
     """Render a value path the way ``--set`` spells it: ``jobs.worker.tasks``, ``args[0]``.
 
     Keys containing ``.`` ``,`` ``[`` ``=`` or ``\\`` are escaped with ``\\``; the empty path is
@@ -110,6 +111,11 @@ def check_schema(schema: object, *, chart: str, file: str = _SCHEMA_FILE) -> Non
 def _checked_validator_class(schema: object, *, chart: str, file: str) -> type[Validator]:
     from jsonschema.exceptions import best_match
 
+    if not isinstance(schema, (dict, bool)):
+        raise ChartError(
+            f"the schema of chart {chart!r} must be a JSON object, not {_json_type(schema)}",
+            file=file,
+        )
     cls = _validator_class(schema, chart=chart, file=file)
     meta_cls = _jsonschema_validator_for(cls.META_SCHEMA, default=cls)
     meta_validator = meta_cls(cls.META_SCHEMA, format_checker=cls.FORMAT_CHECKER)
@@ -123,23 +129,20 @@ def _checked_validator_class(schema: object, *, chart: str, file: str) -> type[V
     return cls
 
 
-def _jsonschema_validator_for(schema: object, default: type[Validator]) -> type[Validator]:
+def _jsonschema_validator_for(schema: Mapping[str, Any] | bool, default: type[Validator]) -> type[Validator]:
     from jsonschema.validators import validator_for
 
     return validator_for(schema, default=default)
 
 
-def _validator_class(schema: object, *, chart: str, file: str) -> type[Validator]:
+def _validator_class(schema: dict | bool, *, chart: str, file: str) -> type[Validator]:
     from jsonschema.validators import Draft202012Validator, validator_for
 
-    if not isinstance(schema, (dict, bool)):
-        raise ChartError(
-            f"the schema of chart {chart!r} must be a JSON object, not {_json_type(schema)}",
-            file=file,
-        )
     if isinstance(schema, dict) and "$schema" in schema:
         dialect = schema["$schema"]
-        known = isinstance(dialect, str) and validator_for({"$schema": dialect}, default=None)
+        # validator_for hands back the default as given, None here, for a dialect it does not know
+        # (its stubs allow only a validator class there)
+        known = isinstance(dialect, str) and validator_for({"$schema": dialect}, default=None)  # type: ignore[arg-type]
         if not known:
             raise ChartError(
                 f"the schema of chart {chart!r} names an unknown \"$schema\" {dialect!r} "
@@ -212,7 +215,8 @@ def _refs(
 def _specification(cls: type[Validator]) -> Specification:
     import referencing.jsonschema
 
-    return referencing.jsonschema.specification_with(cls.ID_OF(cls.META_SCHEMA))
+    # every jsonschema validator class has ID_OF; the stubs' Validator protocol leaves it out
+    return referencing.jsonschema.specification_with(cls.ID_OF(cls.META_SCHEMA))  # type: ignore[attr-defined]
 
 
 def _refuse_retrieval(uri: str) -> Any:
@@ -260,8 +264,8 @@ def validate_values(values: dict, schema: dict, *, chart: str) -> None:
         return
     secrets = write_only_paths(schema, values)
     found: set[tuple[tuple[object, ...], str]] = set()
-    for error in errors:
-        found.update(_violations(error, secrets))
+    for violation in errors:
+        found.update(_violations(violation, secrets))
     ordered = sorted(found, key=lambda item: (_path_sort_key(item[0]), item[1]))
     raise SchemaError(chart, [(value_path(path), message) for path, message in ordered])
 
@@ -278,6 +282,10 @@ def _cached_validator(schema: dict, *, chart: str) -> Validator:
     return validator
 
 
+@overload
+def _without_false_subschemas(node: dict) -> dict: ...
+@overload
+def _without_false_subschemas(node: object) -> object: ...
 def _without_false_subschemas(node: object) -> object:
     """A copy of a schema where a ``false`` subschema is ``{"not": {}}`` (same meaning).
 
@@ -316,7 +324,7 @@ def _violations(
                 if name not in instance:
                     yield (*path, name), "is required"
         return
-    if kind == "additionalProperties" and error.validator_value is False:
+    if kind == "additionalProperties" and error.validator_value is False and isinstance(error.schema, dict):
         for key in _unknown_keys(instance, error.schema):
             yield (*path, key), _unknown_key_message(str(key), error.schema)
         return

@@ -69,7 +69,9 @@ def parse_set_json(expression: str, into: dict | None = None) -> dict:
     try:
         document = _JSON.decode(text)
     except (ValueError, RecursionError) as err:
-        raise SetSyntaxError(f"invalid JSON object: {err}", flag="--set-json", expression=expression, shown="{…}")
+        raise SetSyntaxError(
+            f"invalid JSON object: {err}", flag="--set-json", expression=expression, shown="{…}"
+        ) from err
     return _deep_merge({} if into is None else into, document)
 
 
@@ -101,7 +103,7 @@ def typed_value(text: str) -> object:
     ``007`` is not); everything else (``1.5``, ``1e3``, ``0x10``, ``yes``) stays a string.
     """
     if len(text) in (4, 5):
-        folded = text.casefold()  # Go's EqualFold: "TRUE", "falſe" (long s) count too
+        folded = text.casefold()  # Go's EqualFold: "TRUE", "falſe" (long s) count too  # noqa: RUF003
         if folded in ("true", "false", "null"):
             return {"true": True, "false": False, "null": None}[folded]
     if text == "0":
@@ -300,7 +302,7 @@ class _Parser:
         except (ValueError, RecursionError) as err:
             where = getattr(err, "pos", start) + 1
             message = getattr(err, "msg", None) or str(err) or "nested too deeply"
-            raise self._error(f"invalid JSON for {path!r} at character {where}: {message}")
+            raise self._error(f"invalid JSON for {path!r} at character {where}: {message}") from err
         self._reject_truncated_number(start, path)
         self.pos = end
         self._skip_blank_value()
@@ -320,7 +322,8 @@ class _Parser:
 
     def _until(self, stops: str) -> tuple[str, str | None]:
         """Read up to an unescaped stop character (consumed); stop is None at the end."""
-        text, pos, out = self.text, self.pos, []
+        text, pos = self.text, self.pos
+        out: list[str] = []
         while pos < len(text):
             char = text[pos]
             pos += 1
