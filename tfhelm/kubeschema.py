@@ -88,10 +88,7 @@ def check_object(obj: dict[str, Any], major: int, minor: int) -> list[KubeSchema
     """
     version = schema_version_for(major, minor)
     validator = _validator(version, _schema_file_name(obj["kind"], obj["apiVersion"]))
-    problems = [
-        KubeSchemaProblem(_dotted(error.absolute_path), error.message)
-        for error in validator.iter_errors(obj)
-    ]
+    problems = [KubeSchemaProblem(_dotted(error.absolute_path), error.message) for error in validator.iter_errors(obj)]
     return sorted(problems, key=lambda problem: problem.path)
 
 

@@ -80,9 +80,7 @@ def _precedence_key(major: int, minor: int, patch: int, prerelease: str) -> tupl
         return (major, minor, patch, 1, ())
     # Numeric identifiers sort numerically and below alphanumeric ones; a shorter list of
     # otherwise equal identifiers sorts first - tuple comparison gives exactly that.
-    parts = tuple(
-        (0, int(part), "") if _is_number(part) else (1, 0, part) for part in prerelease.split(".")
-    )
+    parts = tuple((0, int(part), "") if _is_number(part) else (1, 0, part) for part in prerelease.split("."))
     return (major, minor, patch, 0, parts)
 
 
@@ -218,9 +216,7 @@ def parse_version(text: str, *, strict: bool = True) -> Version:
     zeros in the numbers.
     """
     if not isinstance(text, str):
-        raise ValueError(
-            f"version must be a string, got {type(text).__name__} {text!r} (quote it in YAML)"
-        )
+        raise ValueError(f"version must be a string, got {type(text).__name__} {text!r} (quote it in YAML)")
     if not text:
         raise ValueError("version is empty")
     problem, version = _version_problem(text, strict)
@@ -257,6 +253,7 @@ def _patterns() -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str], re.P
         re.compile(rf"{_SPACE}*,{_SPACE}*|{_SPACE}+"),
         re.compile(rf"{_SPACE}*\Z"),
     )
+
 
 _OPERATOR_ALIASES = {"": "=", "=>": ">=", "=<": "<=", "~>": "~"}
 
@@ -432,7 +429,7 @@ def _parse_group(text: str) -> _Group:
                 raise ValueError(f"a hyphen range cannot start with an operator ({term['op']!r})")
             upper = term_pattern.match(text, hyphen.end())
             if upper is None or upper["op"]:
-                raise ValueError(f"a hyphen range needs a plain version after ' - ', found {text[hyphen.end():]!r}")
+                raise ValueError(f"a hyphen range needs a plain version after ' - ', found {text[hyphen.end() :]!r}")
             terms += [_make_term(">=", term), _make_term("<=", upper)]
             position = upper.end()
         else:

@@ -203,7 +203,8 @@ def _check_aliases(root: Any) -> None:
         if key in active:
             raise YamlProblem(
                 "an alias refers to a node that contains it (a recursive document); tfhelm does not load those",
-                node.start_mark.line + 1, node.start_mark.column + 1,
+                node.start_mark.line + 1,
+                node.start_mark.column + 1,
             )
         active.add(key)
         stack.append((node, True))
@@ -215,8 +216,9 @@ def _check_aliases(root: Any) -> None:
         mark = heaviest[1].start_mark
         raise YamlProblem(
             f"excessive aliasing: aliases expand the {written:,} nodes written to {size} nodes; refusing a "
-            "possible \"billion laughs\" bomb (the most expanded anchor starts on this line)",
-            mark.line + 1, mark.column + 1,
+            'possible "billion laughs" bomb (the most expanded anchor starts on this line)',
+            mark.line + 1,
+            mark.column + 1,
         )
 
 

@@ -19,9 +19,7 @@ from tfhelm.values.options import ValueOptions
 __all__ = ["build_capabilities", "compute_values", "locate_chart", "validate_chart_values"]
 
 
-def locate_chart(
-    reference: str, *, version: str | None = None, devel: bool = False, **registry_tls: Any
-) -> Chart:
+def locate_chart(reference: str, *, version: str | None = None, devel: bool = False, **registry_tls: Any) -> Chart:
     """Load a chart named on the command line.
 
     ``reference`` is a chart directory, a ``.tgz`` archive, ``REPO/CHART`` of a repository

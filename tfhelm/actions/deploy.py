@@ -36,7 +36,13 @@ from tfhelm.release import ChartInfo, Release, Status, redact_values
 from tfhelm.release.record import REDACTED, now
 
 __all__ = [
-    "DeployOptions", "Rendered", "chart_info", "deploy", "recover_interrupted", "render_revision", "skipped_warning",
+    "DeployOptions",
+    "Rendered",
+    "chart_info",
+    "deploy",
+    "recover_interrupted",
+    "render_revision",
+    "skipped_warning",
     "without_redacted",
 ]
 
@@ -124,8 +130,9 @@ def chart_info(chart: Chart) -> ChartInfo:
     for name, content in sorted((chart.raw_files or {}).items()):
         hasher.update(name.encode() + b"\0" + content + b"\0")
     metadata = chart.metadata
-    return ChartInfo(metadata.name, metadata.version, metadata.app_version, metadata.description,
-                     "sha256:" + hasher.hexdigest())
+    return ChartInfo(
+        metadata.name, metadata.version, metadata.app_version, metadata.description, "sha256:" + hasher.hexdigest()
+    )
 
 
 def without_redacted(values: Any) -> Any:
@@ -156,13 +163,15 @@ def render_revision(
 
     if computed is None:
         computed = compute_values(chart, user_values=user_values, skip_schema_validation=skip_schema_validation)
-    release = ReleaseInfo(name, namespace=config.namespace, revision=revision,
-                          is_install=not is_upgrade, is_upgrade=is_upgrade)
+    release = ReleaseInfo(
+        name, namespace=config.namespace, revision=revision, is_install=not is_upgrade, is_upgrade=is_upgrade
+    )
     result = render(chart, computed, release=release, capabilities=build_capabilities(kube_version))
     # offline (--dry-run=client): the table of built-in kinds stands in for API discovery
     scope_source = OfflineScope() if offline else config.kube
-    objects = desired_objects((m.object for m in result.manifests), release=name, namespace=config.namespace,
-                              kube=scope_source)
+    objects = desired_objects(
+        (m.object for m in result.manifests), release=name, namespace=config.namespace, kube=scope_source
+    )
     fingerprint = render_fingerprint(chart, computed, name=name, namespace=config.namespace, kube_version=kube_version)
     return Rendered(chart, user_values, computed, result, objects, fingerprint)
 
@@ -200,8 +209,9 @@ def deploy(
             from tfhelm.actions.wait import wait_for_ready
 
             refs = wait_refs if wait_refs is not None else [ObjectRef.of(o) for o in rendered_objects]
-            wait_for_ready(config.kube, refs, options.timeout, on_progress=options.on_progress,
-                           jobs_complete=options.wait_for_jobs)
+            wait_for_ready(
+                config.kube, refs, options.timeout, on_progress=options.on_progress, jobs_complete=options.wait_for_jobs
+            )
             steps.done.append("waited until ready")
         steps.before(f"record revision {pending.revision} as deployed")
     except BaseException as error:
@@ -281,8 +291,15 @@ def _apply_and_clean(
     on_event = options.on_event
     notify = (lambda r: on_event(f"applied {r}")) if on_event else None
     before_batch = steps.before if steps is not None else None
-    apply_objects(config.kube, objects, previous=last_digests, force=options.force_conflicts, on_applied=notify,
-                  result=result, before_batch=before_batch)
+    apply_objects(
+        config.kube,
+        objects,
+        previous=last_digests,
+        force=options.force_conflicts,
+        on_applied=notify,
+        result=result,
+        before_batch=before_batch,
+    )
     wanted = {identity(o) for o in objects}
     stale: dict[str, ObjectRef] = {}
     for release in previous:
@@ -292,9 +309,14 @@ def _apply_and_clean(
                 stale.setdefault(key, summary_ref(summary))
     if stale:
         warning = skipped_warning(name)
-        delete_objects(config.kube, list(stale.values()), owner=(name, config.namespace),
-                       on_skipped=lambda ref, owner: options.warn(warning(ref, owner)), before_batch=before_batch,
-                       on_deleted=(lambda r: on_event(f"deleted {r}")) if on_event else None)
+        delete_objects(
+            config.kube,
+            list(stale.values()),
+            owner=(name, config.namespace),
+            on_skipped=lambda ref, owner: options.warn(warning(ref, owner)),
+            before_batch=before_batch,
+            on_deleted=(lambda r: on_event(f"deleted {r}")) if on_event else None,
+        )
     return result
 
 

@@ -47,8 +47,10 @@ class DiffResult:
         skipped, refused = self.count("skipped"), self.count("refused")
         also = f", {skipped} skipped: not owned by this release" if skipped else ""
         also += f", {refused} refused: exist and are not managed by this release" if refused else ""
-        return (f"{self.count('create')} to create, {self.count('change')} to change, "
-                f"{self.count('delete')} to delete ({self.count('unchanged')} unchanged{also})")
+        return (
+            f"{self.count('create')} to create, {self.count('change')} to change, "
+            f"{self.count('delete')} to delete ({self.count('unchanged')} unchanged{also})"
+        )
 
 
 def diff_upgrade(config: Configuration, options: UpgradeOptions) -> DiffResult:
@@ -117,10 +119,13 @@ def mask_secrets(before: dict[str, Any] | None, after: dict[str, Any] | None) ->
     old_notes, new_notes = _annotations(before), _annotations(after)
     for side, notes, other in ((before, old_notes, new_notes), (after, new_notes, old_notes)):
         if side is not None and notes:
-            side["metadata"] = {**side["metadata"], "annotations": {
-                k: _mask(v, "changed" if other.get(k, v) != v else "") if _may_hold_secret(v) else v
-                for k, v in notes.items()
-            }}
+            side["metadata"] = {
+                **side["metadata"],
+                "annotations": {
+                    k: _mask(v, "changed" if other.get(k, v) != v else "") if _may_hold_secret(v) else v
+                    for k, v in notes.items()
+                },
+            }
     return before, after
 
 

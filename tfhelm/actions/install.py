@@ -48,9 +48,17 @@ def install(config: Configuration, options: InstallOptions) -> Release:
     user_values = options.values.user_values()
     if not offline:
         _check_name_free(config, name)
-    rendered = render_revision(config, chart, user_values, name=name, revision=1, is_upgrade=False,
-                               skip_schema_validation=options.deploy.skip_schema_validation,
-                               kube_version=kube_version, offline=offline)
+    rendered = render_revision(
+        config,
+        chart,
+        user_values,
+        name=name,
+        revision=1,
+        is_upgrade=False,
+        skip_schema_validation=options.deploy.skip_schema_validation,
+        kube_version=kube_version,
+        offline=offline,
+    )
     if options.dry_run:
         return _dry_run(config, rendered, name, options)
     if options.create_namespace:
@@ -131,10 +139,13 @@ def _uninstall_after_failure(
 
     warning = skipped_warning(pending.name)
     try:
-        delete_objects(config.kube, [summary_ref(s) for s in pending.objects if not s.get("keep")],
-                       owner=(pending.name, config.namespace),
-                       on_skipped=lambda ref, owner: options.warn(warning(ref, owner)),
-                       before_batch=lambda phase: config.check_lock(f"--atomic: {phase}", ["install failed"]))
+        delete_objects(
+            config.kube,
+            [summary_ref(s) for s in pending.objects if not s.get("keep")],
+            owner=(pending.name, config.namespace),
+            on_skipped=lambda ref, owner: options.warn(warning(ref, owner)),
+            before_batch=lambda phase: config.check_lock(f"--atomic: {phase}", ["install failed"]),
+        )
         for release in config.storage.history(pending.name):
             config.check_lock(f"--atomic: delete record of revision {release.revision}", ["install failed"])
             config.storage.delete(release)

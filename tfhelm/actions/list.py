@@ -13,12 +13,23 @@ __all__ = ["DEFAULT_STATUSES", "helm_time", "list_releases", "release_row"]
 
 # Helm lists deployed and failed releases by default; pending ones are shown too, because a
 # release stuck mid-operation is exactly what a user must see.
-DEFAULT_STATUSES = frozenset({Status.DEPLOYED, Status.FAILED, Status.PENDING_INSTALL, Status.PENDING_UPGRADE,
-                              Status.PENDING_ROLLBACK, Status.UNINSTALLING})
+DEFAULT_STATUSES = frozenset(
+    {
+        Status.DEPLOYED,
+        Status.FAILED,
+        Status.PENDING_INSTALL,
+        Status.PENDING_UPGRADE,
+        Status.PENDING_ROLLBACK,
+        Status.UNINSTALLING,
+    }
+)
 
 
 def list_releases(
-    config: Configuration, *, show_all: bool = False, filter_text: str | None = None,
+    config: Configuration,
+    *,
+    show_all: bool = False,
+    filter_text: str | None = None,
     problems: list[ReleaseError] | None = None,
 ) -> list[Release]:
     """The releases to list; with ``problems``, corrupt records land there instead of failing the listing."""

@@ -176,9 +176,14 @@ def _is_namespaced(kube: ScopeSource, obj: dict[str, Any], crd_scopes: dict[tupl
 def object_summaries(objects: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
     """What a record keeps per applied object: its reference and digest."""
     return [
-        {"apiVersion": o["apiVersion"], "kind": o["kind"], "name": o["metadata"]["name"],
-         "namespace": o["metadata"].get("namespace"), "digest": digest(o),
-         "keep": (o["metadata"].get("annotations") or {}).get(KEEP_ANNOTATION) == "keep"}
+        {
+            "apiVersion": o["apiVersion"],
+            "kind": o["kind"],
+            "name": o["metadata"]["name"],
+            "namespace": o["metadata"].get("namespace"),
+            "digest": digest(o),
+            "keep": (o["metadata"].get("annotations") or {}).get(KEEP_ANNOTATION) == "keep",
+        }
         for o in objects
     ]
 

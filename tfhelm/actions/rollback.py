@@ -56,8 +56,9 @@ def rollback_locked(
     config: Configuration, target: Release, history: list[Release], options: DeployOptions, *, atomic_note: str = ""
 ) -> Release:
     """Deploy ``target``'s objects as revision last+1 (the caller holds the lock)."""
-    objects = desired_objects(parse_manifest(target.manifest), release=target.name, namespace=config.namespace,
-                              kube=config.kube)
+    objects = desired_objects(
+        parse_manifest(target.manifest), release=target.name, namespace=config.namespace, kube=config.kube
+    )
     last = history[-1]
     deployed = [r for r in history if r.status is Status.DEPLOYED]
     pending = target.copy(
@@ -68,5 +69,13 @@ def rollback_locked(
         last_deployed=now(),
         objects=object_summaries(objects),
     )
-    return deploy(config, pending, objects, options, verb="rollback", cleanup=[last, *deployed], history=history,
-                  success=options.description or f"Rollback to {target.revision}{atomic_note}")
+    return deploy(
+        config,
+        pending,
+        objects,
+        options,
+        verb="rollback",
+        cleanup=[last, *deployed],
+        history=history,
+        success=options.description or f"Rollback to {target.revision}{atomic_note}",
+    )

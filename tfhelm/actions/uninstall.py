@@ -71,8 +71,13 @@ def uninstall(config: Configuration, options: UninstallOptions) -> UninstallResu
             done.append(phase)
 
         pods = _pod_selectors(config, refs) if options.wait else []
-        deleted = delete_objects(config.kube, refs, owner=(options.name, config.namespace),
-                                 on_skipped=lambda ref, owner: skipped.append((ref, owner)), before_batch=before_batch)
+        deleted = delete_objects(
+            config.kube,
+            refs,
+            owner=(options.name, config.namespace),
+            on_skipped=lambda ref, owner: skipped.append((ref, owner)),
+            before_batch=before_batch,
+        )
         if options.keep_history:
             last.status = Status.UNINSTALLED
             last.deleted = now()

@@ -72,14 +72,29 @@ def upgrade(config: Configuration, options: UpgradeOptions) -> Release:
         unchanged = _unchanged_upgrade(config, options, history, chart, user_values, computed, kube_version)
         if unchanged is not None:
             return unchanged
-        rendered = render_revision(config, chart, user_values, name=options.name, revision=history[-1].revision + 1,
-                                   is_upgrade=True, kube_version=kube_version, computed=computed)
+        rendered = render_revision(
+            config,
+            chart,
+            user_values,
+            name=options.name,
+            revision=history[-1].revision + 1,
+            is_upgrade=True,
+            kube_version=kube_version,
+            computed=computed,
+        )
         return _upgrade_locked(config, options, rendered, history, recovered)
 
 
 def _check_value_flags(options: UpgradeOptions) -> None:
-    chosen = [flag for flag, on in (("--reuse-values", options.reuse_values), ("--reset-values", options.reset_values),
-                                    ("--reset-then-reuse-values", options.reset_then_reuse_values)) if on]
+    chosen = [
+        flag
+        for flag, on in (
+            ("--reuse-values", options.reuse_values),
+            ("--reset-values", options.reset_values),
+            ("--reset-then-reuse-values", options.reset_then_reuse_values),
+        )
+        if on
+    ]
     if len(chosen) > 1:
         raise UsageError(f"{' and '.join(chosen)} cannot be used together")
 
@@ -100,8 +115,16 @@ def _render(config: Configuration, options: UpgradeOptions, history: list[Releas
     chart = locate_chart(options.chart, version=options.version, devel=options.devel, **options.registry_tls)
     user_values = _user_values(options, history)
     revision = history[-1].revision + 1 if history else 1
-    return render_revision(config, chart, user_values, name=options.name, revision=revision, is_upgrade=bool(history),
-                           skip_schema_validation=options.deploy.skip_schema_validation, kube_version=kube_version)
+    return render_revision(
+        config,
+        chart,
+        user_values,
+        name=options.name,
+        revision=revision,
+        is_upgrade=bool(history),
+        skip_schema_validation=options.deploy.skip_schema_validation,
+        kube_version=kube_version,
+    )
 
 
 def _values(options: UpgradeOptions, history: list[Release]) -> tuple[Any, dict[str, Any], dict[str, Any]]:
@@ -142,10 +165,24 @@ def _unchanged_upgrade(
     if fingerprint != last.fingerprint or not all_exist(config.kube, refs):
         return None
     user, redacted, _ = redacted_values(chart, user_values, computed)
-    pending = last.copy(revision=last.revision + 1, status=Status.PENDING_UPGRADE, description="Upgrade underway",
-                        values=user, computed_values=redacted, last_deployed=now())
-    return deploy(config, pending, [], options.deploy, verb="upgrade", wait_refs=refs, history=history,
-                  success=options.deploy.description or "Upgrade complete")
+    pending = last.copy(
+        revision=last.revision + 1,
+        status=Status.PENDING_UPGRADE,
+        description="Upgrade underway",
+        values=user,
+        computed_values=redacted,
+        last_deployed=now(),
+    )
+    return deploy(
+        config,
+        pending,
+        [],
+        options.deploy,
+        verb="upgrade",
+        wait_refs=refs,
+        history=history,
+        success=options.deploy.description or "Upgrade complete",
+    )
 
 
 def _user_values(options: UpgradeOptions, history: list[Release]) -> dict[str, Any]:
@@ -225,8 +262,17 @@ def _upgrade_locked(
     baseline = deployed if deployed is last else None  # after a failure the cluster may hold anything
     cleanup = [r for r in (deployed, last, *recovered) if r is not None]
     try:
-        release = deploy(config, pending, rendered.objects, options.deploy, verb="upgrade", baseline=baseline,
-                         cleanup=cleanup, history=history, success=options.deploy.description or "Upgrade complete")
+        release = deploy(
+            config,
+            pending,
+            rendered.objects,
+            options.deploy,
+            verb="upgrade",
+            baseline=baseline,
+            cleanup=cleanup,
+            history=history,
+            success=options.deploy.description or "Upgrade complete",
+        )
     except Exception as error:
         from tfhelm.actions.objects import OwnershipError
         from tfhelm.release.lock import LockLostError
@@ -242,8 +288,12 @@ def _roll_back_after_failure(
 ) -> None:
     from tfhelm.actions.rollback import rollback_locked
 
-    quiet = DeployOptions(wait=options.deploy.wait, timeout=options.deploy.timeout, force_conflicts=True,
-                          history_max=options.deploy.history_max)
+    quiet = DeployOptions(
+        wait=options.deploy.wait,
+        timeout=options.deploy.timeout,
+        force_conflicts=True,
+        history_max=options.deploy.history_max,
+    )
     history = config.storage.history(options.name)
     try:
         rollback_locked(config, deployed, history, quiet, atomic_note=" (--atomic, after a failed upgrade)")

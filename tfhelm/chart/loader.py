@@ -155,11 +155,7 @@ def _schema(files: dict[str, bytes], source: str, chart_name: str) -> dict[str, 
 
 
 def _templates(files: dict[str, bytes], source: str) -> dict[str, str]:
-    return {
-        name: _text(files, name, source)
-        for name in sorted(files)
-        if name.startswith("templates/")
-    }
+    return {name: _text(files, name, source) for name in sorted(files) if name.startswith("templates/")}
 
 
 def _is_plain_file(name: str) -> bool:

@@ -23,11 +23,26 @@ CHART_TYPES = ("application", "library")
 
 _STRING_FIELDS = ("appVersion", "description", "kubeVersion", "home", "icon", "type")
 _KNOWN_FIELDS = {
-    "apiVersion", "name", "version", "keywords", "maintainers", "annotations",
-    "dependencies", "sources", "deprecated", *_STRING_FIELDS,
+    "apiVersion",
+    "name",
+    "version",
+    "keywords",
+    "maintainers",
+    "annotations",
+    "dependencies",
+    "sources",
+    "deprecated",
+    *_STRING_FIELDS,
 }
 _DEPENDENCY_FIELDS = {
-    "name", "version", "repository", "condition", "tags", "alias", "enabled", "import-values",
+    "name",
+    "version",
+    "repository",
+    "condition",
+    "tags",
+    "alias",
+    "enabled",
+    "import-values",
 }
 
 
@@ -94,7 +109,7 @@ def _check_fields(raw: dict[str, Any], checker: _Checker) -> None:
     _check_version(raw["version"], checker)
     for key in _STRING_FIELDS:
         if key in raw and raw[key] is not None and not isinstance(raw[key], str):
-            raise checker.fail(key, f"{key} must be a string, got {raw[key]!r} (quote it: {key}: \"{raw[key]}\")")
+            raise checker.fail(key, f'{key} must be a string, got {raw[key]!r} (quote it: {key}: "{raw[key]}")')
     if raw.get("type") not in (None, *CHART_TYPES):
         raise checker.fail("type", f"type must be one of {', '.join(CHART_TYPES)}, not {raw['type']!r}")
     if not isinstance(raw.get("deprecated", False), bool):

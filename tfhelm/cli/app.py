@@ -48,19 +48,21 @@ def template(args: tuple[str, ...], **params) -> None:
     from tfhelm.actions.template import TemplateOptions, run_template, write_output_dir
 
     name, chart = _name_and_chart(args)
-    result = run_template(TemplateOptions(
-        chart=chart,
-        release_name=name,
-        namespace=params["namespace"],
-        values=value_options_from(params),
-        kube_version=params["kube_version"],
-        api_versions=params["api_versions"],
-        show_only=params["show_only"],
-        skip_schema_validation=params["skip_schema_validation"],
-        version=params["chart_version"],
-        devel=params["devel"],
-        registry_tls=_registry_tls(params),
-    ))
+    result = run_template(
+        TemplateOptions(
+            chart=chart,
+            release_name=name,
+            namespace=params["namespace"],
+            values=value_options_from(params),
+            kube_version=params["kube_version"],
+            api_versions=params["api_versions"],
+            show_only=params["show_only"],
+            skip_schema_validation=params["skip_schema_validation"],
+            version=params["chart_version"],
+            devel=params["devel"],
+            registry_tls=_registry_tls(params),
+        )
+    )
     if params["output_dir"] is not None:
         for path in write_output_dir(result, params["output_dir"]):
             echo(f"wrote {path}")
@@ -95,13 +97,15 @@ def lint(chart: str, **params) -> None:
     from tfhelm.cli.output import print_lint_report
     from tfhelm.errors import LintError
 
-    report = run_lint(LintOptions(
-        chart=chart,
-        values=value_options_from(params),
-        kube_version=params["kube_version"],
-        strict=params["strict"],
-        namespace=params["namespace"],
-    ))
+    report = run_lint(
+        LintOptions(
+            chart=chart,
+            values=value_options_from(params),
+            kube_version=params["kube_version"],
+            strict=params["strict"],
+            namespace=params["namespace"],
+        )
+    )
     print_lint_report(report)
     if report.failed:
         raise LintError(f"{report.chart}: lint failed with {report.error_count(params['strict'])} error(s)")

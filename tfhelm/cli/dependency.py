@@ -11,10 +11,14 @@ __all__ = ["dependency"]
 
 
 def _fetch_flags(function):
-    function = click.option("--ca-file", type=click.Path(exists=True, dir_okay=False),
-                            help="Verify OCI registries' certificates with this CA bundle.")(function)
-    function = click.option("--insecure-skip-tls-verify", is_flag=True,
-                            help="Do not verify OCI registries' TLS certificates.")(function)
+    function = click.option(
+        "--ca-file",
+        type=click.Path(exists=True, dir_okay=False),
+        help="Verify OCI registries' certificates with this CA bundle.",
+    )(function)
+    function = click.option(
+        "--insecure-skip-tls-verify", is_flag=True, help="Do not verify OCI registries' TLS certificates."
+    )(function)
     return click.option("--plain-http", is_flag=True, help="Talk plain HTTP to OCI registries.")(function)
 
 

@@ -42,8 +42,12 @@ def registry() -> None:
 @click.argument("host")
 @click.option("-u", "--username", required=True, help="Registry username.")
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
-@click.option("--insecure", "insecure_skip_tls_verify", is_flag=True,
-              help="Do not verify the registry's TLS certificate (remembered for this host).")
+@click.option(
+    "--insecure",
+    "insecure_skip_tls_verify",
+    is_flag=True,
+    help="Do not verify the registry's TLS certificate (remembered for this host).",
+)
 @click.option("--plain-http", is_flag=True, help="Use plain HTTP for this host (remembered for this host).")
 @click.option("--ca-file", type=click.Path(exists=True, dir_okay=False), help="CA bundle to verify the registry with.")
 def login(host: str, username: str, password_stdin: bool, **flags) -> None:

@@ -20,32 +20,68 @@ def _compose(*decorators: Callable[[Any], Any]) -> Callable[[Any], Any]:
 
 
 value_flags = _compose(
-    click.option("-f", "--values", "value_files", multiple=True, metavar="FILE",
-                 help="Values file (YAML) laid over the chart's defaults; repeat for several; '-' reads stdin."),
-    click.option("--set", "set_values", multiple=True, metavar="KEY=VAL",
-                 help="Set values on the command line (a.b=c, a[0]=x, k={x,y}); typed like Helm."),
-    click.option("--set-string", "string_values", multiple=True, metavar="KEY=VAL",
-                 help="Like --set, but every value stays a string."),
-    click.option("--set-file", "file_values", multiple=True, metavar="KEY=PATH",
-                 help="Set a value to the contents of a file."),
-    click.option("--set-json", "json_values", multiple=True, metavar="KEY=JSON",
-                 help="Set a value to a JSON value (object, list, number, string …)."),
-    click.option("--set-literal", "literal_values", multiple=True, metavar="KEY=VAL",
-                 help="Set one value to the literal text after '=' (no commas or escapes parsed)."),
+    click.option(
+        "-f",
+        "--values",
+        "value_files",
+        multiple=True,
+        metavar="FILE",
+        help="Values file (YAML) laid over the chart's defaults; repeat for several; '-' reads stdin.",
+    ),
+    click.option(
+        "--set",
+        "set_values",
+        multiple=True,
+        metavar="KEY=VAL",
+        help="Set values on the command line (a.b=c, a[0]=x, k={x,y}); typed like Helm.",
+    ),
+    click.option(
+        "--set-string",
+        "string_values",
+        multiple=True,
+        metavar="KEY=VAL",
+        help="Like --set, but every value stays a string.",
+    ),
+    click.option(
+        "--set-file", "file_values", multiple=True, metavar="KEY=PATH", help="Set a value to the contents of a file."
+    ),
+    click.option(
+        "--set-json",
+        "json_values",
+        multiple=True,
+        metavar="KEY=JSON",
+        help="Set a value to a JSON value (object, list, number, string …).",
+    ),
+    click.option(
+        "--set-literal",
+        "literal_values",
+        multiple=True,
+        metavar="KEY=VAL",
+        help="Set one value to the literal text after '=' (no commas or escapes parsed).",
+    ),
 )
 
 capabilities_flags = _compose(
     click.option("--kube-version", metavar="VERSION", help="Kubernetes version to render for (e.g. 1.30)."),
-    click.option("--api-versions", "api_versions", multiple=True, metavar="GROUP/VERSION",
-                 help="Extra API version available to Capabilities.apiVersions; repeatable."),
+    click.option(
+        "--api-versions",
+        "api_versions",
+        multiple=True,
+        metavar="GROUP/VERSION",
+        help="Extra API version available to Capabilities.apiVersions; repeatable.",
+    ),
 )
 
 registry_tls_flags = _compose(
-    click.option("--plain-http", is_flag=True,
-                 help="Talk plain HTTP to an OCI registry (no TLS), e.g. a local test registry."),
+    click.option(
+        "--plain-http", is_flag=True, help="Talk plain HTTP to an OCI registry (no TLS), e.g. a local test registry."
+    ),
     click.option("--insecure-skip-tls-verify", is_flag=True, help="Do not verify the registry's TLS certificate."),
-    click.option("--ca-file", type=click.Path(exists=True, dir_okay=False),
-                 help="Verify the registry's certificate with this CA bundle."),
+    click.option(
+        "--ca-file",
+        type=click.Path(exists=True, dir_okay=False),
+        help="Verify the registry's certificate with this CA bundle.",
+    ),
 )
 
 

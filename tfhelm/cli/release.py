@@ -16,6 +16,7 @@ from tfhelm.cli.output import echo
 
 __all__: list[str] = []
 
+
 class _Duration(click.ParamType):
     """Helm's durations (``90s``, ``5m``, ``1h30m``), converted to seconds while parsing flags."""
 
@@ -71,7 +72,8 @@ deploy_flags = _compose(
     click.option("--skip-schema-validation", is_flag=True, help="Do not validate values against values.schema.json."),
 )
 take_ownership_flag = click.option(
-    "--take-ownership", is_flag=True,
+    "--take-ownership",
+    is_flag=True,
     help="Adopt objects that already exist but are not managed by this release (default: refuse).",
 )
 output_flag = click.option(
@@ -82,8 +84,12 @@ output_flag = click.option(
 def _configuration(params: dict[str, Any], *, all_namespaces: bool = False):
     from tfhelm.actions.configuration import Configuration
 
-    return Configuration.connect(kubeconfig=params.get("kubeconfig"), context=params.get("kube_context"),
-                                 namespace=params.get("namespace"), all_namespaces=all_namespaces)
+    return Configuration.connect(
+        kubeconfig=params.get("kubeconfig"),
+        context=params.get("kube_context"),
+        namespace=params.get("namespace"),
+        all_namespaces=all_namespaces,
+    )
 
 
 def _deploy_options(params: dict[str, Any], display=None):
@@ -141,9 +147,13 @@ class _DryRunCommand(click.Command):
 
 
 dry_run_flag = _compose(
-    click.option("--dry-run", "dry_run_flag", is_flag=True,
-                 help="Simulate: render and plan (client). --dry-run=server also sends a server-side dry-run apply; "
-                      "--dry-run=none does not simulate."),
+    click.option(
+        "--dry-run",
+        "dry_run_flag",
+        is_flag=True,
+        help="Simulate: render and plan (client). --dry-run=server also sends a server-side dry-run apply; "
+        "--dry-run=none does not simulate.",
+    ),
     click.option(
         "--dry-run-mode",
         "dry_run_mode",
@@ -185,10 +195,23 @@ def install(args: tuple[str, ...], **params: Any) -> None:
     params["dry_run"] = _dry_run(params)
     name, chart = (None, args[0]) if params["generate_name"] and len(args) == 1 else _name_and_chart(args)
     config = _configuration(params)
-    release = _with_display(lambda display: run_install(config, InstallOptions(
-        chart=chart, name=name, generate_name=params["generate_name"], values=value_options_from(params),
-        create_namespace=params["create_namespace"], dry_run=params["dry_run"], version=params["chart_version"],
-        devel=params["devel"], registry_tls=_registry_tls(params), deploy=_deploy_options(params, display))))
+    release = _with_display(
+        lambda display: run_install(
+            config,
+            InstallOptions(
+                chart=chart,
+                name=name,
+                generate_name=params["generate_name"],
+                values=value_options_from(params),
+                create_namespace=params["create_namespace"],
+                dry_run=params["dry_run"],
+                version=params["chart_version"],
+                devel=params["devel"],
+                registry_tls=_registry_tls(params),
+                deploy=_deploy_options(params, display),
+            ),
+        )
+    )
     print_status(release, manifest=bool(params["dry_run"]))
 
 
@@ -222,11 +245,20 @@ def upgrade(name: str, chart: str, **params: Any) -> None:
     params["dry_run"] = _dry_run(params)
     config = _configuration(params)
     make = lambda display: UpgradeOptions(  # noqa: E731
-        name=name, chart=chart, values=value_options_from(params), install=params["install_missing"],
-        reuse_values=params["reuse_values"], reset_then_reuse_values=params["reset_then_reuse_values"],
-        reset_values=params["reset_values"], create_namespace=params["create_namespace"], dry_run=params["dry_run"],
-        version=params["chart_version"], devel=params["devel"], registry_tls=_registry_tls(params),
-        deploy=_deploy_options(params, display))
+        name=name,
+        chart=chart,
+        values=value_options_from(params),
+        install=params["install_missing"],
+        reuse_values=params["reuse_values"],
+        reset_then_reuse_values=params["reset_then_reuse_values"],
+        reset_values=params["reset_values"],
+        create_namespace=params["create_namespace"],
+        dry_run=params["dry_run"],
+        version=params["chart_version"],
+        devel=params["devel"],
+        registry_tls=_registry_tls(params),
+        deploy=_deploy_options(params, display),
+    )
     if params["dry_run"]:
         from tfhelm.actions.diff import diff_upgrade
         from tfhelm.cli.release_output import print_diff
@@ -249,8 +281,14 @@ def rollback(name: str, revision: int | None, **params: Any) -> None:
     from tfhelm.actions.rollback import RollbackOptions, rollback as run_rollback
 
     config = _configuration(params)
-    release = _with_display(lambda display: run_rollback(config, RollbackOptions(
-        name=name, revision=revision, dry_run=params["dry_run"], deploy=_deploy_options(params, display))))
+    release = _with_display(
+        lambda display: run_rollback(
+            config,
+            RollbackOptions(
+                name=name, revision=revision, dry_run=params["dry_run"], deploy=_deploy_options(params, display)
+            ),
+        )
+    )
     if params["dry_run"]:
         echo(f"Would roll back {name} to revision {release.revision}")
     else:
@@ -270,14 +308,26 @@ def rollback(name: str, revision: int | None, **params: Any) -> None:
 def uninstall(names: tuple[str, ...], **params: Any) -> None:
     """Uninstall releases: delete their objects (reverse order) and their records."""
     from tfhelm.actions.uninstall import UninstallOptions, uninstall as run_uninstall
+
     config = _configuration(params)
     for name in names:
-        result = run_uninstall(config, UninstallOptions(name=name, keep_history=params["keep_history"],
-                                                        dry_run=params["dry_run"], description=params["description"],
-                                                        wait=params["wait"], timeout=params["timeout"]))
+        result = run_uninstall(
+            config,
+            UninstallOptions(
+                name=name,
+                keep_history=params["keep_history"],
+                dry_run=params["dry_run"],
+                description=params["description"],
+                wait=params["wait"],
+                timeout=params["timeout"],
+            ),
+        )
         verb = "would delete" if params["dry_run"] else "deleted"
-        echo(f'release "{name}" uninstalled ({verb} {len(result.deleted)} objects)' if not params["dry_run"]
-                   else f'release "{name}": {verb} {len(result.deleted)} objects')
+        echo(
+            f'release "{name}" uninstalled ({verb} {len(result.deleted)} objects)'
+            if not params["dry_run"]
+            else f'release "{name}": {verb} {len(result.deleted)} objects'
+        )
         for ref in result.kept:
             echo(f"  kept {ref} (tfhelm.io/resource-policy: keep)")
         for ref, owner in result.skipped:
@@ -430,8 +480,21 @@ def diff_upgrade_command(name: str, chart: str, **params: Any) -> None:
     from tfhelm.actions.upgrade import UpgradeOptions
     from tfhelm.cli.release_output import print_diff
 
-    print_diff(diff_upgrade(_configuration(params), UpgradeOptions(
-        name=name, chart=chart, values=value_options_from(params), install=params["install_missing"],
-        reuse_values=params["reuse_values"], reset_then_reuse_values=params["reset_then_reuse_values"],
-        reset_values=params["reset_values"], version=params["chart_version"], devel=params["devel"],
-        registry_tls=_registry_tls(params), deploy=_deploy_options(params))))
+    print_diff(
+        diff_upgrade(
+            _configuration(params),
+            UpgradeOptions(
+                name=name,
+                chart=chart,
+                values=value_options_from(params),
+                install=params["install_missing"],
+                reuse_values=params["reuse_values"],
+                reset_then_reuse_values=params["reset_then_reuse_values"],
+                reset_values=params["reset_values"],
+                version=params["chart_version"],
+                devel=params["devel"],
+                registry_tls=_registry_tls(params),
+                deploy=_deploy_options(params),
+            ),
+        )
+    )

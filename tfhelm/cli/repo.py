@@ -30,8 +30,14 @@ _OUTPUT = click.option(
 
 @cli.command(context_settings=CONTEXT_SETTINGS)
 @click.argument("chart")
-@click.option("-d", "--destination", type=click.Path(path_type=Path), default=Path("."), show_default=True,
-              help="Directory to write the archive to.")
+@click.option(
+    "-d",
+    "--destination",
+    type=click.Path(path_type=Path),
+    default=Path("."),
+    show_default=True,
+    help="Directory to write the archive to.",
+)
 @click.option("--version", "chart_version", metavar="VERSION", help="Set the chart's version in the package.")
 @click.option("--app-version", metavar="VERSION", help="Set the chart's appVersion in the package.")
 @value_flags
@@ -56,8 +62,12 @@ def repo() -> None:
 @repo.command(name="index", context_settings=CONTEXT_SETTINGS)
 @click.argument("directory", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.option("--url", help="URL the directory will be served from (chart URLs are relative without it).")
-@click.option("--merge", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE",
-              help="Keep the versions of this existing index that DIRECTORY lacks.")
+@click.option(
+    "--merge",
+    type=click.Path(dir_okay=False, path_type=Path),
+    metavar="FILE",
+    help="Keep the versions of this existing index that DIRECTORY lacks.",
+)
 def index_command(directory: Path, url: str | None, merge: Path | None) -> None:
     """Write DIRECTORY/index.yaml for the chart archives in DIRECTORY (Helm-compatible)."""
     from tfhelm.actions.repo import repo_index
@@ -76,8 +86,12 @@ def index_command(directory: Path, url: str | None, merge: Path | None) -> None:
     help="Verify the server's certificate with this CA bundle.",
 )
 @click.option("--insecure-skip-tls-verify", is_flag=True, help="Do not verify the server's TLS certificate (unsafe).")
-@click.option("--pass-credentials", "pass_credentials_all", is_flag=True,
-              help="Send credentials to chart URLs on other hosts too.")
+@click.option(
+    "--pass-credentials",
+    "pass_credentials_all",
+    is_flag=True,
+    help="Send credentials to chart URLs on other hosts too.",
+)
 @click.option("--force-update", is_flag=True, help="Replace the repository if NAME already exists.")
 def add(name: str, url: str, username: str | None, password_stdin: bool, **flags) -> None:
     """Add a chart repository: `tfhelm repo add team https://charts.example.com`."""
@@ -160,8 +174,13 @@ def search_repo_command(
     """Search the added repositories for charts whose name, description or keywords contain KEYWORD."""
     from tfhelm.actions.repo import search_repo
 
-    results = search_repo(keyword, version=chart_version, all_versions=all_versions, devel=devel,
-                          warn=lambda message: echo(f"WARNING: {message}", err=True))
+    results = search_repo(
+        keyword,
+        version=chart_version,
+        all_versions=all_versions,
+        devel=devel,
+        warn=lambda message: echo(f"WARNING: {message}", err=True),
+    )
     if not results and output == "table":
         echo("No results found")
         return

@@ -77,7 +77,7 @@ def _only_for(root: str, top: str, show_only: list[str] | None) -> set[str] | No
     if show_only is None:
         return None
     prefix = root[len(top) + 1 :] + "/" if root != top else ""
-    return {name[len(prefix):] for name in show_only if name.startswith(prefix)}
+    return {name[len(prefix) :] for name in show_only if name.startswith(prefix)}
 
 
 def _check_show_only(show_only: list[str], top: str, rendered: list[RenderedTemplate]) -> None:

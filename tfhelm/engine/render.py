@@ -129,7 +129,7 @@ def render_templates(
 def render_one(environment: SandboxedEnvironment, chart: Chart, name: str) -> str:
     """Render one template; every failure becomes a RenderError naming the file and line."""
     try:
-        template = environment.get_template(name[len(TEMPLATES_DIR):])
+        template = environment.get_template(name[len(TEMPLATES_DIR) :])
         return template.render(Template={"name": f"{chart.name}/{name}", "basePath": f"{chart.name}/templates"})
     except jinja2.TemplateSyntaxError as error:
         raise RenderError(

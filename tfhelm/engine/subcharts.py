@@ -55,11 +55,11 @@ def chart_tree(
         yield from chart_tree(_aliased(subchart, dependency), sub_values, f"{root}/charts/{key}", tags)
 
 
-
 def _tags(values: dict[str, Any]) -> dict[str, Any]:
     """The ``tags`` of the top chart's values ({} when missing or not a mapping)."""
     tags = values.get("tags")
     return tags if isinstance(tags, dict) else {}
+
 
 def _subcharts(chart: Chart) -> Iterator[tuple[Chart, Dependency | None]]:
     """Each dependency with its chart from ``charts/`` (one chart may serve several aliases),

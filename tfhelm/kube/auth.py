@@ -142,8 +142,12 @@ def _check_exec_config(config: dict[str, Any], where: str) -> None:
     if env is not None and not isinstance(env, list):
         raise ClusterError(f"{where}: exec.env must be a list of {{name, value}} mappings")
     for index, item in enumerate(env or []):
-        if not (isinstance(item, dict) and isinstance(item.get("name"), str) and item["name"]
-                and isinstance(item.get("value", ""), str)):
+        if not (
+            isinstance(item, dict)
+            and isinstance(item.get("name"), str)
+            and item["name"]
+            and isinstance(item.get("value", ""), str)
+        ):
             raise ClusterError(f"{where}: exec.env[{index}] must be a mapping with a string name and value")
     for name in ("apiVersion", "installHint"):
         if config.get(name) is not None and not isinstance(config[name], str):

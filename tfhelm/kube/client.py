@@ -152,7 +152,9 @@ class HttpKubeClient(KubeClient):
         return {
             item["kind"]: _Resource(item["name"], bool(item.get("namespaced")))
             for item in (resources if isinstance(resources, list) else [])
-            if isinstance(item, dict) and isinstance(item.get("kind"), str) and isinstance(item.get("name"), str)
+            if isinstance(item, dict)
+            and isinstance(item.get("kind"), str)
+            and isinstance(item.get("name"), str)
             and "/" not in item["name"]
         }
 
@@ -243,8 +245,13 @@ class HttpKubeClient(KubeClient):
         if resource_version:
             options["preconditions"] = {"resourceVersion": resource_version}
         try:
-            self._send("DELETE", self._ref_path(ref), what=str(ref), content=json.dumps(options),
-                       headers={"Content-Type": "application/json"})
+            self._send(
+                "DELETE",
+                self._ref_path(ref),
+                what=str(ref),
+                content=json.dumps(options),
+                headers={"Content-Type": "application/json"},
+            )
         except NotFoundError:
             return False
         return True
@@ -256,8 +263,9 @@ class HttpKubeClient(KubeClient):
     def events_for(self, ref: ObjectRef) -> builtins.list[dict[str, Any]]:
         namespace = _namespace_segment(ref.namespace or "default", ref.kind, ref.name)
         selector = f"involvedObject.name={ref.name},involvedObject.kind={ref.kind}"
-        listing = self._json("GET", f"/api/v1/namespaces/{namespace}/events", what=f"events of {ref}",
-                             params={"fieldSelector": selector})
+        listing = self._json(
+            "GET", f"/api/v1/namespaces/{namespace}/events", what=f"events of {ref}", params={"fieldSelector": selector}
+        )
         return sorted(listing.get("items") or [], key=_event_time)
 
 
@@ -358,8 +366,8 @@ def _causes_text(causes: list[dict[str, Any]]) -> str:
 
 def _short_reason(message: str) -> str:
     # 'Invalid value: core.PodTemplateSpec{...}: field is immutable' -> 'field is immutable'
-    if message.startswith("Invalid value: ") and ": " in message[len("Invalid value: "):]:
-        value_and_reason = message[len("Invalid value: "):]
+    if message.startswith("Invalid value: ") and ": " in message[len("Invalid value: ") :]:
+        value_and_reason = message[len("Invalid value: ") :]
         reason = value_and_reason.rsplit(": ", 1)[1]
         value = value_and_reason.rsplit(": ", 1)[0]
         return reason if len(value) > 80 else f"invalid value {value}: {reason}"

@@ -119,9 +119,22 @@ def _entries(document: dict[str, Any], section: str, key: str, path: Path) -> li
 
 
 # Fields read as text; any other type would fail later without naming the file.
-_STRING_FIELDS = ("server", "cluster", "user", "namespace", "token", "tokenFile", "username", "password",
-                  "certificate-authority", "certificate-authority-data", "client-certificate",
-                  "client-certificate-data", "client-key", "client-key-data")
+_STRING_FIELDS = (
+    "server",
+    "cluster",
+    "user",
+    "namespace",
+    "token",
+    "tokenFile",
+    "username",
+    "password",
+    "certificate-authority",
+    "certificate-authority-data",
+    "client-certificate",
+    "client-certificate-data",
+    "client-key",
+    "client-key-data",
+)
 
 
 def _check_strings(body: dict[str, Any], where: str) -> None:

@@ -1,10 +1,10 @@
 """Cluster failures callers act on, all :class:`~tfhelm.errors.ClusterError` subclasses.
 
-    ClusterError
-    ├── UnreachableError     no answer from the API server (names its URL)
-    ├── NotFoundError        the object (or its kind) does not exist
-    ├── PreconditionError    a write lost a race (resourceVersion changed, name already taken)
-    └── ApplyConflictError   server-side apply: another field manager owns fields we set
+ClusterError
+├── UnreachableError     no answer from the API server (names its URL)
+├── NotFoundError        the object (or its kind) does not exist
+├── PreconditionError    a write lost a race (resourceVersion changed, name already taken)
+└── ApplyConflictError   server-side apply: another field manager owns fields we set
 """
 
 from __future__ import annotations
@@ -41,8 +41,7 @@ class ApplyConflictError(ClusterError):
         self.conflicts = list(conflicts)
         details = "; ".join(f"{field} is owned by {manager}" for manager, field in self.conflicts)
         super().__init__(
-            f"{obj}: conflict with another field manager: {details} "
-            "(use --force-conflicts to take ownership)"
+            f"{obj}: conflict with another field manager: {details} (use --force-conflicts to take ownership)"
         )
 
     @property

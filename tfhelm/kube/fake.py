@@ -130,8 +130,11 @@ class FakeKubeClient(KubeClient):
             key = self._key(ref)
             current = self.objects.get(key, {})
             owners = dict(self.owners.get(key, {}))
-            conflicts = [(owners[p], p) for p in _leaves(obj)
-                         if owners.get(p, FIELD_MANAGER) != FIELD_MANAGER and _at(current, p) != _at(obj, p)]
+            conflicts = [
+                (owners[p], p)
+                for p in _leaves(obj)
+                if owners.get(p, FIELD_MANAGER) != FIELD_MANAGER and _at(current, p) != _at(obj, p)
+            ]
             if conflicts and not force:
                 raise ApplyConflictError(str(ref), sorted(conflicts))
             result = _without(
@@ -167,8 +170,11 @@ class FakeKubeClient(KubeClient):
         wanted = _selector(label_selector)
         with self._lock:
             return [
-                copy.deepcopy(obj) for (version, k, ns, _), obj in sorted(self.objects.items())
-                if version == api_version and k == kind and (namespace is None or ns == namespace)
+                copy.deepcopy(obj)
+                for (version, k, ns, _), obj in sorted(self.objects.items())
+                if version == api_version
+                and k == kind
+                and (namespace is None or ns == namespace)
                 and all((obj.get("metadata", {}).get("labels") or {}).get(n) == v for n, v in wanted)
             ]
 

@@ -92,8 +92,16 @@ def _reason(error: BaseException) -> str:
 
 def _check_record(release: Release, source: str) -> None:
     # Fields the commands sort, print and compare: a wrong type would fail far from here.
-    checks = (("name", str), ("namespace", str), ("revision", int), ("values", dict), ("computed_values", dict),
-              ("manifest", str), ("objects", list), ("redacted", list))
+    checks = (
+        ("name", str),
+        ("namespace", str),
+        ("revision", int),
+        ("values", dict),
+        ("computed_values", dict),
+        ("manifest", str),
+        ("objects", list),
+        ("redacted", list),
+    )
     for field_name, kind in checks:
         value = getattr(release, field_name)
         if not isinstance(value, kind) or isinstance(value, bool):
@@ -136,8 +144,11 @@ class MemoryDriver(Driver):
         self.records: dict[tuple[str, int], str] = {}
 
     def query(self, name: str | None = None, *, problems: list[ReleaseError] | None = None) -> list[Release]:
-        found = [(f"release record {n} revision {revision}", data)
-                 for (n, revision), data in self.records.items() if name is None or n == name]
+        found = [
+            (f"release record {n} revision {revision}", data)
+            for (n, revision), data in self.records.items()
+            if name is None or n == name
+        ]
         return _decode_all(found, problems)
 
     def create(self, release: Release) -> None:
@@ -163,8 +174,11 @@ class SecretsDriver(Driver):
     def query(self, name: str | None = None, *, problems: list[ReleaseError] | None = None) -> list[Release]:
         selector = "owner=tfhelm" + (f",name={name}" if name else "")
         secrets = self.kube.list_secrets(self.namespace, selector)
-        found = [(_describe(s), s["data"]["release"]) for s in secrets
-                 if s.get("type") == SECRET_TYPE and "release" in (s.get("data") or {})]
+        found = [
+            (_describe(s), s["data"]["release"])
+            for s in secrets
+            if s.get("type") == SECRET_TYPE and "release" in (s.get("data") or {})
+        ]
         return _decode_all(found, problems)
 
     def create(self, release: Release) -> None:
@@ -198,8 +212,12 @@ class SecretsDriver(Driver):
             "metadata": {
                 "name": secret_name(release.name, release.revision),
                 "namespace": release.namespace,
-                "labels": {"name": release.name, "owner": "tfhelm", "status": release.status.value,
-                           "version": str(release.revision)},
+                "labels": {
+                    "name": release.name,
+                    "owner": "tfhelm",
+                    "status": release.status.value,
+                    "version": str(release.revision),
+                },
             },
             "data": {"release": data},
         }

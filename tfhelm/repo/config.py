@@ -111,7 +111,9 @@ class Repository:
         scheme = urlsplit(self.url).scheme
         if scheme not in ("http", "https", "file"):
             hint = " (OCI registries need no `repo add`: use oci:// references directly)" if scheme == "oci" else ""
-            raise UsageError(f"repository URL {strip_userinfo(self.url)!r} must start with http://, https:// or file://{hint}")
+            raise UsageError(
+                f"repository URL {strip_userinfo(self.url)!r} must start with http://, https:// or file://{hint}"
+            )
 
     @property
     def display_url(self) -> str:

@@ -137,9 +137,14 @@ def read_lock(chart_dir: Path) -> ChartLock | None:
     for index, entry in enumerate(raw.get("dependencies") or []):
         if not isinstance(entry, dict) or not entry.get("name") or not entry.get("version"):
             raise ChartError(f"dependencies[{index}] needs a name and a version", file=path)
-        entries.append(LockedDependency(
-            str(entry["name"]), str(entry["version"]), str(entry.get("repository") or ""), entry.get("digest") or None
-        ))
+        entries.append(
+            LockedDependency(
+                str(entry["name"]),
+                str(entry["version"]),
+                str(entry.get("repository") or ""),
+                entry.get("digest") or None,
+            )
+        )
     return ChartLock(tuple(entries), str(raw.get("digest") or ""), str(raw.get("generated") or ""))
 
 
@@ -174,7 +179,7 @@ def _repository_alias(text: str) -> str | None:
     if text.startswith("@"):
         return text[1:]
     if text.startswith("alias:"):
-        return text[len("alias:"):]
+        return text[len("alias:") :]
     return None
 
 
@@ -209,7 +214,7 @@ def _from_directory(dependency: Dependency, chart_dir: Path, repository: str, wa
     from tfhelm.chart.archive import build_chart_archive
     from tfhelm.chart.loader import load_chart
 
-    path = (chart_dir / repository[len("file://"):]).resolve()
+    path = (chart_dir / repository[len("file://") :]).resolve()
     if not path.is_dir():
         raise RepoError(f"{repository} is not a chart directory ({path} does not exist)")
     chart = load_chart(path)

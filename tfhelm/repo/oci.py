@@ -51,9 +51,23 @@ _REPOSITORY = re.compile(r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:/[a-z0-9]+(?:
 _TAG = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}")
 # Go's encoding/json order of Helm's chart.Metadata fields, so the config blob reads like Helm's.
 _METADATA_ORDER = (
-    "name", "home", "sources", "version", "description", "keywords", "maintainers", "icon",
-    "apiVersion", "condition", "tags", "appVersion", "deprecated", "annotations", "kubeVersion",
-    "dependencies", "type",
+    "name",
+    "home",
+    "sources",
+    "version",
+    "description",
+    "keywords",
+    "maintainers",
+    "icon",
+    "apiVersion",
+    "condition",
+    "tags",
+    "appVersion",
+    "deprecated",
+    "annotations",
+    "kubeVersion",
+    "dependencies",
+    "type",
 )
 
 
@@ -120,7 +134,7 @@ def parse_reference(text: str) -> OciReference:
     """Parse ``oci://host[:port]/path/chart[:tag][@sha256:…]``; raise RepoError when malformed."""
     if not is_oci_reference(text):
         raise RepoError(f"{text!r} is not an OCI reference (it must start with {_SCHEME})")
-    rest, at, digest = text[len(_SCHEME):].partition("@")
+    rest, at, digest = text[len(_SCHEME) :].partition("@")
     host, slash, path = rest.partition("/")
     name, colon, tag = path.rpartition(":") if ":" in path.rsplit("/", 1)[-1] else (path, "", "")
     tag = version_to_tag(tag)  # oci://host/chart:1.2.3+build means the tag 1.2.3_build

@@ -298,9 +298,7 @@ class RegistryClient:
             raise RepoError(f"{self.host} started an upload to {repository} without saying where (no Location)")
         url = urljoin(self.base_url + "/", location)
         url += ("&" if "?" in url else "?") + urlencode({"digest": digest})
-        finished = self._send(
-            "PUT", url, content=data, headers={"Content-Type": "application/octet-stream"}
-        )
+        finished = self._send("PUT", url, content=data, headers={"Content-Type": "application/octet-stream"})
         self._expect(finished, (201, 204), f"upload blob {digest} to {repository}")
         return digest
 

@@ -67,7 +67,7 @@ def normalize_host(host: str) -> str:
     text = host.strip()
     for prefix in ("oci://", "https://", "http://"):
         if text.startswith(prefix):
-            text = text[len(prefix):]
+            text = text[len(prefix) :]
     text = text.split("/", 1)[0]
     if not text:
         raise RepoError(f"{host!r} is not a registry host (expected HOST or HOST:PORT)")

@@ -40,9 +40,7 @@ _LOCAL_REF = r"#(/[A-Za-z0-9._~$!&'()*+,;=:@-]*)*"
 # A root $id: a plain absolute http(s) URL, not one of the metaschemas bundled with jsonschema.
 _PLAIN_ID = r"https?://(?!json-schema\.org)[A-Za-z0-9.-]+(/[A-Za-z0-9._~-]*)*"
 
-_SUBSCHEMA_ONE = frozenset(
-    {"additionalProperties", "items", "not", "if", "then", "else", "propertyNames"}
-)
+_SUBSCHEMA_ONE = frozenset({"additionalProperties", "items", "not", "if", "then", "else", "propertyNames"})
 _SUBSCHEMA_MAPS = frozenset({"properties", "patternProperties", "$defs", "definitions"})
 _SUBSCHEMA_LISTS = frozenset({"allOf", "anyOf", "oneOf"})
 _ROOT_ONLY = frozenset({"$schema", "$id"})
@@ -92,9 +90,7 @@ def _equal(one: Any, two: Any) -> bool:
     if type(one) is list and type(two) is list:
         return len(one) == len(two) and all(map(_equal, one, two))
     if type(one) is dict and type(two) is dict:
-        return len(one) == len(two) and all(
-            key in two and _equal(item, two[key]) for key, item in one.items()
-        )
+        return len(one) == len(two) and all(key in two and _equal(item, two[key]) for key, item in one.items())
     if type(one) is bool or type(two) is bool:
         return one is two
     return one == two
@@ -121,11 +117,7 @@ def _is_type_keyword(value: Any) -> bool:
 
 
 def _is_unique_strings(value: Any) -> bool:
-    return (
-        type(value) is list
-        and all(type(item) is str for item in value)
-        and len(set(value)) == len(value)
-    )
+    return type(value) is list and all(type(item) is str for item in value) and len(set(value)) == len(value)
 
 
 def _is_dependent_required(value: Any) -> bool:
@@ -175,9 +167,7 @@ class _SchemaWalk:
             return False
         self.locations.add(where)
         return all(
-            type(key) is str
-            and (not where or key not in _ROOT_ONLY)
-            and self.keyword(key, value, where)
+            type(key) is str and (not where or key not in _ROOT_ONLY) and self.keyword(key, value, where)
             for key, value in node.items()
         )
 
@@ -192,8 +182,10 @@ class _SchemaWalk:
                 for name, sub in value.items()
             )
         if key in _SUBSCHEMA_LISTS:
-            return type(value) is list and len(value) > 0 and all(
-                self.schema(sub, (*where, key, index)) for index, sub in enumerate(value)
+            return (
+                type(value) is list
+                and len(value) > 0
+                and all(self.schema(sub, (*where, key, index)) for index, sub in enumerate(value))
             )
         if key == "$ref":
             if type(value) is not str or _regex(_LOCAL_REF).fullmatch(value) is None:
@@ -333,10 +325,7 @@ def _additional_properties(instance: Any, extra: Any, schema: dict, refs: dict) 
     # joined with "|" (which is not always the same as matching one of them).
     properties = schema.get("properties", {})
     joined = "|".join(schema.get("patternProperties", {}))
-    keys = [
-        key for key in instance
-        if key not in properties and not (joined and _regex(joined).search(key))
-    ]
+    keys = [key for key in instance if key not in properties and not (joined and _regex(joined).search(key))]
     if type(extra) is dict:
         return all(_valid(instance[key], extra, refs) for key in keys)
     return extra or not keys
@@ -378,10 +367,7 @@ def _if(instance: Any, condition: Any, schema: dict, refs: dict) -> bool:
 
 def _dependent_required(instance: Any, needs: dict, schema: dict, refs: dict) -> bool:
     return type(instance) is not dict or all(
-        name in instance
-        for trigger, names in needs.items()
-        if trigger in instance
-        for name in names
+        name in instance for trigger, names in needs.items() if trigger in instance for name in names
     )
 
 
@@ -414,8 +400,9 @@ _RULES: dict[str, Rule] = {
     "patternProperties": _pattern_properties,
     "additionalProperties": _additional_properties,
     "propertyNames": _property_names,
-    "required": lambda instance, names, schema, refs: type(instance) is not dict
-    or all(name in instance for name in names),
+    "required": lambda instance, names, schema, refs: (
+        type(instance) is not dict or all(name in instance for name in names)
+    ),
     "dependentRequired": _dependent_required,
     "items": _items,
     "uniqueItems": _unique_items,

@@ -46,9 +46,7 @@ _DATA_KEYWORDS = frozenset({"enum", "const", "default", "examples"})
 _REF_KEYWORDS = ("$ref", "$dynamicRef")
 # Keywords holding one subschema, or a list of them. A `false` there is rewritten for validation
 # (see _without_false_subschemas); the keywords below it jsonschema reports well by itself.
-_SCHEMA_KEYWORDS = frozenset(
-    {"items", "additionalItems", "contains", "propertyNames", "if", "then", "else", "not"}
-)
+_SCHEMA_KEYWORDS = frozenset({"items", "additionalItems", "contains", "propertyNames", "if", "then", "else", "not"})
 _SCHEMA_LIST_KEYWORDS = frozenset({"allOf", "anyOf", "oneOf", "prefixItems", "items"})
 _NATIVE_FALSE = frozenset({"additionalProperties", "unevaluatedProperties", "unevaluatedItems"})
 _NOTHING_ALLOWED: dict = {"not": {}}
@@ -122,9 +120,7 @@ def _checked_validator_class(schema: object, *, chart: str, file: str) -> type[V
     problem = best_match(meta_validator.iter_errors(schema))
     if problem is not None:
         where = _schema_pointer(problem.absolute_path)
-        raise ChartError(
-            f"invalid schema for chart {chart!r} at {where}: {problem.message}", file=file
-        )
+        raise ChartError(f"invalid schema for chart {chart!r} at {where}: {problem.message}", file=file)
     _check_refs(schema, cls, chart=chart, file=file)
     return cls
 
@@ -145,7 +141,7 @@ def _validator_class(schema: dict | bool, *, chart: str, file: str) -> type[Vali
         known = isinstance(dialect, str) and validator_for({"$schema": dialect}, default=None)  # type: ignore[arg-type]
         if not known:
             raise ChartError(
-                f"the schema of chart {chart!r} names an unknown \"$schema\" {dialect!r} "
+                f'the schema of chart {chart!r} names an unknown "$schema" {dialect!r} '
                 f"(tfhelm supports JSON Schema {_DRAFT_NAMES})",
                 file=file,
             )
@@ -311,9 +307,7 @@ def _subschema(value: object) -> object:
     return dict(_NOTHING_ALLOWED) if value is False else _without_false_subschemas(value)
 
 
-def _violations(
-    error: ValidationError, secrets: list[tuple]
-) -> Iterator[tuple[tuple[object, ...], str]]:
+def _violations(error: ValidationError, secrets: list[tuple]) -> Iterator[tuple[tuple[object, ...], str]]:
     """Turn one jsonschema error into ``(path parts, message)`` pairs written for users."""
     path = tuple(error.absolute_path)
     kind = error.validator
@@ -345,11 +339,7 @@ def _unknown_keys(instance: object, schema: dict) -> list[object]:
         return []
     properties = schema.get("properties", {})
     patterns = list(schema.get("patternProperties", {}))
-    return [
-        key
-        for key in instance
-        if key not in properties and not any(_search(pattern, key) for pattern in patterns)
-    ]
+    return [key for key in instance if key not in properties and not any(_search(pattern, key) for pattern in patterns)]
 
 
 def _search(pattern: str, key: object) -> bool:
@@ -389,9 +379,7 @@ def _missing_dependencies(instance: dict, dependencies: object) -> Iterator[tupl
                     yield trigger, name
 
 
-def _alternative_violations(
-    error: ValidationError, secrets: list[tuple]
-) -> Iterator[tuple[tuple[object, ...], str]]:
+def _alternative_violations(error: ValidationError, secrets: list[tuple]) -> Iterator[tuple[tuple[object, ...], str]]:
     from jsonschema.exceptions import best_match
 
     best = best_match([error])
@@ -418,9 +406,7 @@ def _is_secret(path: tuple[object, ...], error: ValidationError, secrets: list[t
     if isinstance(error.schema, dict) and error.schema.get("writeOnly") is True:
         return True
     # A secret is exposed both by a value inside it and by a value that contains it.
-    return any(
-        secret[: len(path)] == path or path[: len(secret)] == secret for secret in secrets
-    )
+    return any(secret[: len(path)] == path or path[: len(secret)] == secret for secret in secrets)
 
 
 def _message(error: ValidationError, secret: bool) -> str:
@@ -467,7 +453,7 @@ def _message(error: ValidationError, secret: bool) -> str:
     if kind == "maxProperties":
         return f"has {_count(size, 'key')}, more than the maximum of {limit}"
     if kind == "oneOf":  # no context: more than one alternative matched
-        return f"{subject} matches more than one of the \"oneOf\" alternatives"
+        return f'{subject} matches more than one of the "oneOf" alternatives'
     if kind == "not":
         return f"{subject} must not match the schema {_compact(limit)}"
     if secret:

@@ -228,10 +228,7 @@ class _Parser:
         start = self.pos
         extra, stop = self._until("[.=")
         if extra:
-            raise self._error(
-                f"unexpected {extra!r} after {path!r} at character {start + 1}; "
-                "expected '=', '.' or '['"
-            )
+            raise self._error(f"unexpected {extra!r} after {path!r} at character {start + 1}; expected '=', '.' or '['")
         if stop is None:
             raise self._error(f"key {path!r} has no value (missing '=')")
         current = items[index] if index < len(items) else None
