@@ -166,7 +166,7 @@ def test_the_default_task_command_is_the_standard_server():
     ps = container(objects(result)[("StatefulSet", "tf-ps-0")], "tensorflow")
     assert ps["command"][:2] == ["/bin/sh", "-c"]
     assert ps["args"][:2] == ["python3", "-c"]
-    assert "tf.distribute.Server(" in ps["args"][2] and ".join()" in ps["args"][2]
+    assert "tf.distribute.Server(" in ps["args"][2] and "signal.SIGTERM" in ps["args"][2]
     assert plain_env(ps)["GRPC_FAIL_FAST"] == "use_caller"
 
 

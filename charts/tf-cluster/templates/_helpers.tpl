@@ -90,7 +90,9 @@
     and every object's size is independent of the cluster's. -#}
 {% set shim = 'TF_CONFIG="{\\"cluster\\":$(cat "$TFHELM_CLUSTER_SPEC_FILE"),\\"task\\":{\\"type\\":\\"$TFHELM_TASK_TYPE\\",\\"index\\":$TFHELM_TASK_INDEX}}" && export TF_CONFIG && exec "$@"' %}
 {% set shim_command = ["/bin/sh", "-c", shim, "tfhelm-tf-config"] %}
-{% set server_command = ["python3", "-c", 'import tensorflow as tf; r = tf.distribute.cluster_resolver.TFConfigClusterResolver(); tf.distribute.Server(r.cluster_spec(), job_name=r.task_type, task_index=r.task_id, protocol=r.rpc_layer or "grpc", start=True).join()'] %}
+{#- The server runs as PID 1 of its container, which ignores SIGTERM unless it handles it: without
+    the handler every stop (uninstall, rollout) waits the full 30 s grace period for SIGKILL. -#}
+{% set server_command = ["python3", "-c", 'import os, signal, tensorflow as tf; r = tf.distribute.cluster_resolver.TFConfigClusterResolver(); server = tf.distribute.Server(r.cluster_spec(), job_name=r.task_type, task_index=r.task_id, protocol=r.rpc_layer or "grpc", start=True); signal.signal(signal.SIGTERM, lambda *_: os._exit(0)); signal.pause()'] %}
 
 {#- command/args of a container: behind the shim when TF_CONFIG is on. Items print single-quoted
     (readable, backslashes kept) unless they hold a newline, which only JSON quoting keeps. -#}
