@@ -31,7 +31,10 @@ CHART = REPO / "charts" / "tf-cluster"
 
 
 def run(*command: str, check: bool = True) -> subprocess.CompletedProcess:
-    return subprocess.run(command, capture_output=True, text=True, check=check, timeout=1800)
+    done = subprocess.run(command, capture_output=True, text=True, check=False, timeout=1800)
+    if check and done.returncode != 0:
+        sys.exit(f"{' '.join(command[:4])} ... failed ({done.returncode}):\n{done.stdout}{done.stderr}")
+    return done
 
 
 def timed(call) -> float:
@@ -66,7 +69,8 @@ def main() -> None:
 def bench(kubeconfig: Path, kubectl: str, workers: int, ps: int, work: Path) -> list[tuple[str, float]]:
     namespace = f"bench-{uuid.uuid4().hex[:6]}"
     kube = [kubectl, "--kubeconfig", str(kubeconfig), "-n", namespace]
-    tfhelm = [sys.executable, "-m", "tfhelm", "--kubeconfig", str(kubeconfig), "-n", namespace]
+    where = ["--kubeconfig", str(kubeconfig), "-n", namespace]
+    tfhelm = [sys.executable, "-m", "tfhelm"]
     run(kubectl, "--kubeconfig", str(kubeconfig), "create", "namespace", namespace)
     values = work / "values.yaml"
     values.write_text(yaml.safe_dump({
@@ -75,7 +79,7 @@ def bench(kubeconfig: Path, kubectl: str, workers: int, ps: int, work: Path) -> 
         "jupyter": {"enabled": False},
     }))
     start = time.perf_counter()
-    run(*tfhelm, "install", "bench", str(CHART), "-f", str(values), "--wait", "--timeout", "20m")
+    run(*tfhelm, "install", "bench", str(CHART), "-f", str(values), "--wait", "--timeout", "20m", *where)
     installed = time.perf_counter() - start
     while True:
         pods = json.loads(run(*kube, "get", "pods", "-l", "job-name=bench-chief-0", "-o", "json").stdout)["items"]
@@ -84,7 +88,7 @@ def bench(kubeconfig: Path, kubectl: str, workers: int, ps: int, work: Path) -> 
             break
         time.sleep(0.5)
     first_round = time.perf_counter() - start
-    uninstall = timed(lambda: run(*tfhelm, "uninstall", "bench", "--wait", "--timeout", "10m"))
+    uninstall = timed(lambda: run(*tfhelm, "uninstall", "bench", "--wait", "--timeout", "10m", *where))
     left = json.loads(run(*kube, "get", "pods", "-o", "json").stdout)["items"]
     return [
         (f"install --wait: all {ps + workers} server tasks Ready", installed),
