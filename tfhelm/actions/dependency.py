@@ -6,6 +6,9 @@
 * build: restore exactly what ``Chart.lock`` records, refusing when Chart.yaml's dependencies
   changed since the lock was written, or when an archive's bytes differ from the locked digest.
 * list: each dependency with the state of ``charts/`` (ok, missing, wrong version, corrupt).
+
+update and build check the fetched archives together against one chart tree's limits (see
+:class:`~tfhelm.chart.archive.ArchiveBudget`), refusing as soon as they pass it.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from tfhelm.chart.archive import ArchiveBudget, check_chart_archive_tree
 from tfhelm.chart.model import Dependency
 from tfhelm.errors import ArchiveError, ChartError, ChartNotFoundError, RepoError
 from tfhelm.repo.dependencies import (
@@ -59,6 +63,7 @@ def update_dependencies(chart_dir: str | Path, settings: FetchSettings | None = 
     repositories = _repositories()
     requirements = [_canonical(dependency, repositories) for dependency in dependencies]
     fetched: dict[tuple[str, str, str | None], FetchedDependency] = {}
+    budget = ArchiveBudget()
     locked = []
     for dependency in requirements:
         if not dependency.repository:
@@ -66,7 +71,7 @@ def update_dependencies(chart_dir: str | Path, settings: FetchSettings | None = 
             continue
         key = (dependency.name, dependency.repository, dependency.version)
         if key not in fetched:  # one chart used under several aliases is fetched once
-            fetched[key] = fetch_dependency(dependency, chart_dir, repositories, settings)
+            fetched[key] = _within(budget, chart_dir, fetch_dependency(dependency, chart_dir, repositories, settings))
         locked.append(fetched[key].locked)
     lock = ChartLock(tuple(locked), requirements_digest(requirements, locked), _now())
     return _install(chart_dir, list(fetched.values()), lock, dependencies)
@@ -87,9 +92,10 @@ def build_dependencies(chart_dir: str | Path, settings: FetchSettings | None = N
             f"run `tfhelm dependency update {chart_dir}` to resolve them again"
         )
     fetched: dict[LockedDependency, FetchedDependency] = {}
+    budget = ArchiveBudget()
     for entry in lock.dependencies:
         if entry.repository and entry not in fetched:
-            fetched[entry] = _fetch_locked(entry, chart_dir, repositories, settings)
+            fetched[entry] = _within(budget, chart_dir, _fetch_locked(entry, chart_dir, repositories, settings))
     return _install(chart_dir, list(fetched.values()), lock, dependencies, write_lock_file=False)
 
 
@@ -144,6 +150,20 @@ def _vendored_lock_entry(chart_dir: Path, dependency: Dependency) -> LockedDepen
             "give it a repository (https://…, @name, oci://…, file://…) or put the chart there"
         )
     return LockedDependency(dependency.name, versions[0], "")
+
+
+def _within(budget: ArchiveBudget, chart_dir: Path, fetched: FetchedDependency) -> FetchedDependency:
+    """Charge a fetched archive (and the archives nested in it) to the budget the dependencies
+    of one chart share; refuse it, before anything is written, once they pass the limit."""
+    source = f"{fetched.file_name} from {fetched.locked.repository}"
+    try:
+        check_chart_archive_tree(fetched.data, source=source, budget=budget)
+    except ArchiveError as error:
+        raise ArchiveError(
+            f"dependency {fetched.locked.name!r} of {chart_dir}: {error} "
+            "(the dependencies of a chart, decompressed, count together against the limits of one chart)"
+        ) from None
+    return fetched
 
 
 def _fetch_locked(entry: LockedDependency, chart_dir: Path, repositories, settings: FetchSettings) -> FetchedDependency:

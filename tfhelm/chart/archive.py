@@ -8,6 +8,11 @@ before anything is used or written: path traversal, absolute paths, entries outs
 the decompressor, not taken from headers), and a ``Chart.yaml`` whose name or version differs
 from what the archive claims to be (its directory, its file name, or what the caller expects).
 
+The limits hold for a whole chart tree, not for each archive alone: an :class:`ArchiveBudget`
+is shared by a chart and every subchart archive nested in its ``charts/`` (and theirs), so a
+chart holding a hundred near-limit archives is refused once their files together pass
+:data:`MAX_TOTAL_SIZE` bytes or :data:`MAX_FILES` files, not loaded in full.
+
 Writing is byte-reproducible: the same chart files give the same bytes on any machine, from any
 checkout — entries sorted, every entry under ``<name>/``, mtime from ``SOURCE_DATE_EPOCH`` (or
 0), uid/gid 0 with empty owner names, modes 0644 (0755 for executables), and a gzip header with
@@ -40,10 +45,13 @@ __all__ = [
     "MAX_FILES",
     "MAX_FILE_SIZE",
     "MAX_TOTAL_SIZE",
+    "ArchiveBudget",
     "archive_file_name",
     "build_chart_archive",
+    "check_chart_archive_tree",
     "extract_chart_archive",
     "extract_chart_files",
+    "is_subchart_archive",
     "read_chart_archive",
     "read_chart_archive_bytes",
     "source_date_epoch",
@@ -56,7 +64,8 @@ MAX_FILE_SIZE = 5 * 1024 * 1024
 MAX_TOTAL_SIZE = 50 * 1024 * 1024
 # The tar stream also holds a 512-byte header (and maybe long-name or pax blocks) per entry and
 # padding; this bound on the whole decompressed stream stops bombs made of headers or padding.
-_MAX_STREAM_SIZE = MAX_TOTAL_SIZE + MAX_FILES * 3 * 512 + 1024 * 1024
+_STREAM_OVERHEAD = MAX_FILES * 3 * 512 + 1024 * 1024
+_MAX_STREAM_SIZE = MAX_TOTAL_SIZE + _STREAM_OVERHEAD
 _CHUNK = 64 * 1024
 _CHART_FILE = "Chart.yaml"
 # C0, DEL and C1: no file name needs them, and a newline in one forges lines of tfhelm's output
@@ -67,37 +76,110 @@ _ARCHIVE_SUFFIXES = (".tgz", ".tar.gz")
 # --------------------------------------------------------------------------- reading
 
 
+class ArchiveBudget:
+    """The files and decompressed bytes left to one chart tree: a chart and every archive in it.
+
+    Each reader charges what it takes; whichever archive (or chart file) takes the tree past
+    :data:`MAX_TOTAL_SIZE` bytes or :data:`MAX_FILES` files is refused, by name. The limits are
+    read when the budget is made.
+    """
+
+    def __init__(self) -> None:
+        self.max_bytes = MAX_TOTAL_SIZE
+        self.max_files = MAX_FILES
+        self.bytes = 0
+        self.files = 0
+        self.archives = 0  # archives charged so far: the first one alone is not a "tree"
+
+    @property
+    def remaining_bytes(self) -> int:
+        return max(self.max_bytes - self.bytes, 0)
+
+    def _scope(self) -> str:
+        return "per chart" if self.archives <= 1 else "per chart, its subchart archives included"
+
+    def charge_file(self, source: str) -> str | None:
+        """Count one more file; the problem (for the caller's message) when it is one too many."""
+        self.files += 1
+        if self.files > self.max_files:
+            return f"is beyond the limit of {self.max_files:,} files {self._scope()}"
+        return None
+
+    def charge_bytes(self, count: int) -> str | None:
+        """Count ``count`` more bytes; the problem when they pass the limit."""
+        self.bytes += count
+        if self.bytes > self.max_bytes:
+            return f"takes the chart over the limit of {self.max_bytes:,} bytes in total ({self._scope()})"
+        return None
+
+    def check_files(self, files: Mapping[str, bytes], source: str) -> None:
+        """Charge files already in memory (a chart read some other way) or refuse them."""
+        for relative, data in sorted(files.items()):
+            problem = self.charge_file(source) or self.charge_bytes(len(data))
+            if problem:
+                raise ArchiveError(f"chart {source}: {relative} {problem}; refusing it")
+
+
 def read_chart_archive(
-    path: str | Path, *, expected_name: str | None = None, expected_version: str | None = None
+    path: str | Path,
+    *,
+    expected_name: str | None = None,
+    expected_version: str | None = None,
+    budget: ArchiveBudget | None = None,
 ) -> dict[str, bytes]:
     """Read and check a chart archive; return its files by chart-relative path.
 
     Raises :class:`~tfhelm.errors.ArchiveError` naming the archive and the entry at fault.
     When the file is called ``<chart name>-<version>.tgz`` the version in the name must be the
-    one in Chart.yaml.
+    one in Chart.yaml. ``budget`` is shared with the other archives of the same chart tree
+    (a fresh one when not given).
     """
     path = Path(path)
     try:
         with path.open("rb") as stream:
-            return _read(stream, str(path), expected_name, expected_version)
+            return _read(stream, str(path), expected_name, expected_version, budget)
     except OSError as error:
         raise ArchiveError(f"cannot read chart archive {path}: {error.strerror or error}") from None
 
 
 def read_chart_archive_bytes(
-    data: bytes, *, source: str, expected_name: str | None = None, expected_version: str | None = None
+    data: bytes,
+    *,
+    source: str,
+    expected_name: str | None = None,
+    expected_version: str | None = None,
+    budget: ArchiveBudget | None = None,
 ) -> dict[str, bytes]:
     """Like :func:`read_chart_archive` for an archive already in memory; ``source`` names it."""
-    return _read(io.BytesIO(data), source, expected_name, expected_version)
+    return _read(io.BytesIO(data), source, expected_name, expected_version, budget)
+
+
+def check_chart_archive_tree(data: bytes, *, source: str, budget: ArchiveBudget) -> None:
+    """Read an archive and every subchart archive nested in it against ``budget``, keeping nothing.
+
+    ``dependency update/build`` charge each fetched archive this way, so the dependencies of one
+    chart together stay within one chart tree's limits.
+    """
+    files = read_chart_archive_bytes(data, source=source, budget=budget)
+    for relative in sorted(files):
+        if is_subchart_archive(relative):
+            check_chart_archive_tree(files[relative], source=f"{source}/{relative}", budget=budget)
+
+
+def is_subchart_archive(relative: str) -> bool:
+    """``charts/x.tgz`` or ``charts/sub/charts/y.tgz``: an archive the chart loader opens."""
+    parts = relative.split("/")
+    return len(parts) % 2 == 0 and all(part == "charts" for part in parts[0::2]) and relative.endswith(".tgz")
 
 
 class _BoundedReader(io.RawIOBase):
     """The decompressed stream, failing once more than ``limit`` bytes have come out of it."""
 
-    def __init__(self, stream: gzip.GzipFile, limit: int, source: str) -> None:
+    def __init__(self, stream: gzip.GzipFile, limit: int, source: str, files_limit: int) -> None:
         super().__init__()
         self._stream = stream
         self._limit = limit
+        self._files_limit = files_limit
         self._source = source
         self.count = 0
 
@@ -110,16 +192,28 @@ class _BoundedReader(io.RawIOBase):
         if self.count > self._limit:
             raise ArchiveError(
                 f"unsafe chart archive {self._source}: it decompresses to more than {self._limit:,} bytes "
-                f"(limit {MAX_TOTAL_SIZE:,} bytes of files); refusing a possible decompression bomb"
+                f"(the chart had room for {self._files_limit:,} more bytes of files); "
+                "refusing a possible decompression bomb"
             )
         return count
 
 
-def _read(stream: IO[bytes], source: str, expected_name: str | None, expected_version: str | None) -> dict[str, bytes]:
-    reader = _ArchiveReader(source, expected_name)
+def _read(
+    stream: IO[bytes],
+    source: str,
+    expected_name: str | None,
+    expected_version: str | None,
+    budget: ArchiveBudget | None,
+) -> dict[str, bytes]:
+    budget = budget or ArchiveBudget()
+    budget.archives += 1
+    reader = _ArchiveReader(source, expected_name, budget)
+    # a nested archive's stream ends soon after the tree's budget is spent, not after 50 MB more
+    stream_limit = min(_MAX_STREAM_SIZE, budget.remaining_bytes + _STREAM_OVERHEAD)
     try:
         with gzip.GzipFile(fileobj=stream, mode="rb") as unzipped:
-            bounded = io.BufferedReader(_BoundedReader(unzipped, _MAX_STREAM_SIZE, source), _CHUNK)
+            raw = _BoundedReader(unzipped, stream_limit, source, budget.remaining_bytes)
+            bounded = io.BufferedReader(raw, _CHUNK)
             with tarfile.open(fileobj=bounded, mode="r|") as tar:
                 for member in tar:
                     reader.add(tar, member)
@@ -132,12 +226,12 @@ def _read(stream: IO[bytes], source: str, expected_name: str | None, expected_ve
 class _ArchiveReader:
     """Accepts entries one at a time, enforcing every safety rule as it goes."""
 
-    def __init__(self, source: str, expected_name: str | None) -> None:
+    def __init__(self, source: str, expected_name: str | None, budget: ArchiveBudget) -> None:
         self.source = source
         self.top: str | None = expected_name
         self.top_from_caller = expected_name is not None
         self.files: dict[str, bytes] = {}
-        self.total = 0
+        self.budget = budget
 
     def fail(self, entry: str, problem: str) -> ArchiveError:
         return ArchiveError(f"unsafe chart archive {self.source}: entry {entry!r} {problem}; nothing was extracted")
@@ -151,8 +245,9 @@ class _ArchiveReader:
         relative = "/".join(parts[1:])
         if relative in self.files:
             raise self.fail(member.name, "appears twice")
-        if len(self.files) >= MAX_FILES:
-            raise self.fail(member.name, f"is beyond the limit of {MAX_FILES:,} files per chart")
+        problem = self.budget.charge_file(self.source)
+        if problem:
+            raise self.fail(member.name, problem)
         if member.size > MAX_FILE_SIZE:
             raise self.fail(
                 member.name, f"is {member.size:,} bytes, over the limit of {MAX_FILE_SIZE:,} bytes per file"
@@ -199,11 +294,11 @@ class _ArchiveReader:
         chunks, size = [], 0
         while chunk := extracted.read(_CHUNK):
             size += len(chunk)
-            self.total += len(chunk)
             if size > MAX_FILE_SIZE:
                 raise self.fail(member.name, f"is over the limit of {MAX_FILE_SIZE:,} bytes per file")
-            if self.total > MAX_TOTAL_SIZE:
-                raise self.fail(member.name, f"takes the chart over the limit of {MAX_TOTAL_SIZE:,} bytes in total")
+            problem = self.budget.charge_bytes(len(chunk))
+            if problem:
+                raise self.fail(member.name, problem)
             chunks.append(chunk)
         return b"".join(chunks)
 

@@ -3,18 +3,25 @@
 Both sources are first reduced to one mapping of chart-relative path → bytes, so every check
 (Chart.yaml, values.yaml, the schema, templates, subcharts under ``charts/``) runs the same way
 whatever the chart came from. ``.tfhelmignore`` (gitignore syntax) excludes files.
+
+A chart and everything under it (its files, the subchart archives in ``charts/`` and theirs,
+decompressed) share one :class:`~tfhelm.chart.archive.ArchiveBudget`: a chart tree bigger than
+one chart archive may be is refused, naming the file or archive that passed the limit.
 """
 
 from __future__ import annotations
 
 import json
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tfhelm.chart.metadata import CHART_FILE, parse_metadata
 from tfhelm.chart.model import Chart
-from tfhelm.errors import ChartError, ChartNotFoundError
+from tfhelm.errors import ArchiveError, ChartError, ChartNotFoundError
 from tfhelm.yamlio import YamlProblem, load_yaml
+
+if TYPE_CHECKING:
+    from tfhelm.chart.archive import ArchiveBudget
 
 __all__ = ["IGNORE_FILE", "chart_from_files", "load_chart", "read_chart_dir"]
 
@@ -31,20 +38,27 @@ def load_chart(path: str | Path) -> Chart:
     >>> chart.name, chart.version                 # doctest: +SKIP
     ('tf-cluster', '0.1.0')
     """
-    path = Path(path)
-    if path.is_dir():
-        return chart_from_files(read_chart_dir(path), source=str(path))
-    if path.is_file() and path.name.endswith((".tgz", ".tar.gz")):
-        from tfhelm.chart.archive import read_chart_archive
+    from tfhelm.chart.archive import ArchiveBudget, read_chart_archive
 
-        return chart_from_files(read_chart_archive(path), source=str(path))
+    path = Path(path)
+    budget = ArchiveBudget()
+    if path.is_dir():
+        return chart_from_files(read_chart_dir(path, budget=budget), source=str(path), budget=budget)
+    if path.is_file() and path.name.endswith((".tgz", ".tar.gz")):
+        return chart_from_files(read_chart_archive(path, budget=budget), source=str(path), budget=budget)
     if path.exists():
         raise ChartNotFoundError(f"{path} is neither a chart directory nor a .tgz chart archive")
     raise ChartNotFoundError(f"chart {str(path)!r} not found: no such directory or archive")
 
 
-def read_chart_dir(root: Path) -> dict[str, bytes]:
-    """Read every file of a chart directory not excluded by ``.tfhelmignore``."""
+def read_chart_dir(root: Path, *, budget: ArchiveBudget | None = None) -> dict[str, bytes]:
+    """Read every file of a chart directory not excluded by ``.tfhelmignore``.
+
+    Each file is charged to ``budget`` (the chart tree's) before it is read.
+    """
+    from tfhelm.chart.archive import ArchiveBudget
+
+    budget = budget or ArchiveBudget()
     if not (root / CHART_FILE).is_file():
         raise ChartNotFoundError(f"{root} is not a chart: {CHART_FILE} is missing")
     ignored = _ignore_spec(root)
@@ -61,7 +75,14 @@ def read_chart_dir(root: Path) -> dict[str, bytes]:
                 "tfhelm does not follow links out of a chart (copy the file in, or list it in .tfhelmignore)",
                 file=str(root),
             )
-        files[relative] = path.read_bytes()
+        problem = budget.charge_file(str(root))
+        if not problem:
+            with path.open("rb") as stream:  # no more than the budget allows, however big the file
+                data = stream.read(budget.remaining_bytes + 1)
+            problem = budget.charge_bytes(len(data))
+        if problem:
+            raise ArchiveError(f"chart {root}: {relative} {problem}; refusing the chart")
+        files[relative] = data
     return files
 
 
@@ -83,8 +104,17 @@ def _ignore_spec(root: Path):
     return ignored
 
 
-def chart_from_files(files: dict[str, bytes], *, source: str) -> Chart:
-    """Build a chart from a mapping of chart-relative paths to bytes (a directory or an archive)."""
+def chart_from_files(files: dict[str, bytes], *, source: str, budget: ArchiveBudget | None = None) -> Chart:
+    """Build a chart from a mapping of chart-relative paths to bytes (a directory or an archive).
+
+    ``budget`` is the chart tree's, already charged with ``files``; without one, ``files`` are
+    charged to a new budget, which the subchart archives then share.
+    """
+    if budget is None:
+        from tfhelm.chart.archive import ArchiveBudget
+
+        budget = ArchiveBudget()
+        budget.check_files(files, source)
     if CHART_FILE not in files:
         raise ChartNotFoundError(f"{source} is not a chart: {CHART_FILE} is missing")
     _check_file_names(files, source)
@@ -97,7 +127,7 @@ def chart_from_files(files: dict[str, bytes], *, source: str) -> Chart:
         templates=_templates(own_files, source),
         files={name: data for name, data in own_files.items() if _is_plain_file(name)},
         source=source,
-        subcharts=_load_subcharts(subchart_files, source),
+        subcharts=_load_subcharts(subchart_files, source, budget),
         lock=_lock(files, source),
         raw_files=files,
     )
@@ -177,7 +207,9 @@ def _split_subcharts(files: dict[str, bytes]) -> tuple[dict[str, bytes], dict[st
     return own, subcharts
 
 
-def _load_subcharts(subchart_files: dict[str, dict[str, bytes]], source: str) -> list[Chart]:
+def _load_subcharts(subchart_files: dict[str, dict[str, bytes]], source: str, budget: ArchiveBudget) -> list[Chart]:
+    """The charts under ``charts/``; their archives' files are charged to the parent's budget
+    (an unpacked subchart's files were charged with the parent's)."""
     subcharts = []
     for entry, files in sorted(subchart_files.items()):
         where = f"{source}/charts/{entry}"
@@ -186,9 +218,10 @@ def _load_subcharts(subchart_files: dict[str, dict[str, bytes]], source: str) ->
                 continue
             from tfhelm.chart.archive import read_chart_archive_bytes
 
-            subcharts.append(chart_from_files(read_chart_archive_bytes(files[""], source=where), source=where))
+            unpacked = read_chart_archive_bytes(files[""], source=where, budget=budget)
+            subcharts.append(chart_from_files(unpacked, source=where, budget=budget))
         elif CHART_FILE in files:
-            subcharts.append(chart_from_files(files, source=where))
+            subcharts.append(chart_from_files(files, source=where, budget=budget))
     return subcharts
 
 
