@@ -13,10 +13,10 @@ from tfhelm.chart.loader import load_chart
 from tfhelm.chart.model import Chart
 from tfhelm.engine.context import DEFAULT_API_VERSIONS, DEFAULT_KUBE_VERSION, Capabilities, KubeVersion
 from tfhelm.engine.subcharts import chart_tree, coalesce_chart_values
-from tfhelm.errors import ChartNotFoundError
+from tfhelm.errors import ChartError, ChartNotFoundError
 from tfhelm.values.options import ValueOptions
 
-__all__ = ["build_capabilities", "compute_values", "locate_chart", "validate_chart_values"]
+__all__ = ["build_capabilities", "check_dependencies", "compute_values", "locate_chart", "validate_chart_values"]
 
 
 def locate_chart(reference: str, *, version: str | None = None, devel: bool = False, **registry_tls: Any) -> Chart:
@@ -72,13 +72,38 @@ def compute_values(
     user_values: dict[str, Any] | None = None,
     skip_schema_validation: bool = False,
 ) -> dict[str, Any]:
-    """The values a chart renders with: defaults, then the user's, checked against the schema."""
+    """The values a chart renders with: defaults, then the user's, checked against the schema.
+
+    Every verb that renders comes through here, so this is where a chart whose dependencies
+    are not all in ``charts/`` is refused (:func:`check_dependencies`).
+    """
+    check_dependencies(chart)
     if user_values is None:
         user_values = (options or ValueOptions()).user_values()
     values = coalesce_chart_values(chart, user_values)
     if not skip_schema_validation:
         validate_chart_values(chart, values)
     return values
+
+
+def check_dependencies(chart: Chart) -> None:
+    """Refuse a chart (or subchart) whose Chart.yaml names a dependency missing from ``charts/``.
+
+    Helm's rule and words: rendering without it would silently leave its objects out. Disabled
+    dependencies must be present too, since values may enable them.
+    """
+    present = {subchart.name for subchart in chart.subcharts}
+    missing = [dependency.name for dependency in chart.metadata.dependencies if dependency.name not in present]
+    if missing:
+        names = ", ".join(dict.fromkeys(missing))
+        raise ChartError(
+            f"found in Chart.yaml, but missing in charts/ directory: {names} "
+            f"(run `tfhelm dependency build` or `tfhelm dependency update` on the chart; "
+            "a dependency without a repository must be copied into charts/ by hand)",
+            file=chart.source,
+        )
+    for subchart in chart.subcharts:
+        check_dependencies(subchart)
 
 
 def validate_chart_values(chart: Chart, values: dict[str, Any]) -> None:

@@ -8,7 +8,8 @@
 * list: each dependency with the state of ``charts/`` (ok, missing, wrong version, corrupt).
 
 update and build check the fetched archives together against one chart tree's limits (see
-:class:`~tfhelm.chart.archive.ArchiveBudget`), refusing as soon as they pass it.
+:class:`~tfhelm.chart.archive.ArchiveBudget`), refusing as soon as they pass it. A dependency
+without a repository is vendored: it must already be in ``charts/`` and is never removed.
 """
 
 from __future__ import annotations
@@ -199,14 +200,16 @@ def _install(
         path = charts / item.file_name
         write_file_atomically(path, item.data)
         written.append(path)
-    removed = _remove_stale(charts, {dependency.name for dependency in dependencies}, set(written))
+    fetched_names = {dependency.name for dependency in dependencies if dependency.repository}
+    removed = _remove_stale(charts, fetched_names, set(written))
     if write_lock_file:
         write_lock(chart_dir, lock)
     return DependencyResult(lock, tuple(written), tuple(removed))
 
 
 def _remove_stale(charts: Path, names: set[str], keep: set[Path]) -> list[Path]:
-    """Archives in ``charts/`` of a dependency's chart at another version (as Helm deletes them)."""
+    """Archives in ``charts/`` of a fetched dependency's chart at another version (as Helm deletes
+    them). Vendored dependencies (no repository) are not in ``names``: they are left alone."""
     from tfhelm.versions import is_valid_semver
 
     removed = []
