@@ -3,7 +3,7 @@
     .venv/bin/python benchmarks/bench_cluster.py [--workers 8] [--ps 2] [--kubeconfig FILE]
 
 charts/tf-cluster with 2 ps + 8 workers and a chief Job (the PS-strategy program of
-tests/cluster/programs.py) is installed with the real CLI, ``tfhelm install --wait``; then the
+tests/support/tfprograms.py) is installed with the real CLI, ``tfhelm install --wait``; then the
 chief's log is polled for its first finished training round; then ``tfhelm uninstall --wait``
 returns once every object and pod is gone (checked again with kubectl). Without ``--kubeconfig``
 a cluster is started with ``scripts/cluster up`` (and taken down). Prints a table; asserts nothing.
@@ -24,8 +24,8 @@ from pathlib import Path
 import yaml
 
 REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO / "tests" / "cluster"))
-from programs import PS_TRAINING, python  # noqa: E402
+sys.path.insert(0, str(REPO / "tests"))
+from support.tfprograms import PS_TRAINING, python  # noqa: E402
 
 CHART = REPO / "charts" / "tf-cluster"
 

@@ -8,26 +8,25 @@ free 127.0.0.1 port, and the mounted cluster-spec directory becomes a temporary 
 The chief runs through the notebook container's rendered command and environment too (its
 TF_CONFIG is built by the same shim); in place of the Jupyter server it runs what a notebook
 cell would: ParameterServerStrategy from TF_CONFIG, a small Keras model trained for a few steps
-with a ClusterCoordinator. Keras 3 has no model.fit for this strategy, so the loop is the one
+with a ClusterCoordinator (``support.tfprograms.PS_TRAINING``, which the cluster tests run in real
+pods too). Keras 3 has no model.fit for this strategy, so the loop is the one
 TensorFlow's parameter-server tutorial uses.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import socket
 import subprocess
-import sys
-import textwrap
 import time
 from pathlib import Path
 
 import pytest
+from tfcluster import argv, cluster_spec, container, free_port, objects, of_kind, plain_env, render_chart
+
 from support.netns import private_network
 from support.peers import peers_python_or_skip
-
-from tfcluster import argv, cluster_spec, container, free_port, objects, of_kind, plain_env, render_chart
+from support.tfprograms import PS_TRAINING
 
 # The peers run from their own virtual environment (.venv-peers, see scripts/bootstrap); its
 # bin directory plays the image's PATH. Outside CI the test skips when it is missing; in CI it fails.
@@ -35,59 +34,6 @@ PEERS_BIN = peers_python_or_skip("tensorflow").parent
 
 pytestmark = pytest.mark.timeout(240)
 
-CHIEF_SCRIPT = textwrap.dedent(
-    """
-    import json, os, sys
-    import numpy as np
-    import tensorflow as tf
-
-    tf_config = json.loads(os.environ["TF_CONFIG"])
-    resolver = tf.distribute.cluster_resolver.TFConfigClusterResolver()
-    strategy = tf.distribute.ParameterServerStrategy(resolver)
-    coordinator = tf.distribute.coordinator.ClusterCoordinator(strategy)
-
-    rng = np.random.default_rng(7)
-    x_all = rng.normal(size=(256, 4)).astype("float32")
-    y_all = x_all @ np.array([[1.0], [2.0], [-1.0], [0.5]], "float32") + 0.3
-
-    with strategy.scope():
-        model = tf.keras.Sequential([tf.keras.Input(shape=(4,)), tf.keras.layers.Dense(1)])
-        optimizer = tf.keras.optimizers.SGD(learning_rate=0.1)
-        optimizer.build(model.trainable_variables)
-
-    def loss_of(x, y):
-        return tf.reduce_mean(tf.square(model(x, training=False) - y))
-
-    def dataset_fn(_context=None):
-        return tf.data.Dataset.from_tensor_slices((x_all, y_all)).repeat().batch(32)
-
-    iterator = iter(coordinator.create_per_worker_dataset(dataset_fn))
-
-    @tf.function
-    def train_step(iterator):
-        def replica_fn(batch):
-            x, y = batch
-            with tf.GradientTape() as tape:
-                loss = loss_of(x, y)
-            grads = tape.gradient(loss, model.trainable_variables)
-            optimizer.apply_gradients(zip(grads, model.trainable_variables))
-            return loss
-        return strategy.run(replica_fn, args=(next(iterator),))
-
-    before = float(loss_of(x_all, y_all))
-    results = [coordinator.schedule(train_step, args=(iterator,)) for _ in range(40)]
-    coordinator.join()
-    step_losses = [float(r.fetch()) for r in results]
-    after = float(loss_of(x_all, y_all))
-    devices = sorted({v.value.device if hasattr(v, "value") else v.device for v in model.trainable_variables})
-    print("RESULT " + json.dumps({
-        "tf_config": tf_config, "before": before, "after": after,
-        "steps": len(step_losses), "devices": devices,
-    }), flush=True)
-    sys.stdout.flush()
-    os._exit(0)  # the coordinator's threads would keep polling the servers we are about to stop
-    """
-)
 
 
 def _localize(text: str, addresses: dict[str, str]) -> str:
@@ -149,10 +95,11 @@ def cluster_run(rendered, tmp_path_factory):
             notebook_deployment = next(o for o in of_kind(rendered, "Deployment"))
             notebook = container(notebook_deployment, "notebook")
             script = root / "chief.py"
-            script.write_text(CHIEF_SCRIPT)
+            script.write_text(PS_TRAINING)
             # the notebook's own command is the TF_CONFIG shim; a kernel inherits what it exports
             shim = notebook["command"]
             env = _environment(notebook, addresses, _spec_mount(notebook_deployment, "notebook"), spec_dir, root)
+            env["ROUNDS"] = "4"  # 40 steps
             started = time.monotonic()
             chief = subprocess.run([*netns, *shim, "python3", str(script)], env=env, capture_output=True, text=True, cwd=root, timeout=180)
             elapsed = time.monotonic() - started

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-# The tests import their helpers (programs.py, clusterkit.py) by name.
+# The tests import their helper module (clusterkit.py) by name.
 sys.path.insert(0, str(Path(__file__).parent))
 REPO = Path(__file__).resolve().parents[2]
 

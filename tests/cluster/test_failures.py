@@ -7,7 +7,8 @@ import re
 
 import pytest
 from clusterkit import TF_CLUSTER, job_finished, ready
-from programs import PS_TRAINING, python
+
+from support.tfprograms import PS_TRAINING, python
 
 pytestmark = pytest.mark.timeout(900)
 

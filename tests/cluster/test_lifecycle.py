@@ -12,7 +12,8 @@ import json
 
 import pytest
 from clusterkit import TF_CLUSTER, job_finished
-from programs import PS_TRAINING, python
+
+from support.tfprograms import PS_TRAINING, python
 
 pytestmark = pytest.mark.timeout(900)
 

@@ -18,7 +18,8 @@ import uuid
 
 import pytest
 from clusterkit import TF_CLUSTER
-from programs import PS_TRAINING
+
+from support.tfprograms import PS_TRAINING
 
 pytestmark = pytest.mark.timeout(900)
 
@@ -146,5 +147,5 @@ def test_a_kernel_runs_the_notes_snippet_and_trains_on_the_ps_tasks(notebook):
     assert errors == [], out
     losses = [float(x) for x in re.findall(r"^ROUND \d+ loss (\S+)$", out, re.M)]
     assert len(losses) == 6 and losses[-1] < losses[0] / 5, out
-    devices = re.findall(r"^VARIABLE \S+ (\S+)$", out, re.M)
+    devices = json.loads(re.search(r"^RESULT (.*)$", out, re.M).group(1))["devices"]
     assert {re.search(r"/job:ps/replica:0/task:(\d)", d).group(1) for d in devices} == {"0", "1"}, out

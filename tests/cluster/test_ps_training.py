@@ -7,15 +7,22 @@ variables placed on both parameter servers, reached through the cluster DNS name
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
 from clusterkit import TF_CLUSTER, job_finished, ready
-from programs import PS_TRAINING, python
+
+from support.tfprograms import PS_TRAINING, python
 
 pytestmark = pytest.mark.timeout(900)
 
 RELEASE = "tf"
+
+
+def report(log: str) -> dict:
+    """The program's closing RESULT report."""
+    return json.loads(re.search(r"^RESULT (.*)$", log, re.M).group(1))
 
 
 @pytest.fixture(scope="module")
@@ -44,10 +51,10 @@ def test_the_chief_trains_and_the_loss_falls(run):
     losses = [float(x) for x in re.findall(r"^ROUND \d+ loss (\S+)$", run["log"], re.M)]
     assert len(losses) == 9, run["log"]
     assert losses[-1] < losses[0] / 10, losses
-    assert "RESULT done" in run["log"]
+    assert report(run["log"])["steps"] == 80
 
 
 def test_the_variables_live_on_every_ps_task(run):
-    devices = re.findall(r"^VARIABLE \S+ (\S+)$", run["log"], re.M)
+    devices = report(run["log"])["devices"]
     assert len(devices) == 2, run["log"]
     assert {re.search(r"/job:ps/replica:0/task:(\d)", d).group(1) for d in devices} == {"0", "1"}, devices

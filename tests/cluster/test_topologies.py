@@ -12,7 +12,8 @@ import re
 
 import pytest
 from clusterkit import TF_CLUSTER, job_finished, ready
-from programs import MWMS_TRAINING, RESOLVE_ALL, python
+
+from support.tfprograms import MWMS_TRAINING, RESOLVE_ALL, python
 
 pytestmark = pytest.mark.timeout(900)
 

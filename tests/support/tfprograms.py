@@ -1,7 +1,9 @@
-"""The programs the cluster tests run inside pods (as ``python3 -c`` commands of chart jobs).
+"""TensorFlow programs the tests run as tasks of tf-cluster: in pods of the one-node cluster (as
+``python3 -c`` commands of chart jobs, or in a notebook kernel) and as local processes
+(tests/charts/test_tf_cluster_tensorflow.py).
 
-Each prints machine-readable lines (``ROUND``, ``VARIABLE``, ``RESOLVED``, ``RESULT``) the tests
-parse from ``kubectl logs``. They use only the image's TensorFlow and the chart's TF_CONFIG.
+Each prints machine-readable lines (``ROUND``, ``RESOLVED``, ``RESULT <json>``) the tests parse
+from ``kubectl logs`` or stdout. They use only TensorFlow and the chart's TF_CONFIG.
 """
 
 from __future__ import annotations
@@ -10,7 +12,8 @@ import textwrap
 
 # ParameterServerStrategy coordinator (the chief Job, or a notebook kernel after the NOTES snippet,
 # which defines ``strategy``): a linear model trained in ROUNDS rounds of 10 steps scheduled on the
-# workers, with the whole-data loss printed after each round, then where every variable lives.
+# workers, with the whole-data loss printed after each round; then a RESULT report: TF_CONFIG, the
+# loss before and after, the steps, and the devices the variables live on.
 PS_TRAINING = textwrap.dedent(
     """
     import json, os, sys, time
@@ -52,17 +55,20 @@ PS_TRAINING = textwrap.dedent(
             return loss
         return strategy.run(replica_fn, args=(next(iterator),))
 
-    print("ROUND 0 loss %.6f" % float(loss_of(x_all, y_all)), flush=True)
+    losses = [float(loss_of(x_all, y_all))]
+    print("ROUND 0 loss %.6f" % losses[0], flush=True)
     for round_ in range(1, rounds + 1):
         for _ in range(10):
             coordinator.schedule(train_step, args=(iterator,))
         coordinator.join()
-        print("ROUND %d loss %.6f" % (round_, float(loss_of(x_all, y_all))), flush=True)
+        losses.append(float(loss_of(x_all, y_all)))
+        print("ROUND %d loss %.6f" % (round_, losses[-1]), flush=True)
         time.sleep(pause)
-    for variable in model.trainable_variables:
-        device = variable.value.device if hasattr(variable, "value") else variable.device
-        print("VARIABLE %s %s" % (variable.name, device), flush=True)
-    print("RESULT done", flush=True)
+    devices = sorted({v.value.device if hasattr(v, "value") else v.device for v in model.trainable_variables})
+    print("RESULT " + json.dumps({
+        "tf_config": json.loads(os.environ.get("TF_CONFIG", "{}")), "before": losses[0], "after": losses[-1],
+        "steps": rounds * 10, "devices": devices,
+    }), flush=True)
     if "ipykernel" not in sys.modules:
         os._exit(0)  # the coordinator's threads would keep polling the servers forever
     """
