@@ -6,13 +6,16 @@ the cluster client happen inside the commands, so ``tfhelm template`` never pays
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from tfhelm.cli.app import CONTEXT_SETTINGS, _name_and_chart, _registry_tls, cli
 from tfhelm.cli.options import _compose, registry_tls_flags, value_flags, value_options_from
 from tfhelm.cli.output import echo
+
+if TYPE_CHECKING:
+    from tfhelm.actions.upgrade import UpgradeOptions
 
 __all__: list[str] = []
 
@@ -239,26 +242,12 @@ def install(args: tuple[str, ...], **params: Any) -> None:
 @chart_source_flags
 def upgrade(name: str, chart: str, **params: Any) -> None:
     """Upgrade a release to a new chart or new values (--dry-run prints the diff)."""
-    from tfhelm.actions.upgrade import UpgradeOptions, upgrade as run_upgrade
+    from tfhelm.actions.upgrade import upgrade as run_upgrade
     from tfhelm.cli.release_output import print_status
 
     params["dry_run"] = _dry_run(params)
     config = _configuration(params)
-    make = lambda display: UpgradeOptions(  # noqa: E731
-        name=name,
-        chart=chart,
-        values=value_options_from(params),
-        install=params["install_missing"],
-        reuse_values=params["reuse_values"],
-        reset_then_reuse_values=params["reset_then_reuse_values"],
-        reset_values=params["reset_values"],
-        create_namespace=params["create_namespace"],
-        dry_run=params["dry_run"],
-        version=params["chart_version"],
-        devel=params["devel"],
-        registry_tls=_registry_tls(params),
-        deploy=_deploy_options(params, display),
-    )
+    make = lambda display: _upgrade_options(name, chart, params, display)  # noqa: E731
     if params["dry_run"]:
         from tfhelm.actions.diff import diff_upgrade
         from tfhelm.cli.release_output import print_diff
@@ -477,24 +466,28 @@ def diff() -> None:
 def diff_upgrade_command(name: str, chart: str, **params: Any) -> None:
     """Diff of live objects vs. what `upgrade NAME CHART` would apply (Secret data masked)."""
     from tfhelm.actions.diff import diff_upgrade
-    from tfhelm.actions.upgrade import UpgradeOptions
     from tfhelm.cli.release_output import print_diff
 
-    print_diff(
-        diff_upgrade(
-            _configuration(params),
-            UpgradeOptions(
-                name=name,
-                chart=chart,
-                values=value_options_from(params),
-                install=params["install_missing"],
-                reuse_values=params["reuse_values"],
-                reset_then_reuse_values=params["reset_then_reuse_values"],
-                reset_values=params["reset_values"],
-                version=params["chart_version"],
-                devel=params["devel"],
-                registry_tls=_registry_tls(params),
-                deploy=_deploy_options(params),
-            ),
-        )
+    print_diff(diff_upgrade(_configuration(params), _upgrade_options(name, chart, params)))
+
+
+def _upgrade_options(name: str, chart: str, params: dict[str, Any], display: Any = None) -> UpgradeOptions:
+    """What `upgrade` and `diff upgrade` both ask for, from their shared flags (diff has no
+    --create-namespace or --dry-run: it never writes)."""
+    from tfhelm.actions.upgrade import UpgradeOptions
+
+    return UpgradeOptions(
+        name=name,
+        chart=chart,
+        values=value_options_from(params),
+        install=params["install_missing"],
+        reuse_values=params["reuse_values"],
+        reset_then_reuse_values=params["reset_then_reuse_values"],
+        reset_values=params["reset_values"],
+        create_namespace=params.get("create_namespace", False),
+        dry_run=params.get("dry_run"),
+        version=params["chart_version"],
+        devel=params["devel"],
+        registry_tls=_registry_tls(params),
+        deploy=_deploy_options(params, display),
     )
