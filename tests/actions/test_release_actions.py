@@ -316,7 +316,7 @@ def test_unchanged_inputs_skip_rendering_but_still_record_a_revision(config, kub
     install(config, InstallOptions(chart=str(chart), name="demo"))
     kube.writes.clear()
     renders = []
-    monkeypatch.setattr(deploy_module, "render", lambda *a, **k: renders.append(1))
+    monkeypatch.setattr(deploy_module, "render_tree", lambda *a, **k: renders.append(1))
     release = upgrade(config, UpgradeOptions(name="demo", chart=str(chart)))
     assert (release.revision, release.status, renders, kube.object_writes()) == (2, Status.DEPLOYED, [], [])
     assert release.fingerprint == config.storage.get("demo", 1).fingerprint

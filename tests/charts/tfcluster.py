@@ -1,7 +1,7 @@
 """Support for the tf-cluster chart tests: render the chart and look into what it produced.
 
-Rendering goes through the public library (load, coalesce and schema-check values, render), so
-what the tests see is exactly what ``tfhelm template`` prints.
+Rendering goes through what ``tfhelm template`` runs (load, the values tree with its schema
+checks, render), so what the tests see is exactly what it prints.
 """
 
 from __future__ import annotations
@@ -12,12 +12,12 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from tfhelm.actions.common import compute_values
 from tfhelm.chart.loader import load_chart
 from tfhelm.chart.model import Chart
-from tfhelm.engine import ReleaseInfo, RenderResult, render
+from tfhelm.engine import ReleaseInfo, RenderResult, render_tree
 from tfhelm.values.merge import merge_maps
 from tfhelm.values.options import load_values_file
+from tfhelm.values.tree import chart_values
 
 REPO = Path(__file__).resolve().parents[2]
 CHART = REPO / "charts" / "tf-cluster"
@@ -46,8 +46,8 @@ def render_chart(
     if example is not None:
         user = merge_maps(user, load_values_file(str(EXAMPLES / f"{example}.yaml")))
     user = merge_maps(user, values or {})
-    merged = compute_values(chart(), user_values=user)
-    return render(chart(), merged, release=ReleaseInfo(release, namespace=namespace))
+    tree = chart_values(chart(), user)
+    return render_tree(tree, release=ReleaseInfo(release, namespace=namespace))
 
 
 @lru_cache(maxsize=1)

@@ -12,9 +12,9 @@ import json
 import pytest
 
 from helpers import REPO
-from tfhelm.actions.common import compute_values
 from tfhelm.chart.loader import load_chart
 from tfhelm.errors import SchemaError
+from tfhelm.values.tree import chart_values
 
 CHART = REPO / "charts" / "tf-cluster"
 PREFIX_PATTERNS = {"^/"}  # deliberate prefix checks (absolute paths)
@@ -28,7 +28,7 @@ def tf_cluster():
 @pytest.mark.parametrize("secret", ["Evil Name ok", "x\n  evil: true\nok", "a b.c", "../x", "UPPER-ok", "x}}{{ok"])
 def test_existing_secret_must_be_a_secret_name_from_its_first_character(tf_cluster, secret):
     with pytest.raises(SchemaError) as caught:
-        compute_values(tf_cluster, user_values={"jupyter": {"existingSecret": secret}})
+        chart_values(tf_cluster, {"jupyter": {"existingSecret": secret}})
     assert caught.value.violations[0][0] == "jupyter.existingSecret"
     assert "does not match the pattern" in caught.value.violations[0][1]
 
@@ -36,7 +36,7 @@ def test_existing_secret_must_be_a_secret_name_from_its_first_character(tf_clust
 @pytest.mark.parametrize("secret", ["my-jupyter", "team.jupyter-hash", "a", ""])
 def test_secret_names_still_pass(tf_cluster, secret):
     jupyter = {"existingSecret": secret} if secret else {"password": "correct-horse-battery"}
-    assert compute_values(tf_cluster, user_values={"jupyter": jupyter})["jupyter"]["existingSecret"] == secret
+    assert chart_values(tf_cluster, {"jupyter": jupyter}).values["jupyter"]["existingSecret"] == secret
 
 
 def _alternatives(pattern: str) -> list[str]:

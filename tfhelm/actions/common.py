@@ -1,6 +1,7 @@
-"""Steps every chart-using verb shares: find the chart, compute its values, check them.
+"""Steps every chart-using verb shares: find the chart, and the capabilities to render for.
 
-The flow is Helm's: chart → user values → defaults coalesced → schema → (render …).
+The flow is Helm's: chart → values tree (``tfhelm.values.tree``: defaults, subcharts, schema)
+→ render → …
 """
 
 from __future__ import annotations
@@ -12,11 +13,9 @@ from typing import Any
 from tfhelm.chart.loader import load_chart
 from tfhelm.chart.model import Chart
 from tfhelm.engine.context import DEFAULT_API_VERSIONS, DEFAULT_KUBE_VERSION, Capabilities, KubeVersion
-from tfhelm.engine.subcharts import chart_tree, coalesce_chart_values
-from tfhelm.errors import ChartError, ChartNotFoundError
-from tfhelm.values.options import ValueOptions
+from tfhelm.errors import ChartNotFoundError
 
-__all__ = ["build_capabilities", "check_dependencies", "compute_values", "locate_chart", "validate_chart_values"]
+__all__ = ["build_capabilities", "locate_chart"]
 
 
 def locate_chart(reference: str, *, version: str | None = None, devel: bool = False, **registry_tls: Any) -> Chart:
@@ -63,56 +62,6 @@ def _names_a_repository(reference: str) -> bool:
         f"chart {reference!r} not found: no such directory or archive, and no chart repository "
         f"named {repo_name!r} (`tfhelm repo list` shows them)"
     )
-
-
-def compute_values(
-    chart: Chart,
-    options: ValueOptions | None = None,
-    *,
-    user_values: dict[str, Any] | None = None,
-    skip_schema_validation: bool = False,
-) -> dict[str, Any]:
-    """The values a chart renders with: defaults, then the user's, checked against the schema.
-
-    Every verb that renders comes through here, so this is where a chart whose dependencies
-    are not all in ``charts/`` is refused (:func:`check_dependencies`).
-    """
-    check_dependencies(chart)
-    if user_values is None:
-        user_values = (options or ValueOptions()).user_values()
-    values = coalesce_chart_values(chart, user_values)
-    if not skip_schema_validation:
-        validate_chart_values(chart, values)
-    return values
-
-
-def check_dependencies(chart: Chart) -> None:
-    """Refuse a chart (or subchart) whose Chart.yaml names a dependency missing from ``charts/``.
-
-    Helm's rule and words: rendering without it would silently leave its objects out. Disabled
-    dependencies must be present too, since values may enable them.
-    """
-    present = {subchart.name for subchart in chart.subcharts}
-    missing = [dependency.name for dependency in chart.metadata.dependencies if dependency.name not in present]
-    if missing:
-        names = ", ".join(dict.fromkeys(missing))
-        raise ChartError(
-            f"found in Chart.yaml, but missing in charts/ directory: {names} "
-            f"(run `tfhelm dependency build` or `tfhelm dependency update` on the chart; "
-            "a dependency without a repository must be copied into charts/ by hand)",
-            file=chart.source,
-        )
-    for subchart in chart.subcharts:
-        check_dependencies(subchart)
-
-
-def validate_chart_values(chart: Chart, values: dict[str, Any]) -> None:
-    """Check the chart's and every enabled subchart's values against their schemas."""
-    for node, node_values, _root in chart_tree(chart, values):
-        if node.schema is not None:
-            from tfhelm.values.schema import validate_values
-
-            validate_values(node_values, node.schema, chart=node.name)
 
 
 def build_capabilities(kube_version: str | None = None, api_versions: Iterable[str] = ()) -> Capabilities:

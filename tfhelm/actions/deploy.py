@@ -29,11 +29,12 @@ from tfhelm.actions.objects import (
     summary_ref,
 )
 from tfhelm.chart.model import Chart
-from tfhelm.engine import ReleaseInfo, RenderResult, render
+from tfhelm.engine import ReleaseInfo, RenderResult, render_tree
 from tfhelm.kube import ObjectRef
 from tfhelm.kube.kinds import OfflineScope
 from tfhelm.release import ChartInfo, Release, Status, redact_values
 from tfhelm.release.record import REDACTED, now
+from tfhelm.values.tree import ValuesTree, chart_values
 
 __all__ = [
     "DeployOptions",
@@ -155,25 +156,26 @@ def render_revision(
     skip_schema_validation: bool = False,
     kube_version: str | None = None,
     offline: bool = False,
-    computed: dict[str, Any] | None = None,
+    tree: ValuesTree | None = None,
 ) -> Rendered:
-    """Values → schema → render → objects for one revision of ``name``."""
-    from tfhelm.actions.common import build_capabilities, compute_values
+    """Values → schema → render → objects for one revision of ``name`` (``tree``: the values
+    already built from ``user_values``)."""
+    from tfhelm.actions.common import build_capabilities
     from tfhelm.actions.fingerprint import render_fingerprint
 
-    if computed is None:
-        computed = compute_values(chart, user_values=user_values, skip_schema_validation=skip_schema_validation)
+    if tree is None:
+        tree = chart_values(chart, user_values, validate=not skip_schema_validation)
     release = ReleaseInfo(
         name, namespace=config.namespace, revision=revision, is_install=not is_upgrade, is_upgrade=is_upgrade
     )
-    result = render(chart, computed, release=release, capabilities=build_capabilities(kube_version))
+    result = render_tree(tree, release=release, capabilities=build_capabilities(kube_version))
     # offline (--dry-run=client): the table of built-in kinds stands in for API discovery
     scope_source = OfflineScope() if offline else config.kube
     objects = desired_objects(
         (m.object for m in result.manifests), release=name, namespace=config.namespace, kube=scope_source
     )
-    fingerprint = render_fingerprint(chart, computed, name=name, namespace=config.namespace, kube_version=kube_version)
-    return Rendered(chart, user_values, computed, result, objects, fingerprint)
+    fingerprint = render_fingerprint(tree, name=name, namespace=config.namespace, kube_version=kube_version)
+    return Rendered(chart, user_values, tree.values, result, objects, fingerprint)
 
 
 def server_kube_version(config: Configuration) -> str:

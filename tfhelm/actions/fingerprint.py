@@ -16,6 +16,7 @@ import re
 from typing import Any
 
 from tfhelm.chart.model import Chart
+from tfhelm.values.tree import ValuesTree
 
 __all__ = ["render_fingerprint", "revision_independent"]
 
@@ -40,17 +41,16 @@ def _all_templates(chart: Chart) -> list[str]:
     return texts
 
 
-def render_fingerprint(
-    chart: Chart, computed_values: dict[str, Any], *, name: str, namespace: str, kube_version: str | None
-) -> str:
+def render_fingerprint(tree: ValuesTree, *, name: str, namespace: str, kube_version: str | None) -> str:
     """A digest of every input of rendering ("" when the chart reads revision-dependent fields)."""
+    chart = tree.chart
     if not revision_independent(chart):
         return ""
     from tfhelm.actions.deploy import chart_info
 
     inputs = {
         "chart": chart_info(chart).digest,
-        "values": _with_secrets_stretched(chart, computed_values, f"{namespace}/{name}"),
+        "values": _with_secrets_stretched(chart, tree.values, f"{namespace}/{name}"),
         "release": [name, namespace],
         "kube": kube_version or "",
     }

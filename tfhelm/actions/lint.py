@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from tfhelm.actions.common import build_capabilities, compute_values, locate_chart
+from tfhelm.actions.common import build_capabilities, locate_chart
 from tfhelm.chart.model import Chart
-from tfhelm.engine import Manifest, ReleaseInfo, render
+from tfhelm.engine import Manifest, ReleaseInfo, render_tree
 from tfhelm.errors import ChartError, RenderError, SchemaError, TfhelmError, ValuesError
 from tfhelm.values.options import ValueOptions
+from tfhelm.values.tree import chart_values
 
 __all__ = ["Finding", "LintOptions", "LintReport", "run_lint"]
 
@@ -90,9 +91,9 @@ def _check_metadata(chart: Chart, report: LintReport) -> None:
 
 def _render(chart: Chart, options: LintOptions, capabilities, report: LintReport) -> list[Manifest] | None:
     try:
-        values = compute_values(chart, options.values)
+        tree = chart_values(chart, options.values.user_values())
         release = ReleaseInfo("release-name", namespace=options.namespace)
-        return render(chart, values, release=release, capabilities=capabilities).manifests
+        return render_tree(tree, release=release, capabilities=capabilities).manifests
     except SchemaError as error:
         for path, message in error.violations:
             report.add(ERROR, "values", f"{path}: {message}")

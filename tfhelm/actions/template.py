@@ -9,10 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tfhelm.actions.common import build_capabilities, compute_values, locate_chart
-from tfhelm.engine import ReleaseInfo, RenderResult, render
+from tfhelm.actions.common import build_capabilities, locate_chart
+from tfhelm.engine import ReleaseInfo, RenderResult, render_tree
 from tfhelm.errors import ChartError, UsageError
 from tfhelm.values.options import ValueOptions
+from tfhelm.values.tree import chart_values
 
 __all__ = ["TemplateOptions", "run_template", "write_output_dir"]
 
@@ -35,11 +36,11 @@ class TemplateOptions:
 def run_template(options: TemplateOptions) -> RenderResult:
     """Load, merge, validate and render; return the result (the CLI prints it)."""
     chart = locate_chart(options.chart, version=options.version, devel=options.devel, **options.registry_tls)
-    values = compute_values(chart, options.values, skip_schema_validation=options.skip_schema_validation)
+    tree = chart_values(chart, options.values.user_values(), validate=not options.skip_schema_validation)
     release = ReleaseInfo(options.release_name or chart.name, namespace=options.namespace)
     capabilities = build_capabilities(options.kube_version, options.api_versions)
     show_only = [_normalize(name, chart.name) for name in options.show_only] or None
-    return render(chart, values, release=release, capabilities=capabilities, show_only=show_only)
+    return render_tree(tree, release=release, capabilities=capabilities, show_only=show_only)
 
 
 def _normalize(name: str, chart_name: str) -> str:

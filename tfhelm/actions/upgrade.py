@@ -29,6 +29,7 @@ from tfhelm.release import Release, Status
 from tfhelm.release.record import REDACTED
 from tfhelm.values.merge import merge_maps
 from tfhelm.values.options import ValueOptions
+from tfhelm.values.tree import ValuesTree, chart_values
 
 __all__ = ["UpgradeOptions", "plan_upgrade", "upgrade"]
 
@@ -68,8 +69,8 @@ def upgrade(config: Configuration, options: UpgradeOptions) -> Release:
         history = config.storage.history(options.name)
         if not history or history[-1].status is Status.UNINSTALLED:
             return _install_instead(config, options, history, kube_version)
-        chart, user_values, computed = _values(options, history)
-        unchanged = _unchanged_upgrade(config, options, history, chart, user_values, computed, kube_version)
+        chart, user_values, tree = _values(options, history)
+        unchanged = _unchanged_upgrade(config, options, history, user_values, tree, kube_version)
         if unchanged is not None:
             return unchanged
         rendered = render_revision(
@@ -80,7 +81,7 @@ def upgrade(config: Configuration, options: UpgradeOptions) -> Release:
             revision=history[-1].revision + 1,
             is_upgrade=True,
             kube_version=kube_version,
-            computed=computed,
+            tree=tree,
         )
         return _upgrade_locked(config, options, rendered, history, recovered)
 
@@ -127,25 +128,22 @@ def _render(config: Configuration, options: UpgradeOptions, history: list[Releas
     )
 
 
-def _values(options: UpgradeOptions, history: list[Release]) -> tuple[Any, dict[str, Any], dict[str, Any]]:
-    """The chart, the user-supplied values and the computed (validated) values."""
-    from tfhelm.actions.common import compute_values, locate_chart
+def _values(options: UpgradeOptions, history: list[Release]) -> tuple[Any, dict[str, Any], ValuesTree]:
+    """The chart, the user-supplied values and the chart's values tree (validated)."""
+    from tfhelm.actions.common import locate_chart
 
     chart = locate_chart(options.chart, version=options.version, devel=options.devel, **options.registry_tls)
     user_values = _user_values(options, history)
-    computed = compute_values(
-        chart, user_values=user_values, skip_schema_validation=options.deploy.skip_schema_validation
-    )
-    return chart, user_values, computed
+    tree = chart_values(chart, user_values, validate=not options.deploy.skip_schema_validation)
+    return chart, user_values, tree
 
 
 def _unchanged_upgrade(
     config: Configuration,
     options: UpgradeOptions,
     history: list[Release],
-    chart: Any,
     user_values: dict[str, Any],
-    computed: dict[str, Any],
+    tree: ValuesTree,
     kube_version: str,
 ) -> Release | None:
     """The next revision without rendering, when nothing rendering depends on changed."""
@@ -158,13 +156,11 @@ def _unchanged_upgrade(
     last = history[-1]
     if last.status is not Status.DEPLOYED or not last.fingerprint:
         return None
-    fingerprint = render_fingerprint(
-        chart, computed, name=options.name, namespace=config.namespace, kube_version=kube_version
-    )
+    fingerprint = render_fingerprint(tree, name=options.name, namespace=config.namespace, kube_version=kube_version)
     refs = [summary_ref(s) for s in last.objects]
     if fingerprint != last.fingerprint or not all_exist(config.kube, refs):
         return None
-    user, redacted, _ = redacted_values(chart, user_values, computed)
+    user, redacted, _ = redacted_values(tree.chart, user_values, tree.values)
     pending = last.copy(
         revision=last.revision + 1,
         status=Status.PENDING_UPGRADE,

@@ -1,4 +1,7 @@
-"""The engine: a chart plus merged values in, sorted Kubernetes manifests and notes out.
+"""The engine: a chart's values tree in, sorted Kubernetes manifests and notes out.
+
+Which subcharts render and with which values is decided by :mod:`tfhelm.values.tree`; the
+engine renders each chart of that tree with the values it is given.
 
 >>> from tfhelm import load_chart, merge_values, render       # doctest: +SKIP
 >>> chart = load_chart("charts/tf-cluster")                    # doctest: +SKIP
@@ -15,10 +18,10 @@ from tfhelm.chart.model import Chart
 from tfhelm.engine.context import Capabilities, KubeVersion, ReleaseInfo, template_context
 from tfhelm.engine.manifests import Manifest, format_manifests, parse_manifests, sort_manifests
 from tfhelm.engine.render import RenderedTemplate, render_templates
-from tfhelm.engine.subcharts import chart_tree
 from tfhelm.errors import ChartError, RenderError
+from tfhelm.values.tree import ValuesTree, values_tree
 
-__all__ = ["Capabilities", "KubeVersion", "Manifest", "ReleaseInfo", "RenderResult", "render"]
+__all__ = ["Capabilities", "KubeVersion", "Manifest", "ReleaseInfo", "RenderResult", "render", "render_tree"]
 
 NOTES = "templates/NOTES.txt"
 
@@ -51,26 +54,40 @@ def render(
     capabilities: Capabilities | None = None,
     show_only: list[str] | None = None,
 ) -> RenderResult:
-    """Render ``chart`` (and its enabled subcharts) with already merged ``values``.
+    """Render ``chart`` (and its enabled subcharts) with ``values`` merged over its defaults
+    (``tfhelm.merge_values``); each subchart's own defaults are laid under its values here.
 
     ``show_only`` limits the output to templates named like ``templates/x.yaml``.
     """
+    return render_tree(values_tree(chart, values), release=release, capabilities=capabilities, show_only=show_only)
+
+
+def render_tree(
+    tree: ValuesTree,
+    *,
+    release: ReleaseInfo | None = None,
+    capabilities: Capabilities | None = None,
+    show_only: list[str] | None = None,
+) -> RenderResult:
+    """Render each chart of ``tree`` (built once by :mod:`tfhelm.values.tree`) with its values."""
+    chart = tree.chart
     release = release or ReleaseInfo(chart.name)
     capabilities = capabilities or Capabilities()
     rendered: list[RenderedTemplate] = []
     notes = None
-    for node, node_values, root in chart_tree(chart, values):
-        check_kube_version(node, capabilities.kube_version)
-        context = template_context(node, node_values, release, capabilities)
-        for template in render_templates(node, context, _only_for(root, chart.name, show_only), root):
+    for node in tree.nodes:
+        check_kube_version(node.chart, capabilities.kube_version)
+        context = template_context(node.chart, node.values, release, capabilities)
+        only = _only_for(node.source, chart.name, show_only)
+        for template in render_templates(node.chart, context, only, node.source):
             if template.name != NOTES:
                 rendered.append(template)
-            elif node is chart:
+            elif node.chart is chart:
                 notes = template.text
     if show_only is not None:
         _check_show_only(show_only, chart.name, rendered)
     manifests = sort_manifests(parse_manifests(rendered))
-    return RenderResult(manifests, notes, values, rendered, chart.name)
+    return RenderResult(manifests, notes, tree.values, rendered, chart.name)
 
 
 def _only_for(root: str, top: str, show_only: list[str] | None) -> set[str] | None:
