@@ -67,6 +67,14 @@ def test_a_null_in_the_parents_values_deletes_a_default_for_that_alias_only():
     assert tree.values["cache"]["port"] == 6379
 
 
+def test_globals_reach_every_level_and_the_parents_win():
+    rendered = objects(library_render(STACK, "global.env=staging"))
+    for source in ("stack/charts/web/charts/sidecar", "stack/charts/web/charts/sidecar/charts/leaf"):
+        assert rendered[f"{source}/templates/configmap.yaml"]["data"]["env"] == "staging", source
+    labels = rendered["stack/charts/db/templates/service.yaml"]["metadata"]["labels"]
+    assert (labels["env"], labels["region"]) == ("staging", "eu")  # db's own global.env is dev
+
+
 def test_conditions_tags_and_aliases_choose_the_charts_in_render_order():
     chart = tfhelm.load_chart(STACK)
     assert sources(chart_values(chart, {})) == [

@@ -11,7 +11,7 @@ Helm's rules (``pkg/chart/v2/util/coalesce.go`` and ``dependencies.go``):
 
 * a subchart under ``charts/`` is configured by its parent's values under its alias (or name),
   laid over its own defaults (:func:`~tfhelm.values.merge.coalesce`), plus the parent's
-  ``global`` map, which wins over the subchart's own;
+  ``global`` map, which wins over the subchart's own and reaches subcharts of subcharts;
 * a dependency's ``condition`` (comma-separated value paths of the parent's values; the first
   that holds a bool decides) or, failing that, its ``tags`` (read from the top chart's ``tags``)
   enable or disable it; an aliased subchart is seen under its alias;
@@ -94,9 +94,10 @@ def _walk(chart: Chart, values: dict[str, Any], source: str, tags: dict[str, Any
         key = dependency.values_key if dependency else subchart.name
         own = values.get(key)
         sub_values = coalesce(subchart.values, own if isinstance(own, dict) else {})
-        sub_nodes = _walk(_aliased(subchart, dependency), sub_values, f"{source}/charts/{key}", tags)
+        # before going down, so globals reach every level, as in Helm
         sub_values["global"] = merge_maps(sub_values.get("global") or {}, values.get("global") or {})
         values[key] = sub_values
+        sub_nodes = _walk(_aliased(subchart, dependency), sub_values, f"{source}/charts/{key}", tags)
         below.append((dependency, sub_nodes))
     nodes = [ChartValues(chart, values, source)]
     for dependency, sub_nodes in below:
