@@ -20,7 +20,7 @@ def obj(kind, name, api="v1"):
 
 
 def test_crds_go_first_and_custom_resources_get_the_namespace():
-    kube = FakeKubeClient(namespace="ml")
+    kube = FakeKubeClient()
     objects = desired_objects([obj("ConfigMap", "c"), CRD, obj("Training", "t", "example.com/v1")], release="r",
                               namespace="ml", kube=kube)
     assert [g[0]["kind"] for g in kind_groups(objects)] == ["CustomResourceDefinition", "ConfigMap", "Training"]
@@ -30,7 +30,7 @@ def test_crds_go_first_and_custom_resources_get_the_namespace():
 
 
 def test_unchanged_objects_are_skipped_only_while_they_exist():
-    kube = FakeKubeClient(namespace="ml")
+    kube = FakeKubeClient()
     objects = desired_objects([obj("ConfigMap", "a"), obj("ConfigMap", "b")], release="r", namespace="ml", kube=kube)
     apply_objects(kube, objects)
     previous = {identity(o): digest(o) for o in objects}
@@ -42,7 +42,7 @@ def test_unchanged_objects_are_skipped_only_while_they_exist():
 
 
 def test_delete_runs_in_reverse_install_order():
-    kube = FakeKubeClient(namespace="ml")
+    kube = FakeKubeClient()
     objects = desired_objects([obj("Namespace", "n"), obj("Secret", "s"), obj("Service", "v"),
                                obj("StatefulSet", "w", "apps/v1")], release="r", namespace="ml", kube=kube)
     apply_objects(kube, objects)

@@ -31,7 +31,7 @@ NS = "ml"
 
 @pytest.fixture
 def kube():
-    return FakeKubeClient(namespace=NS)
+    return FakeKubeClient()
 
 
 @pytest.fixture

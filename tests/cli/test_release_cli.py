@@ -117,7 +117,7 @@ def test_devel_and_registry_tls_reach_locate_chart(monkeypatch):
 
     monkeypatch.setattr(common, "locate_chart", locate)
     tls = {"plain_http": True, "ca_file": "/tmp/ca.pem"}
-    config = Configuration.for_client(FakeKubeClient(namespace="ml"), "ml")
+    config = Configuration.for_client(FakeKubeClient(), "ml")
     install(config, InstallOptions(chart="oci://127.0.0.1:5000/charts/workers", name="demo", version="^0.1",
                                    devel=True, registry_tls=tls, dry_run="client"))
     plan_upgrade(config, UpgradeOptions(name="demo", chart="oci://127.0.0.1:5000/charts/workers", install=True,
@@ -134,7 +134,7 @@ def test_list_warns_about_a_corrupt_record_and_still_lists_the_good_ones(monkeyp
     from tfhelm.kube.fake import FakeKubeClient
     from tfhelm.release import ChartInfo, Release, Status
 
-    kube = FakeKubeClient(namespace="ml")
+    kube = FakeKubeClient()
     config = Configuration.for_client(kube, "ml")
     for name in ("good", "bad"):
         config.storage.create(Release(name, "ml", 1, Status.DEPLOYED, ChartInfo("workers", "0.1.0")))
@@ -156,7 +156,7 @@ def test_a_zero_timeout_checks_readiness_once_instead_of_waiting_five_minutes(mo
     from tfhelm.cli import release as release_cli
     from tfhelm.kube.fake import FakeKubeClient
 
-    config = Configuration.for_client(FakeKubeClient(namespace="ml"), "ml")
+    config = Configuration.for_client(FakeKubeClient(), "ml")
     monkeypatch.setattr(release_cli, "_configuration", lambda params, all_namespaces=False: config)
     seen = []
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tfhelm.kube import ApplyConflictError, ObjectRef, PreconditionError, UnreachableError
+from tfhelm.errors import UsageError
+from tfhelm.kube import ALL_NAMESPACES, ApplyConflictError, ObjectRef, PreconditionError, UnreachableError
 from tfhelm.kube.fake import FakeKubeClient
 
 
@@ -59,8 +60,19 @@ def test_list_by_label_and_namespace():
     kube = FakeKubeClient()
     kube.create({"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "a", "namespace": "x", "labels": {"owner": "tfhelm"}}})
     kube.create({"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "b", "namespace": "y", "labels": {"owner": "other"}}})
-    assert [s["metadata"]["name"] for s in kube.list_secrets(None, "owner=tfhelm")] == ["a"]
+    assert [s["metadata"]["name"] for s in kube.list_secrets(ALL_NAMESPACES, "owner=tfhelm")] == ["a"]
     assert kube.list_secrets("y", "") [0]["metadata"]["name"] == "b"
+
+
+def test_like_the_real_client_it_never_picks_a_namespace():
+    kube = FakeKubeClient()
+    for call in (lambda: kube.create({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "cm"}}),
+                 lambda: kube.get(ObjectRef("v1", "ConfigMap", "cm")),
+                 lambda: kube.list("v1", "ConfigMap", None)):
+        with pytest.raises(UsageError, match="ConfigMap is a namespaced kind, but no namespace was given"):
+            call()
+    kube.create({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "ml"}})
+    assert [n["metadata"]["name"] for n in kube.list("v1", "Namespace", None)] == ["ml"]
 
 
 def test_unreachable_and_injected_failures():

@@ -13,7 +13,7 @@ from tfhelm.release.lock import Lease, ReleaseLock, lock_name
 
 
 def test_second_holder_is_refused_with_who_and_since():
-    kube = FakeKubeClient(namespace="ml")
+    kube = FakeKubeClient()
     with ReleaseLock(kube, "ml", "demo", "upgrade"):
         with pytest.raises(ReleaseError, match=r"release demo is busy: upgrade by .*@.* \(pid \d+\) since .*Z is in progress"):
             ReleaseLock(kube, "ml", "demo", "rollback").acquire()
@@ -21,7 +21,7 @@ def test_second_holder_is_refused_with_who_and_since():
 
 
 def test_expired_lease_is_taken_over_and_reported():
-    kube = FakeKubeClient(namespace="ml")
+    kube = FakeKubeClient()
     ReleaseLock(kube, "ml", "demo", "upgrade", ttl=-1).acquire()  # already expired, never released
     lock = ReleaseLock(kube, "ml", "demo", "rollback")
     lock.acquire()
@@ -30,7 +30,7 @@ def test_expired_lease_is_taken_over_and_reported():
 
 
 def test_lease_of_a_dead_process_on_this_machine_is_stale():
-    kube = FakeKubeClient(namespace="ml")
+    kube = FakeKubeClient()
     ReleaseLock(kube, "ml", "demo", "upgrade").acquire()
     secret = kube.get_secret(lock_name("demo"), "ml")
     dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
@@ -40,7 +40,7 @@ def test_lease_of_a_dead_process_on_this_machine_is_stale():
 
 
 def test_renewal_after_someone_took_over_marks_the_lock_lost():
-    kube = FakeKubeClient(namespace="ml")
+    kube = FakeKubeClient()
     first = ReleaseLock(kube, "ml", "demo", "upgrade", ttl=-1)
     first.acquire()
     second = ReleaseLock(kube, "ml", "demo", "upgrade")
@@ -55,7 +55,7 @@ def test_renewal_after_someone_took_over_marks_the_lock_lost():
 def test_missing_namespace_suggests_create_namespace():
     from tfhelm.kube import NotFoundError
 
-    kube = FakeKubeClient(namespace="ml")
+    kube = FakeKubeClient()
     kube.fail_on("create", NotFoundError("namespaces ml not found"))
     with pytest.raises(ReleaseError, match="--create-namespace"):
         ReleaseLock(kube, "ml", "demo", "install").acquire()
@@ -64,7 +64,7 @@ def test_missing_namespace_suggests_create_namespace():
 def test_check_raises_once_the_lock_was_taken_over():
     from tfhelm.release.lock import LockLostError
 
-    kube = FakeKubeClient(namespace="ml")
+    kube = FakeKubeClient()
     first = ReleaseLock(kube, "ml", "demo", "upgrade", ttl=-1)
     first.acquire()
     ReleaseLock(kube, "ml", "demo", "rollback").acquire()
@@ -81,7 +81,7 @@ def test_check_raises_when_renewal_failed_for_longer_than_the_ttl():
 
     from tfhelm.release.lock import LockLostError
 
-    kube = FakeKubeClient(namespace="ml")
+    kube = FakeKubeClient()
     lock = ReleaseLock(kube, "ml", "demo", "upgrade", ttl=0.3)
     lock.acquire()
     lock.check("record")  # fresh: fine
@@ -96,7 +96,7 @@ def test_check_raises_when_renewal_failed_for_longer_than_the_ttl():
 def test_check_passes_while_the_heartbeat_keeps_renewing():
     import time
 
-    kube = FakeKubeClient(namespace="ml")
+    kube = FakeKubeClient()
     with ReleaseLock(kube, "ml", "demo", "upgrade", ttl=0.3) as lock:
         time.sleep(0.7)
         lock.check("record")
@@ -106,7 +106,7 @@ def test_check_passes_while_the_heartbeat_keeps_renewing():
 def test_a_dead_pid_is_not_stale_without_a_matching_machine_identity(monkeypatch):
     from tfhelm.release import lock as lock_module
 
-    kube = FakeKubeClient(namespace="ml")
+    kube = FakeKubeClient()
     ReleaseLock(kube, "ml", "demo", "upgrade").acquire()
     dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
 
@@ -130,7 +130,7 @@ def test_a_dead_pid_is_not_stale_without_a_matching_machine_identity(monkeypatch
 
 @pytest.mark.parametrize("pid", ["abc", "", "-5", "12.5"])
 def test_an_unreadable_pid_annotation_means_only_the_expiry_counts(pid):
-    kube = FakeKubeClient(namespace="ml")
+    kube = FakeKubeClient()
     ReleaseLock(kube, "ml", "demo", "upgrade").acquire()
     secret = kube.get_secret(lock_name("demo"), "ml")
     secret["metadata"]["annotations"]["tfhelm.io/lock-pid"] = pid
@@ -147,10 +147,10 @@ def test_a_bad_lock_ttl_variable_is_a_usage_error_naming_it(monkeypatch, text):
 
     monkeypatch.setenv("TFHELM_LOCK_TTL", text)
     with pytest.raises(UsageError) as caught:
-        ReleaseLock(FakeKubeClient(namespace="ml"), "ml", "demo", "upgrade")
+        ReleaseLock(FakeKubeClient(), "ml", "demo", "upgrade")
     assert str(caught.value) == f"TFHELM_LOCK_TTL must be a positive number of seconds (e.g. 60), not {text!r}"
 
 
 def test_the_lock_ttl_variable_sets_the_lease_length(monkeypatch):
     monkeypatch.setenv("TFHELM_LOCK_TTL", " 90.5 ")
-    assert ReleaseLock(FakeKubeClient(namespace="ml"), "ml", "demo", "upgrade").ttl == 90.5
+    assert ReleaseLock(FakeKubeClient(), "ml", "demo", "upgrade").ttl == 90.5

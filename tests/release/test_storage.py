@@ -25,11 +25,11 @@ def record(revision, status=Status.SUPERSEDED, name="demo", manifest=""):
 def storage(request):
     if request.param == "memory":
         return Storage(MemoryDriver())
-    return Storage(SecretsDriver(FakeKubeClient(namespace="ml"), "ml"))
+    return Storage(SecretsDriver(FakeKubeClient(), "ml"))
 
 
 def test_secret_layout_matches_the_documented_format():
-    kube = FakeKubeClient(namespace="ml")
+    kube = FakeKubeClient()
     Storage(SecretsDriver(kube, "ml")).create(record(3, Status.DEPLOYED))
     secret = kube.get_secret("sh.tfhelm.release.v1.demo.v3", "ml")
     assert secret["type"] == "tfhelm.io/release.v1"
@@ -82,7 +82,7 @@ def test_list_releases_gives_the_latest_revision_of_each(storage):
 
 
 def test_a_record_over_the_secret_limit_is_refused_with_a_clear_message():
-    kube = FakeKubeClient(namespace="ml")
+    kube = FakeKubeClient()
     huge = record(1, manifest=base64.b64encode(os.urandom(900_000)).decode())
     with pytest.raises(ReleaseError, match=r"over the 1 MiB a Kubernetes Secret can hold; nothing was changed"):
         Storage(SecretsDriver(kube, "ml")).create(huge)
@@ -123,7 +123,7 @@ def _b64(raw: bytes) -> str:
     (12, "its data is not base64"),
 ])
 def test_a_corrupt_record_is_a_release_error_naming_the_secret(data, reason):
-    kube = FakeKubeClient(namespace="ml")
+    kube = FakeKubeClient()
     storage = Storage(SecretsDriver(kube, "ml"))
     storage.create(record(1))
     storage.create(record(2, Status.DEPLOYED))
@@ -136,7 +136,7 @@ def test_a_gzip_bomb_record_is_refused_without_unpacking_it(monkeypatch):
     from tfhelm.release import storage as storage_module
 
     monkeypatch.setattr(storage_module, "MAX_UNPACKED_BYTES", 1 << 20)
-    kube = FakeKubeClient(namespace="ml")
+    kube = FakeKubeClient()
     storage = Storage(SecretsDriver(kube, "ml"))
     storage.create(record(1))
     _corrupt(kube, 1, _b64(gzip.compress(b" " * (8 << 20))))  # 8 MiB of spaces: about 8 KiB packed

@@ -17,8 +17,10 @@ import yaml
 
 from helpers import DEMO_CHART, run_cli
 from security.hostile import assert_refused
+from tfhelm.actions.configuration import Configuration
+from tfhelm.actions.list import list_releases
 from tfhelm.errors import ClusterError, UsageError
-from tfhelm.kube import ObjectRef, connect
+from tfhelm.kube import ALL_NAMESPACES, ObjectRef, connect
 from tfhelm.kube.config import load_settings
 
 DISCOVERY = {
@@ -126,6 +128,49 @@ def test_valid_namespaces_still_resolve(tmp_path, api):
     assert load_settings(kubeconfig=str(kubeconfig(tmp_path, api, namespace="team-a"))).namespace == "team-a"
     assert load_settings(kubeconfig=str(kubeconfig(tmp_path, api)), namespace="ml-1").namespace == "ml-1"
     assert load_settings(kubeconfig=str(kubeconfig(tmp_path, api))).namespace == "default"
+
+
+# --------------------------------------------------------------------------- the namespace, resolved once
+
+
+def _releases_path(namespace_part):
+    return f"GET /api/v1{namespace_part}/secrets?limit=500&labelSelector=owner%3Dtfhelm"
+
+
+@pytest.mark.parametrize(("flag", "context_namespace", "expected"), [
+    ("ml", "team", "ml"),        # the flag wins
+    (None, "team", "team"),      # else the kubeconfig context's
+    (None, None, "default"),     # else default
+])
+def test_an_action_works_in_the_namespace_resolved_once(tmp_path, api, flag, context_namespace, expected):
+    config = Configuration.connect(kubeconfig=str(kubeconfig(tmp_path, api, namespace=context_namespace)), namespace=flag)
+    assert config.namespace == expected
+    assert list_releases(config) == []
+    assert sent_beyond_discovery() == [_releases_path(f"/namespaces/{expected}")]
+
+
+def test_all_namespaces_is_its_own_value_not_a_missing_namespace(tmp_path, api):
+    path = str(kubeconfig(tmp_path, api, namespace="team"))
+    config = Configuration.connect(kubeconfig=path, namespace="ml", all_namespaces=True)
+    assert (config.namespace, config.storage.driver.namespace) == ("ml", ALL_NAMESPACES)
+    list_releases(config)
+    assert sent_beyond_discovery() == [_releases_path("")]
+    result = run_cli("list", "-A", "--kubeconfig", path)
+    assert result.returncode == 0, result.stderr
+    assert sent_beyond_discovery()[-1] == _releases_path("")
+
+
+def test_the_client_never_picks_a_namespace_itself(tmp_path, api):
+    kube = connect(kubeconfig=str(kubeconfig(tmp_path, api, namespace="team")), namespace="ml")
+    for call in (lambda: kube.get(ObjectRef("v1", "ConfigMap", "cm")),
+                 lambda: kube.list("v1", "Secret", None),
+                 lambda: kube.apply({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "cm"}})):
+        with pytest.raises(UsageError, match=r"(ConfigMap|Secret) is a namespaced kind, but no namespace was given"):
+            call()
+    assert sent_beyond_discovery() == []
+    kube.get(ObjectRef("v1", "Namespace", "ml"))  # cluster-scoped: no namespace is right
+    kube.list("v1", "Secret", ALL_NAMESPACES, "owner=tfhelm")
+    assert sent_beyond_discovery() == ["GET /api/v1/namespaces/ml", _releases_path("")]
 
 
 # --------------------------------------------------------------------------- the client's paths

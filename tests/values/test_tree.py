@@ -172,7 +172,7 @@ def test_template_walks_the_tree_once(walks):
 
 
 def test_install_and_upgrade_walk_the_tree_once_each(walks):
-    kube = FakeKubeClient(namespace="ml")
+    kube = FakeKubeClient()
     config = Configuration.for_client(kube, "ml")
     install(config, InstallOptions(chart=str(STACK), name="rel"))
     assert walks == Counter(STACK_POSITIONS)

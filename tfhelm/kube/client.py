@@ -24,10 +24,19 @@ from tfhelm.errors import ClusterError, UsageError
 from tfhelm.kube.auth import http_auth, ssl_context
 from tfhelm.kube.config import KubeSettings
 from tfhelm.kube.errors import ApplyConflictError, NotFoundError, PreconditionError, UnreachableError
-from tfhelm.kube.interface import FIELD_MANAGER, NAMESPACE_RULE, KubeClient, ObjectRef, is_namespace
+from tfhelm.kube.interface import (
+    ALL_NAMESPACES,
+    FIELD_MANAGER,
+    NAMESPACE_RULE,
+    KubeClient,
+    NamespaceScope,
+    ObjectRef,
+    is_namespace,
+)
 
 __all__ = ["HttpKubeClient"]
 
+_CLUSTER_EVENTS_NAMESPACE = "default"
 _APPLY = {"Content-Type": "application/apply-patch+yaml"}
 _MERGE = {"Content-Type": "application/merge-patch+json"}
 _TABLE = {"Accept": "application/json;as=Table;v=v1;g=meta.k8s.io,application/json;as=Table;v=v1beta1;g=meta.k8s.io"}
@@ -49,7 +58,6 @@ class HttpKubeClient(KubeClient):
     def __init__(self, settings: KubeSettings, *, timeout: float = 30.0, pool: int = 32):
         self.settings = settings
         self.server = settings.server
-        self.default_namespace = settings.namespace
         self._new_client = functools.partial(
             httpx.Client,
             base_url=settings.server,
@@ -161,17 +169,19 @@ class HttpKubeClient(KubeClient):
     def is_namespaced(self, api_version: str, kind: str) -> bool:
         return self._resource(api_version, kind).namespaced
 
-    def _path(self, api_version: str, kind: str, namespace: str | None, name: str | None = None) -> str:
+    def _path(self, api_version: str, kind: str, namespace: NamespaceScope, name: str | None = None) -> str:
         """The URL path of a collection (``name`` None) or of one object, every segment checked
-        and percent-escaped: no name, namespace or apiVersion can retarget the request."""
+        and percent-escaped: no name, namespace or apiVersion can retarget the request.
+
+        A namespaced kind needs a namespace (or, for a collection, ALL_NAMESPACES): the client
+        never picks one itself."""
         base = _api_base(api_version)
         last = None if name is None else _name_segment(name, kind)
-        namespace = namespace or self.default_namespace
-        if namespace != "*":
+        if isinstance(namespace, str):
             _namespace_segment(namespace, kind, name)
         resource = self._resource(api_version, kind)
-        if resource.namespaced and namespace != "*":
-            base += f"/namespaces/{namespace}"
+        if resource.namespaced:
+            base += _namespace_part(namespace, kind, name)
         base += f"/{_segment(resource.plural)}"
         return base if last is None else f"{base}/{last}"
 
@@ -202,9 +212,9 @@ class HttpKubeClient(KubeClient):
             return None
 
     def list(
-        self, api_version: str, kind: str, namespace: str | None = None, label_selector: str | None = None
+        self, api_version: str, kind: str, namespace: NamespaceScope, label_selector: str | None = None
     ) -> list[dict[str, Any]]:
-        path = self._path(api_version, kind, namespace if namespace is not None else "*")
+        path = self._path(api_version, kind, namespace)
         params: dict[str, str] = {"limit": "500"}
         if label_selector:
             params["labelSelector"] = label_selector
@@ -217,10 +227,10 @@ class HttpKubeClient(KubeClient):
                 return items
             params["continue"] = token
 
-    def names(self, api_version: str, kind: str, namespace: str | None) -> set[str]:
+    def names(self, api_version: str, kind: str, namespace: NamespaceScope) -> set[str]:
         # The server's table view without objects is the smallest listing there is: names and
         # a few printed columns, no metadata.
-        path = self._path(api_version, kind, namespace if namespace is not None else "*")
+        path = self._path(api_version, kind, namespace)
         params = {"limit": "5000", "includeObject": "None"}
         found: set[str] = set()
         while True:
@@ -261,7 +271,8 @@ class HttpKubeClient(KubeClient):
         return self._json("PATCH", self._ref_path(ref, "/status"), what=f"{ref} status", content=body, headers=_MERGE)
 
     def events_for(self, ref: ObjectRef) -> builtins.list[dict[str, Any]]:
-        namespace = _namespace_segment(ref.namespace or "default", ref.kind, ref.name)
+        # the API server records the events of cluster-scoped objects in the default namespace
+        namespace = _namespace_segment(ref.namespace or _CLUSTER_EVENTS_NAMESPACE, ref.kind, ref.name)
         selector = f"involvedObject.name={ref.name},involvedObject.kind={ref.kind}"
         listing = self._json(
             "GET", f"/api/v1/namespaces/{namespace}/events", what=f"events of {ref}", params={"fieldSelector": selector}
@@ -279,6 +290,16 @@ def _api_base(api_version: str) -> str:
 def _segment(text: str) -> str:
     """One percent-escaped path segment (as Go's url.PathEscape: '/', '?', '#', '%', … escaped)."""
     return quote(text, safe=":@&=+$")
+
+
+def _namespace_part(namespace: NamespaceScope, kind: str, name: str | None) -> str:
+    """``/namespaces/<ns>`` for a namespaced kind; empty for ALL_NAMESPACES (collections only)."""
+    what = f"{kind} {name!r}" if name else kind
+    if isinstance(namespace, str):
+        return f"/namespaces/{namespace}"
+    if namespace is ALL_NAMESPACES and name is None:
+        return ""
+    raise UsageError(f"{what}: {kind} is a namespaced kind, but no namespace was given")
 
 
 def _namespace_segment(namespace: str, kind: str, name: str | None) -> str:

@@ -3,7 +3,8 @@
 Precedence: ``--kubeconfig FILE``; else every file in ``KUBECONFIG`` (merged, the first file to
 define a cluster, user, context or current-context wins, missing files skipped); else
 ``~/.kube/config``; else the in-cluster service account. ``--kube-context`` picks a context
-(default: current-context); the namespace is ``-n``, else the context's, else ``default``.
+(default: current-context); the namespace is ``-n``, else the context's (in a pod: the service
+account's), else ``default`` — resolved here once (:func:`resolve_namespace`) and nowhere else.
 Relative paths in a file (certificates, token files, exec commands) are relative to that file.
 """
 
@@ -17,7 +18,9 @@ from typing import Any
 from tfhelm.errors import ClusterError, UsageError
 from tfhelm.kube.interface import NAMESPACE_RULE, is_namespace
 
-__all__ = ["KubeSettings", "load_settings", "merge_kubeconfigs"]
+__all__ = ["DEFAULT_NAMESPACE", "KubeSettings", "load_settings", "merge_kubeconfigs", "resolve_namespace"]
+
+DEFAULT_NAMESPACE = "default"
 
 SERVICE_ACCOUNT_DIR = Path("/var/run/secrets/kubernetes.io/serviceaccount")
 _PATH_KEYS = {
@@ -64,6 +67,16 @@ def load_settings(
             f"which is not a valid namespace: {NAMESPACE_RULE}"
         )
     return settings
+
+
+def resolve_namespace(flag: str | None, configured: str | None) -> str:
+    """The namespace a command works in, as kubectl and Helm choose it: the ``-n`` flag, else
+    the one the kubeconfig context (or the in-cluster service account) names, else ``default``.
+
+    >>> resolve_namespace(None, "team"), resolve_namespace("ml", "team"), resolve_namespace(None, None)
+    ('team', 'ml', 'default')
+    """
+    return flag or configured or DEFAULT_NAMESPACE
 
 
 def _kubeconfig_files(explicit: str | None) -> list[Path]:
@@ -190,7 +203,7 @@ def _select(merged: dict[str, Any], context: str | None, namespace: str | None, 
     user = merged["users"].get(user_name, {}) if user_name else {}
     return KubeSettings(
         server=cluster["server"].rstrip("/"),
-        namespace=namespace or chosen.get("namespace") or "default",
+        namespace=resolve_namespace(namespace, chosen.get("namespace")),
         context=name,
         cluster=cluster,
         user=user,
@@ -208,7 +221,7 @@ def _in_cluster_settings(namespace: str | None) -> KubeSettings:
     own_namespace = SERVICE_ACCOUNT_DIR / "namespace"
     return KubeSettings(
         server=f"https://{host}:{port}",
-        namespace=namespace or (own_namespace.read_text().strip() if own_namespace.is_file() else "default"),
+        namespace=resolve_namespace(namespace, own_namespace.read_text().strip() if own_namespace.is_file() else None),
         context="in-cluster",
         cluster={"certificate-authority": str(SERVICE_ACCOUNT_DIR / "ca.crt")},
         user={"tokenFile": str(SERVICE_ACCOUNT_DIR / "token")},

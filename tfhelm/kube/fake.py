@@ -3,7 +3,8 @@
 It keeps objects by (apiVersion, kind, namespace, name), bumps resourceVersions only when an
 object really changes (as the API server does), tracks which field manager set which fields
 so server-side-apply conflicts can be simulated, records every write in :attr:`writes`, and
-can be told to fail (``unreachable``, :meth:`fail_on`).
+can be told to fail (``unreachable``, :meth:`fail_on`). Like the real client it never picks a
+namespace: a namespaced object without one is a UsageError.
 """
 
 from __future__ import annotations
@@ -15,8 +16,9 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+from tfhelm.errors import UsageError
 from tfhelm.kube.errors import ApplyConflictError, NotFoundError, PreconditionError, UnreachableError
-from tfhelm.kube.interface import FIELD_MANAGER, KubeClient, ObjectRef
+from tfhelm.kube.interface import ALL_NAMESPACES, FIELD_MANAGER, KubeClient, NamespaceScope, ObjectRef
 from tfhelm.kube.kinds import CLUSTER_SCOPED_KINDS
 
 __all__ = ["CLUSTER_SCOPED_KINDS", "FakeKubeClient"]
@@ -26,9 +28,8 @@ _Key = tuple[str, str, str, str]
 class FakeKubeClient(KubeClient):
     """A cluster in a dict. ``writes`` lists ``(verb, ObjectRef)`` for every change sent."""
 
-    def __init__(self, *, namespace: str = "default", version: str = "v1.20.2", server: str = "https://fake.invalid"):
+    def __init__(self, *, version: str = "v1.20.2", server: str = "https://fake.invalid"):
         self.server = server
-        self.default_namespace = namespace
         self.version = version
         self.objects: dict[_Key, dict[str, Any]] = {}
         self.owners: dict[_Key, dict[str, str]] = {}  # leaf path -> field manager
@@ -87,9 +88,11 @@ class FakeKubeClient(KubeClient):
                 raise error
 
     def _namespaced_ref(self, ref: ObjectRef) -> ObjectRef:
-        if self.is_namespaced(ref.api_version, ref.kind):
-            return ObjectRef(ref.api_version, ref.kind, ref.name, ref.namespace or self.default_namespace)
-        return ObjectRef(ref.api_version, ref.kind, ref.name, None)
+        if not self.is_namespaced(ref.api_version, ref.kind):
+            return ObjectRef(ref.api_version, ref.kind, ref.name, None)
+        if ref.namespace is None:
+            raise UsageError(f"{ref.kind} {ref.name!r}: {ref.kind} is a namespaced kind, but no namespace was given")
+        return ref
 
     def _key(self, ref: ObjectRef) -> _Key:
         ref = self._namespaced_ref(ref)
@@ -164,8 +167,10 @@ class FakeKubeClient(KubeClient):
             return copy.deepcopy(found) if found is not None else None
 
     def list(
-        self, api_version: str, kind: str, namespace: str | None = None, label_selector: str | None = None
+        self, api_version: str, kind: str, namespace: NamespaceScope, label_selector: str | None = None
     ) -> list[dict[str, Any]]:
+        if namespace is None and self.is_namespaced(api_version, kind):
+            raise UsageError(f"{kind}: {kind} is a namespaced kind, but no namespace was given")
         self._enter("list")
         wanted = _selector(label_selector)
         with self._lock:
@@ -174,7 +179,7 @@ class FakeKubeClient(KubeClient):
                 for (version, k, ns, _), obj in sorted(self.objects.items())
                 if version == api_version
                 and k == kind
-                and (namespace is None or ns == namespace)
+                and (namespace is ALL_NAMESPACES or ns == (namespace or ""))
                 and all((obj.get("metadata", {}).get("labels") or {}).get(n) == v for n, v in wanted)
             ]
 

@@ -2,21 +2,50 @@
 
 Objects travel as plain dicts (what the API server sends and receives as JSON), so nothing
 above :mod:`tfhelm.kube` depends on the client library's types.
+
+A namespace argument is a ``str`` (that namespace), ``None`` (a cluster-scoped kind: no
+namespace) or :data:`ALL_NAMESPACES` (a listing across every namespace, as ``list -A``). A
+client never fills in a namespace of its own: the one a command works in is resolved once
+(:func:`tfhelm.kube.config.resolve_namespace`) and passed down.
 """
 
 from __future__ import annotations
 
 import abc
 import builtins
+import enum
 import re
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["FIELD_MANAGER", "NAMESPACE_RULE", "KubeClient", "ObjectRef", "is_namespace"]
+__all__ = [
+    "ALL_NAMESPACES",
+    "FIELD_MANAGER",
+    "NAMESPACE_RULE",
+    "AllNamespaces",
+    "KubeClient",
+    "NamespaceScope",
+    "ObjectRef",
+    "is_namespace",
+]
 
 FIELD_MANAGER = "tfhelm"
 NAMESPACE_RULE = "use at most 63 lower-case letters, digits and '-', starting and ending with a letter or digit"
 _DNS1123_LABEL = re.compile(r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?")
+
+
+class AllNamespaces(enum.Enum):
+    """The type of :data:`ALL_NAMESPACES`, so it cannot be mistaken for a namespace or for None."""
+
+    ALL = "all namespaces"
+
+    def __repr__(self) -> str:
+        return "ALL_NAMESPACES"
+
+
+ALL_NAMESPACES = AllNamespaces.ALL
+# where a listing looks: one namespace, none (cluster-scoped kinds) or every one
+NamespaceScope = str | AllNamespaces | None
 
 
 def is_namespace(text: object) -> bool:
@@ -54,7 +83,6 @@ class KubeClient(abc.ABC):
     """
 
     server: str = ""
-    default_namespace: str = "default"
 
     @property
     def requests(self) -> int:
@@ -81,9 +109,11 @@ class KubeClient(abc.ABC):
 
     @abc.abstractmethod
     def list(
-        self, api_version: str, kind: str, namespace: str | None = None, label_selector: str | None = None
+        self, api_version: str, kind: str, namespace: NamespaceScope, label_selector: str | None = None
     ) -> list[dict[str, Any]]:
-        """Objects of a kind (all namespaces when ``namespace`` is None), optionally by label."""
+        """Objects of a kind in ``namespace`` (or every one: :data:`ALL_NAMESPACES`), optionally by label.
+
+        ``None`` is for cluster-scoped kinds; for a namespaced kind it is a UsageError."""
 
     @abc.abstractmethod
     def create(self, obj: dict[str, Any]) -> dict[str, Any]:
@@ -105,7 +135,7 @@ class KubeClient(abc.ABC):
     def events_for(self, ref: ObjectRef) -> builtins.list[dict[str, Any]]:
         """Events whose involvedObject is ``ref``, oldest first."""
 
-    def names(self, api_version: str, kind: str, namespace: str | None) -> set[str]:
+    def names(self, api_version: str, kind: str, namespace: NamespaceScope) -> set[str]:
         """Names of the objects of a kind in a namespace (clients may fetch metadata only)."""
         return {obj["metadata"]["name"] for obj in self.list(api_version, kind, namespace)}
 
@@ -117,7 +147,7 @@ class KubeClient(abc.ABC):
     def get_secret(self, name: str, namespace: str) -> dict[str, Any] | None:
         return self.get(ObjectRef("v1", "Secret", name, namespace))
 
-    def list_secrets(self, namespace: str | None, label_selector: str) -> builtins.list[dict[str, Any]]:
+    def list_secrets(self, namespace: str | AllNamespaces, label_selector: str) -> builtins.list[dict[str, Any]]:
         return self.list("v1", "Secret", namespace, label_selector)
 
     def create_secret(self, secret: dict[str, Any]) -> dict[str, Any]:

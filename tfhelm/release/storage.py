@@ -14,10 +14,13 @@ import gzip
 import json
 import zlib
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tfhelm.errors import ReleaseError
 from tfhelm.release.record import Release, Status
+
+if TYPE_CHECKING:
+    from tfhelm.kube.interface import AllNamespaces
 
 __all__ = ["MAX_RECORD_BYTES", "Driver", "MemoryDriver", "SecretsDriver", "Storage", "decode", "encode", "secret_name"]
 
@@ -115,7 +118,7 @@ _KIND_NAMES = {str: "a string", int: "an integer", dict: "a mapping", list: "a l
 
 
 class Driver(abc.ABC):
-    """Keeps release records; ``namespace`` None means every namespace (for listing)."""
+    """Keeps release records."""
 
     @abc.abstractmethod
     def query(self, name: str | None = None, *, problems: list[ReleaseError] | None = None) -> list[Release]:
@@ -165,9 +168,9 @@ class MemoryDriver(Driver):
 
 
 class SecretsDriver(Driver):
-    """Records as Secrets in ``namespace`` (``None``: read every namespace, for ``list -A``)."""
+    """Records as Secrets in ``namespace`` (``ALL_NAMESPACES``: read every namespace, for ``list -A``)."""
 
-    def __init__(self, kube: Any, namespace: str | None):
+    def __init__(self, kube: Any, namespace: str | AllNamespaces):
         self.kube = kube
         self.namespace = namespace
 
