@@ -27,15 +27,15 @@ from helpers import run_cli
 
 DEPS = Path(__file__).parents[1] / "fixtures" / "deps"
 STACK, APP = DEPS / "stack", DEPS / "app"
-# every chart position of the stack fixture, enabled or not
-STACK_POSITIONS = {
+# every chart position of the stack fixture, in render order (all are on by default)
+STACK_POSITIONS = (
     "stack",
     "stack/charts/db",
     "stack/charts/cache",
     "stack/charts/web",
     "stack/charts/web/charts/sidecar",
     "stack/charts/web/charts/sidecar/charts/leaf",
-}
+)
 
 
 def library_render(chart_dir: Path, *sets: str) -> tfhelm.RenderResult:
@@ -77,14 +77,7 @@ def test_globals_reach_every_level_and_the_parents_win():
 
 def test_conditions_tags_and_aliases_choose_the_charts_in_render_order():
     chart = tfhelm.load_chart(STACK)
-    assert sources(chart_values(chart, {})) == [
-        "stack",
-        "stack/charts/db",
-        "stack/charts/cache",
-        "stack/charts/web",
-        "stack/charts/web/charts/sidecar",
-        "stack/charts/web/charts/sidecar/charts/leaf",
-    ]
+    assert sources(chart_values(chart, {})) == list(STACK_POSITIONS)
     off = chart_values(
         chart, {"db": {"enabled": False}, "tags": {"caching": False}, "web": {"sidecar": {"enabled": False}}}
     )
