@@ -17,7 +17,7 @@ from tfhelm.actions.rollback import RollbackOptions, rollback
 from tfhelm.actions.status import status
 from tfhelm.actions.uninstall import UninstallOptions, uninstall
 from tfhelm.actions.upgrade import UpgradeOptions, upgrade
-from tfhelm.actions.wait import WaitTimeout
+from tfhelm.errors import WaitTimeout
 from tfhelm.errors import ClusterError, ReleaseError, UsageError
 from tfhelm.kube import ObjectRef
 from tfhelm.kube.fake import FakeKubeClient
@@ -416,7 +416,8 @@ def test_atomic_install_does_not_delete_an_object_it_never_owned(config, kube):
 def test_an_operation_that_lost_its_lock_stops_before_the_next_write(config, kube, monkeypatch):
     import time
 
-    from tfhelm.release.lock import LockLostError, lock_name
+    from tfhelm.errors import LockLostError
+    from tfhelm.release.lock import lock_name
 
     monkeypatch.setenv("TFHELM_LOCK_TTL", "0.3")
 

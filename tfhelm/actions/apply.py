@@ -19,8 +19,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tfhelm.actions.objects import describe_owner, digest, identity, is_owned_by
-from tfhelm.errors import ClusterError
-from tfhelm.kube import KubeClient, ObjectRef, PreconditionError
+from tfhelm.errors import ClusterError, PreconditionError
+from tfhelm.kube import KubeClient, ObjectRef
 from tfhelm.kube.readiness import readiness
 
 __all__ = ["ApplyResult", "all_exist", "apply_objects", "delete_objects", "kind_groups"]

@@ -20,7 +20,6 @@ from typing import Any
 from tfhelm.actions.apply import ApplyResult, apply_objects, delete_objects
 from tfhelm.actions.configuration import Configuration
 from tfhelm.actions.objects import (
-    OwnershipError,
     check_ownership,
     desired_objects,
     identity,
@@ -30,6 +29,7 @@ from tfhelm.actions.objects import (
 )
 from tfhelm.chart.model import Chart
 from tfhelm.engine import ReleaseInfo, RenderResult, render
+from tfhelm.errors import OwnershipError
 from tfhelm.kube import ObjectRef
 from tfhelm.kube.kinds import OfflineScope
 from tfhelm.release import ChartInfo, Release, Status, redact_values
@@ -215,7 +215,7 @@ def deploy(
             steps.done.append("waited until ready")
         steps.before(f"record revision {pending.revision} as deployed")
     except BaseException as error:
-        from tfhelm.release.lock import LockLostError
+        from tfhelm.errors import LockLostError
 
         if isinstance(error, LockLostError):
             raise  # the release is someone else's now: leave its records alone

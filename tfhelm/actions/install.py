@@ -88,8 +88,7 @@ def install_locked(
             success=options.description or "Install complete",
         )
     except Exception as error:
-        from tfhelm.actions.objects import OwnershipError
-        from tfhelm.release.lock import LockLostError
+        from tfhelm.errors import LockLostError, OwnershipError
 
         if not options.atomic or isinstance(error, (OwnershipError, LockLostError)):  # nothing written / not ours now
             raise

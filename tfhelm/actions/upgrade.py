@@ -274,8 +274,7 @@ def _upgrade_locked(
             success=options.deploy.description or "Upgrade complete",
         )
     except Exception as error:
-        from tfhelm.actions.objects import OwnershipError
-        from tfhelm.release.lock import LockLostError
+        from tfhelm.errors import LockLostError, OwnershipError
 
         if not options.deploy.atomic or deployed is None or isinstance(error, (OwnershipError, LockLostError)):
             raise

@@ -328,7 +328,8 @@ def _check_chart_yaml(reader: _ArchiveReader, source: str, expected_version: str
 
 
 def _name_and_version(chart_yaml: bytes) -> tuple[str | None, str | None]:
-    from tfhelm.yamlio import YamlProblem, load_yaml
+    from tfhelm.errors import YamlProblem
+    from tfhelm.yamlio import load_yaml
 
     try:
         raw = load_yaml(chart_yaml.decode("utf-8"))

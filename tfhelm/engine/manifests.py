@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from tfhelm.engine.render import RenderedTemplate
-from tfhelm.errors import ManifestError, RenderError
-from tfhelm.yamlio import YamlProblem, load_yaml
+from tfhelm.errors import ManifestError, RenderError, YamlProblem
+from tfhelm.yamlio import load_yaml
 
 __all__ = ["INSTALL_ORDER", "Manifest", "format_manifests", "parse_manifests", "sort_manifests"]
 

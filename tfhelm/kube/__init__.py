@@ -10,7 +10,7 @@ Importing this package is cheap: the client library is loaded only by :func:`con
 
 from __future__ import annotations
 
-from tfhelm.kube.errors import ApplyConflictError, NotFoundError, PreconditionError, UnreachableError
+from tfhelm.errors import ApplyConflictError, NotFoundError, PreconditionError, UnreachableError
 from tfhelm.kube.interface import FIELD_MANAGER, KubeClient, ObjectRef
 
 __all__ = [

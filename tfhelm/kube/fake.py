@@ -15,7 +15,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from tfhelm.kube.errors import ApplyConflictError, NotFoundError, PreconditionError, UnreachableError
+from tfhelm.errors import ApplyConflictError, NotFoundError, PreconditionError, UnreachableError
 from tfhelm.kube.interface import FIELD_MANAGER, KubeClient, ObjectRef
 from tfhelm.kube.kinds import CLUSTER_SCOPED_KINDS
 

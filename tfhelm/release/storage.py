@@ -182,7 +182,7 @@ class SecretsDriver(Driver):
         return _decode_all(found, problems)
 
     def create(self, release: Release) -> None:
-        from tfhelm.kube import PreconditionError
+        from tfhelm.errors import PreconditionError
 
         try:
             self.kube.create_secret(self._secret(release))
