@@ -184,7 +184,7 @@ class RepositoryConfig:
 
 def load_repositories(path: Path | None = None) -> RepositoryConfig:
     """Read ``repositories.yaml``; a missing file is an empty configuration."""
-    from tfhelm.yamlio import YamlProblem, load_yaml
+    from tfhelm.yamlio import parse_yaml
 
     path = path or repository_config_path()
     try:
@@ -193,10 +193,7 @@ def load_repositories(path: Path | None = None) -> RepositoryConfig:
         return RepositoryConfig(path)
     except OSError as error:
         raise RepoError(f"cannot read {path}: {error.strerror or error}") from None
-    try:
-        raw = load_yaml(text) or {}
-    except YamlProblem as problem:
-        raise RepoError(f"{path}:{problem.line}: invalid YAML: {problem.problem}") from None
+    raw = parse_yaml(text, file=path, error=RepoError) or {}
     entries = raw.get("repositories") if isinstance(raw, dict) else None
     if not isinstance(entries, (list, type(None))):
         raise RepoError(f"{path}: 'repositories' must be a list")

@@ -122,15 +122,12 @@ def _helm_requirement(dependency: Dependency) -> dict[str, Any]:
 
 def read_lock(chart_dir: Path) -> ChartLock | None:
     """``Chart.lock`` of a chart directory, or None when it has none."""
-    from tfhelm.yamlio import YamlProblem, load_yaml
+    from tfhelm.yamlio import parse_yaml
 
     path = chart_dir / LOCK_FILE
     if not path.is_file():
         return None
-    try:
-        raw = load_yaml(path.read_text(encoding="utf-8"))
-    except YamlProblem as problem:
-        raise ChartError(f"invalid YAML: {problem.problem}", file=path, line=problem.line) from None
+    raw = parse_yaml(path.read_text(encoding="utf-8"), file=path, error=ChartError)
     if not isinstance(raw, dict) or not isinstance(raw.get("dependencies") or [], list):
         raise ChartError("must be a mapping with a 'dependencies' list", file=path)
     entries = []
