@@ -151,20 +151,26 @@ def _unchanged_upgrade(
     """The next revision without rendering, when nothing rendering depends on changed."""
     from tfhelm.actions.apply import all_exist
     from tfhelm.actions.deploy import deploy, redacted_values
-    from tfhelm.actions.fingerprint import render_fingerprint
+    from tfhelm.actions.fingerprint import render_fingerprint, write_only
     from tfhelm.actions.objects import summary_ref
     from tfhelm.release.record import now
 
     last = history[-1]
     if last.status is not Status.DEPLOYED or not last.fingerprint:
         return None
+    secret_paths = write_only(chart, computed)
     fingerprint = render_fingerprint(
-        chart, computed, name=options.name, namespace=config.namespace, kube_version=kube_version
+        chart,
+        computed,
+        name=options.name,
+        namespace=config.namespace,
+        kube_version=kube_version,
+        secret_paths=secret_paths,
     )
     refs = [summary_ref(s) for s in last.objects]
     if fingerprint != last.fingerprint or not all_exist(config.kube, refs):
         return None
-    user, redacted, _ = redacted_values(chart, user_values, computed)
+    user, redacted, _ = redacted_values(user_values, computed, secret_paths)
     pending = last.copy(
         revision=last.revision + 1,
         status=Status.PENDING_UPGRADE,
