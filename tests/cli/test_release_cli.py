@@ -130,7 +130,6 @@ def test_devel_and_registry_tls_reach_locate_chart(monkeypatch):
 def test_list_warns_about_a_corrupt_record_and_still_lists_the_good_ones(monkeypatch, capsys):
     from tfhelm.actions.configuration import Configuration
     from tfhelm.cli import main
-    from tfhelm.cli import release as release_cli
     from tfhelm.kube.fake import FakeKubeClient
     from tfhelm.release import ChartInfo, Release, Status
 
@@ -141,7 +140,7 @@ def test_list_warns_about_a_corrupt_record_and_still_lists_the_good_ones(monkeyp
     secret = kube.get_secret("sh.tfhelm.release.v1.bad.v1", "ml")
     secret["data"]["release"] = "bm90IGd6aXA="  # base64 of "not gzip"
     kube.replace_secret(secret)
-    monkeypatch.setattr(release_cli, "_configuration", lambda params, all_namespaces=False: config)
+    monkeypatch.setattr(Configuration, "connect", staticmethod(lambda **flags: config))
 
     assert main(["list", "-o", "json"]) == 0
     out, err = capsys.readouterr()
@@ -153,11 +152,10 @@ def test_list_warns_about_a_corrupt_record_and_still_lists_the_good_ones(monkeyp
 def test_a_zero_timeout_checks_readiness_once_instead_of_waiting_five_minutes(monkeypatch, capsys):
     from tfhelm.actions.configuration import Configuration
     from tfhelm.cli import main
-    from tfhelm.cli import release as release_cli
     from tfhelm.kube.fake import FakeKubeClient
 
     config = Configuration.for_client(FakeKubeClient(namespace="ml"), "ml")
-    monkeypatch.setattr(release_cli, "_configuration", lambda params, all_namespaces=False: config)
+    monkeypatch.setattr(Configuration, "connect", staticmethod(lambda **flags: config))
     seen = []
 
     def wait(kube, refs, timeout, **kwargs):

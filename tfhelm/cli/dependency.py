@@ -1,13 +1,13 @@
-"""``tfhelm dependency update|build|list``, registered on the ``tfhelm`` group when imported."""
+"""``tfhelm dependency update|build|list``; ``cli/app.py`` adds ``COMMANDS`` to the ``tfhelm`` group."""
 
 from __future__ import annotations
 
 import click
 
-from tfhelm.cli.app import CONTEXT_SETTINGS, cli
+from tfhelm.cli.options import CONTEXT_SETTINGS
 from tfhelm.cli.output import echo, terminal_safe
 
-__all__ = ["dependency"]
+__all__ = ["COMMANDS"]
 
 
 def _fetch_flags(function):
@@ -33,7 +33,7 @@ def _settings(refresh: bool, params: dict):
     )
 
 
-@cli.group(context_settings=CONTEXT_SETTINGS)
+@click.group(context_settings=CONTEXT_SETTINGS)
 def dependency() -> None:
     """Manage a chart's dependencies (charts/ and Chart.lock)."""
 
@@ -86,3 +86,6 @@ def list_command(chart: str) -> None:
     widths = [max(len(row[column]) for row in rows) for column in range(3)]
     for row in rows:
         echo("  ".join(cell.ljust(width) for cell, width in zip(row[:3], widths, strict=True)) + "  " + row[3])
+
+
+COMMANDS = (dependency,)

@@ -1,6 +1,6 @@
 """OCI registry commands: ``tfhelm push`` and ``tfhelm registry login|logout``.
 
-Registered on the ``tfhelm`` group by importing this module (see the end of ``cli/app.py``).
+``cli/app.py`` adds ``COMMANDS`` to the ``tfhelm`` group.
 Nothing here imports httpx until a command runs.
 """
 
@@ -10,14 +10,13 @@ import sys
 
 import click
 
-from tfhelm.cli.app import CONTEXT_SETTINGS, cli
-from tfhelm.cli.options import registry_tls_flags
+from tfhelm.cli.options import CONTEXT_SETTINGS, registry_tls_flags
 from tfhelm.cli.output import echo
 
-__all__ = ["push", "registry"]
+__all__ = ["COMMANDS"]
 
 
-@cli.command(context_settings=CONTEXT_SETTINGS)
+@click.command(context_settings=CONTEXT_SETTINGS)
 @click.argument("archive", metavar="CHART.tgz")
 @click.argument("destination", metavar="oci://HOST/PATH")
 @registry_tls_flags
@@ -33,7 +32,7 @@ def push(archive: str, destination: str, plain_http: bool, insecure_skip_tls_ver
     echo(f"Digest: {result.digest}")
 
 
-@cli.group(context_settings=CONTEXT_SETTINGS)
+@click.group(context_settings=CONTEXT_SETTINGS)
 def registry() -> None:
     """Log in to or out of OCI registries."""
 
@@ -77,3 +76,6 @@ def logout(host: str) -> None:
     from tfhelm.actions.registry import registry_logout
 
     echo(f"Removed login credentials for {registry_logout(host)}")
+
+
+COMMANDS = (push, registry)

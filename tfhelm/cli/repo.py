@@ -1,6 +1,6 @@
 """Chart-sharing commands: ``package``, ``repo index|add|list|update|remove``, ``search repo``, ``pull``.
 
-Registered on the ``tfhelm`` group by importing this module (see the end of ``cli/app.py``).
+``cli/app.py`` adds ``COMMANDS`` to the ``tfhelm`` group.
 Commands parse flags, call :mod:`tfhelm.actions.package`, :mod:`tfhelm.actions.repo` or
 :mod:`tfhelm.actions.pull`, and print; nothing heavier than click is imported until one runs.
 """
@@ -12,11 +12,10 @@ from pathlib import Path
 
 import click
 
-from tfhelm.cli.app import CONTEXT_SETTINGS, cli
-from tfhelm.cli.options import registry_tls_flags, value_flags, value_options_from
+from tfhelm.cli.options import CONTEXT_SETTINGS, registry_tls_flags, value_flags, value_options_from
 from tfhelm.cli.output import echo, terminal_safe
 
-__all__ = ["package", "pull", "repo", "search"]
+__all__ = ["COMMANDS"]
 
 _OUTPUT = click.option(
     "-o",
@@ -28,7 +27,7 @@ _OUTPUT = click.option(
 )
 
 
-@cli.command(context_settings=CONTEXT_SETTINGS)
+@click.command(context_settings=CONTEXT_SETTINGS)
 @click.argument("chart")
 @click.option(
     "-d",
@@ -54,7 +53,7 @@ def package(chart: str, destination: Path, chart_version: str | None, app_versio
     echo(f"Successfully packaged chart and saved it to: {result.path}")
 
 
-@cli.group(context_settings=CONTEXT_SETTINGS)
+@click.group(context_settings=CONTEXT_SETTINGS)
 def repo() -> None:
     """Add, list, update, remove and index chart repositories."""
 
@@ -153,7 +152,7 @@ def remove(names: tuple[str, ...]) -> None:
         echo(line)
 
 
-@cli.group(context_settings=CONTEXT_SETTINGS)
+@click.group(context_settings=CONTEXT_SETTINGS)
 def search() -> None:
     """Search for charts."""
 
@@ -193,7 +192,7 @@ def search_repo_command(
     _print([result.to_dict() for result in results], output, columns)
 
 
-@cli.command(context_settings=CONTEXT_SETTINGS)
+@click.command(context_settings=CONTEXT_SETTINGS)
 @click.argument("chart", metavar="REPO/CHART|oci://HOST/PATH/CHART")
 @click.option(
     "--version", "chart_version", metavar="CONSTRAINT", help="Version or constraint (default: the newest release)."
@@ -243,3 +242,6 @@ def _table(rows: list[dict[str, str]], columns: list[tuple[str, str]]) -> str:
         for line in cells
     ]
     return "".join(line.rstrip() + "\n" for line in lines)
+
+
+COMMANDS = (package, repo, search, pull)
