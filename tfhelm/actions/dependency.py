@@ -192,7 +192,7 @@ def _install(
     write_lock_file: bool = True,
 ) -> DependencyResult:
     """Write the archives, drop other versions of the same charts, then the lock."""
-    from tfhelm.chart.archive import write_file_atomically
+    from tfhelm.fileio import write_file_atomically
 
     charts = chart_dir / "charts"
     written = []

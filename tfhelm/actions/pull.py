@@ -33,7 +33,8 @@ class PullResult:
 def run_pull(options: PullOptions, *, transport=None) -> PullResult:
     """Download ``REPO/CHART`` or ``oci://…``; save ``<name>-<version>.tgz`` or, with
     ``untar``, the unpacked chart directory. Nothing is written unless every check passed."""
-    from tfhelm.chart.archive import archive_file_name, extract_chart_files, write_file_atomically
+    from tfhelm.chart.archive import archive_file_name, extract_chart_files
+    from tfhelm.fileio import write_file_atomically
     from tfhelm.repo.index import sha256_hex
 
     data, files, source = _download(options, transport)

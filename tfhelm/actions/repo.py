@@ -30,7 +30,7 @@ def repo_index(directory: str | Path, *, url: str | None = None, merge: str | Pa
     With ``merge``, versions from that index which the directory lacks are kept (a missing
     merge file counts as an empty index, as in Helm).
     """
-    from tfhelm.chart.archive import write_file_atomically
+    from tfhelm.fileio import write_file_atomically
     from tfhelm.repo.index import INDEX_FILE, dump_index, index_directory, load_index
 
     index = index_directory(directory, url=url)

@@ -57,7 +57,7 @@ def write_output_dir(result: RenderResult, directory: str | Path, *, notes: bool
     for manifest in result.manifests:
         target = _inside(directory, manifest.source)
         contents[target] = contents.get(target, "") + f"---\n# Source: {manifest.source}\n{manifest.text}\n"
-    from tfhelm.chart.archive import write_file_atomically
+    from tfhelm.fileio import write_file_atomically
 
     written = []
     for target, text in sorted(contents.items()):

@@ -202,7 +202,7 @@ def load_repositories(path: Path | None = None) -> RepositoryConfig:
 
 def save_repositories(config: RepositoryConfig) -> None:
     """Write ``repositories.yaml`` atomically with mode 0600 (it may hold passwords)."""
-    from tfhelm.chart.archive import write_file_atomically
+    from tfhelm.fileio import write_file_atomically
     from tfhelm.yamlio import dump_yaml
 
     document = {"apiVersion": "", "repositories": [repo.to_yaml() for repo in config.repositories]}

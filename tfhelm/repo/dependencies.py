@@ -147,7 +147,7 @@ def read_lock(chart_dir: Path) -> ChartLock | None:
 
 def write_lock(chart_dir: Path, lock: ChartLock) -> Path:
     """Write ``Chart.lock`` as Helm lays it out (keys sorted, entries in Chart.yaml order)."""
-    from tfhelm.chart.archive import write_file_atomically
+    from tfhelm.fileio import write_file_atomically
     from tfhelm.yamlio import dump_yaml
 
     entries = []

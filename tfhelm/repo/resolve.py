@@ -70,7 +70,7 @@ def transport_options(repo: Repository):
 
 def update_index(repo: Repository, *, transport=None) -> RepoIndex:
     """Download ``repo``'s index, check it parses, and store it in the cache."""
-    from tfhelm.chart.archive import write_file_atomically
+    from tfhelm.fileio import write_file_atomically
     from tfhelm.repo.http import Downloader
 
     with Downloader(transport_options(repo), transport=transport) as downloader:
