@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from tfhelm.actions.common import build_capabilities, compute_values, locate_chart
+from tfhelm.chartsource import ChartSource
 from tfhelm.engine import ReleaseInfo, RenderResult, render
 from tfhelm.errors import ChartError, UsageError
 from tfhelm.values.options import ValueOptions
@@ -27,14 +28,12 @@ class TemplateOptions:
     api_versions: tuple[str, ...] = ()
     show_only: tuple[str, ...] = ()
     skip_schema_validation: bool = False
-    version: str | None = None
-    devel: bool = False
-    registry_tls: dict = field(default_factory=dict)
+    source: ChartSource = field(default_factory=ChartSource)  # which version, and how to reach it
 
 
 def run_template(options: TemplateOptions) -> RenderResult:
     """Load, merge, validate and render; return the result (the CLI prints it)."""
-    chart = locate_chart(options.chart, version=options.version, devel=options.devel, **options.registry_tls)
+    chart = locate_chart(options.chart, options.source)
     values = compute_values(chart, options.values, skip_schema_validation=options.skip_schema_validation)
     release = ReleaseInfo(options.release_name or chart.name, namespace=options.namespace)
     capabilities = build_capabilities(options.kube_version, options.api_versions)

@@ -24,6 +24,7 @@ from tfhelm.actions.deploy import (
     server_kube_version,
     without_redacted,
 )
+from tfhelm.chartsource import ChartSource
 from tfhelm.errors import ReleaseError, UsageError
 from tfhelm.release import Release, Status
 from tfhelm.release.record import REDACTED
@@ -44,9 +45,7 @@ class UpgradeOptions:
     reset_values: bool = False
     create_namespace: bool = False
     dry_run: str | None = None
-    version: str | None = None
-    devel: bool = False  # allow prerelease chart versions
-    registry_tls: dict[str, Any] = field(default_factory=dict)  # plain_http, insecure_skip_tls_verify, ca_file
+    source: ChartSource = field(default_factory=ChartSource)  # which version, and how to reach it
     deploy: DeployOptions = field(default_factory=DeployOptions)
 
 
@@ -112,7 +111,7 @@ def plan_upgrade(config: Configuration, options: UpgradeOptions) -> tuple[list[R
 def _render(config: Configuration, options: UpgradeOptions, history: list[Release], kube_version: str) -> Rendered:
     from tfhelm.actions.common import locate_chart
 
-    chart = locate_chart(options.chart, version=options.version, devel=options.devel, **options.registry_tls)
+    chart = locate_chart(options.chart, options.source)
     user_values = _user_values(options, history)
     revision = history[-1].revision + 1 if history else 1
     return render_revision(
@@ -131,7 +130,7 @@ def _values(options: UpgradeOptions, history: list[Release]) -> tuple[Any, dict[
     """The chart, the user-supplied values and the computed (validated) values."""
     from tfhelm.actions.common import compute_values, locate_chart
 
-    chart = locate_chart(options.chart, version=options.version, devel=options.devel, **options.registry_tls)
+    chart = locate_chart(options.chart, options.source)
     user_values = _user_values(options, history)
     computed = compute_values(
         chart, user_values=user_values, skip_schema_validation=options.deploy.skip_schema_validation

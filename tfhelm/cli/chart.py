@@ -9,9 +9,9 @@ import click
 from tfhelm.cli.options import (
     CONTEXT_SETTINGS,
     capabilities_flags,
+    chart_source_flags,
+    chart_source_from,
     name_and_chart,
-    registry_tls,
-    registry_tls_flags,
     value_flags,
     value_options_from,
 )
@@ -35,11 +35,7 @@ __all__ = ["COMMANDS"]
 @click.option("--output-dir", type=click.Path(path_type=Path), help="Write each template's output to a file under DIR.")
 @click.option("--include-notes", is_flag=True, help="Append the rendered NOTES.txt, as YAML comments.")
 @click.option("--skip-schema-validation", is_flag=True, help="Do not validate values against values.schema.json.")
-@click.option(
-    "--version", "chart_version", metavar="CONSTRAINT", help="Chart version constraint (for repository charts)."
-)
-@click.option("--devel", is_flag=True, help="Allow prerelease chart versions from repositories and registries.")
-@registry_tls_flags
+@chart_source_flags
 def template(args: tuple[str, ...], **params) -> None:
     """Render a chart locally and print the manifests.
 
@@ -58,9 +54,7 @@ def template(args: tuple[str, ...], **params) -> None:
             api_versions=params["api_versions"],
             show_only=params["show_only"],
             skip_schema_validation=params["skip_schema_validation"],
-            version=params["chart_version"],
-            devel=params["devel"],
-            registry_tls=registry_tls(params),
+            source=chart_source_from(params),
         )
     )
     if params["output_dir"] is not None:
@@ -107,13 +101,11 @@ def show() -> None:
 def _show_command(what: str, help_text: str) -> None:
     @show.command(name=what, help=help_text, context_settings=CONTEXT_SETTINGS)
     @click.argument("chart")
-    @click.option("--version", "chart_version", metavar="CONSTRAINT", help="Chart version constraint.")
-    @click.option("--devel", is_flag=True, help="Allow prerelease chart versions.")
-    @registry_tls_flags
-    def command(chart: str, chart_version: str | None, devel: bool, **params) -> None:
-        from tfhelm.actions.show import show_chart
+    @chart_source_flags
+    def command(chart: str, **params) -> None:
+        from tfhelm.actions.show import ShowOptions, show_chart
 
-        echo(show_chart(chart, what, version=chart_version, devel=devel, **registry_tls(params)), nl=False)
+        echo(show_chart(ShowOptions(chart, what, chart_source_from(params))), nl=False)
 
 
 for _what, _help in (

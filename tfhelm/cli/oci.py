@@ -10,7 +10,7 @@ import sys
 
 import click
 
-from tfhelm.cli.options import CONTEXT_SETTINGS, registry_tls_flags
+from tfhelm.cli.options import CONTEXT_SETTINGS, chart_source_from, registry_tls_flags
 from tfhelm.cli.output import echo
 
 __all__ = ["COMMANDS"]
@@ -20,14 +20,14 @@ __all__ = ["COMMANDS"]
 @click.argument("archive", metavar="CHART.tgz")
 @click.argument("destination", metavar="oci://HOST/PATH")
 @registry_tls_flags
-def push(archive: str, destination: str, plain_http: bool, insecure_skip_tls_verify: bool, ca_file: str | None) -> None:
+def push(archive: str, destination: str, **params) -> None:
     """Push a packaged chart to an OCI registry as HOST/PATH/NAME:VERSION.
 
     `tfhelm push tf-cluster-1.4.0.tgz oci://registry.example.com/charts`
     """
     from tfhelm.actions.push import PushOptions, run_push
 
-    result = run_push(PushOptions(archive, destination, plain_http, insecure_skip_tls_verify, ca_file))
+    result = run_push(PushOptions(archive, destination, chart_source_from(params)))
     echo(f"Pushed: {result.reference}")
     echo(f"Digest: {result.digest}")
 
@@ -49,15 +49,14 @@ def registry() -> None:
 )
 @click.option("--plain-http", is_flag=True, help="Use plain HTTP for this host (remembered for this host).")
 @click.option("--ca-file", type=click.Path(exists=True, dir_okay=False), help="CA bundle to verify the registry with.")
-def login(host: str, username: str, password_stdin: bool, **flags) -> None:
+def login(host: str, password_stdin: bool, **params) -> None:
     """Check credentials against a registry and store them for later pushes and pulls.
 
     `echo "$TOKEN" | tfhelm registry login registry.example.com -u ci --password-stdin`
     """
     from tfhelm.actions.registry import LoginOptions, registry_login
 
-    password = _read_password(password_stdin)
-    registry_login(LoginOptions(host=host, username=username, password=password, **flags))
+    registry_login(LoginOptions(host, chart_source_from(params, password=_read_password(password_stdin))))
     echo("Login succeeded")
 
 
@@ -73,9 +72,9 @@ def _read_password(from_stdin: bool) -> str:
 @click.argument("host")
 def logout(host: str) -> None:
     """Forget the stored credentials of a registry."""
-    from tfhelm.actions.registry import registry_logout
+    from tfhelm.actions.registry import LogoutOptions, registry_logout
 
-    echo(f"Removed login credentials for {registry_logout(host)}")
+    echo(f"Removed login credentials for {registry_logout(LogoutOptions(host))}")
 
 
 COMMANDS = (push, registry)

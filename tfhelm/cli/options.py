@@ -4,7 +4,9 @@ Every command follows one convention: it builds its action's options object from
 flags (with the builders here for the shared groups), calls the action (after a
 :class:`~tfhelm.actions.configuration.Configuration` when it reaches a cluster), and prints the
 result with :mod:`tfhelm.cli.output`. The command modules import this module and ``output``,
-never ``app``, which only assembles the command tree.
+never ``app``, which only assembles the command tree. Where a chart comes from and how to reach
+it (version, prereleases, plain HTTP, TLS, credentials) is declared once here as flags and
+becomes one :class:`~tfhelm.chartsource.ChartSource`.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import click
 if TYPE_CHECKING:
     from tfhelm.actions.configuration import Configuration
     from tfhelm.actions.deploy import DeployOptions
+    from tfhelm.chartsource import ChartSource
     from tfhelm.values.options import ValueOptions
 
 __all__ = [
@@ -25,6 +28,7 @@ __all__ = [
     "Duration",
     "capabilities_flags",
     "chart_source_flags",
+    "chart_source_from",
     "cluster_flags",
     "compose",
     "configuration",
@@ -34,9 +38,9 @@ __all__ = [
     "dry_run_flags",
     "name_and_chart",
     "output_flag",
-    "registry_tls",
     "registry_tls_flags",
     "take_ownership_flag",
+    "tls_flags",
     "value_flags",
     "value_options_from",
     "with_display",
@@ -107,16 +111,28 @@ capabilities_flags = compose(
     ),
 )
 
+tls_flags = compose(
+    click.option(
+        "--insecure-skip-tls-verify", is_flag=True, help="Do not verify the server's TLS certificate (unsafe)."
+    ),
+    click.option(
+        "--ca-file",
+        type=click.Path(exists=True, dir_okay=False),
+        help="Verify the server's certificate with this CA bundle.",
+    ),
+)
 registry_tls_flags = compose(
     click.option(
         "--plain-http", is_flag=True, help="Talk plain HTTP to an OCI registry (no TLS), e.g. a local test registry."
     ),
-    click.option("--insecure-skip-tls-verify", is_flag=True, help="Do not verify the registry's TLS certificate."),
+    tls_flags,
+)
+chart_source_flags = compose(
     click.option(
-        "--ca-file",
-        type=click.Path(exists=True, dir_okay=False),
-        help="Verify the registry's certificate with this CA bundle.",
+        "--version", "chart_version", metavar="CONSTRAINT", help="Chart version constraint (repository and OCI charts)."
     ),
+    click.option("--devel", is_flag=True, help="Allow prerelease chart versions from repositories and registries."),
+    registry_tls_flags,
 )
 
 
@@ -143,17 +159,20 @@ def name_and_chart(args: tuple[str, ...]) -> tuple[str | None, str]:
     raise click.UsageError(f"expected [NAME] CHART, got {len(args)} arguments: {' '.join(args)}")
 
 
-def registry_tls(params: dict[str, Any]) -> dict[str, Any]:
-    return {key: params[key] for key in ("plain_http", "insecure_skip_tls_verify", "ca_file") if params.get(key)}
+def chart_source_from(params: dict[str, Any], *, password: str | None = None) -> ChartSource:
+    """The :class:`ChartSource` of whichever chart-source, TLS and credential flags a command has."""
+    from tfhelm.chartsource import ChartSource
 
-
-chart_source_flags = compose(
-    click.option(
-        "--version", "chart_version", metavar="CONSTRAINT", help="Chart version constraint (repository and OCI charts)."
-    ),
-    click.option("--devel", is_flag=True, help="Allow prerelease chart versions from repositories and registries."),
-    registry_tls_flags,
-)
+    return ChartSource(
+        version=params.get("chart_version"),
+        devel=bool(params.get("devel")),
+        plain_http=bool(params.get("plain_http")),
+        insecure_skip_tls_verify=bool(params.get("insecure_skip_tls_verify")),
+        ca_file=params.get("ca_file"),
+        username=params.get("username"),
+        password=password,
+        pass_credentials_all=bool(params.get("pass_credentials_all")),
+    )
 
 
 class Duration(click.ParamType):

@@ -15,6 +15,7 @@ from tfhelm.cli.options import (
     DryRunCommand,
     Duration,
     chart_source_flags,
+    chart_source_from,
     cluster_flags,
     configuration,
     deploy_flags,
@@ -23,7 +24,6 @@ from tfhelm.cli.options import (
     dry_run_flags,
     name_and_chart,
     output_flag,
-    registry_tls,
     take_ownership_flag,
     value_flags,
     value_options_from,
@@ -65,9 +65,7 @@ def install(args: tuple[str, ...], **params: Any) -> None:
                 values=value_options_from(params),
                 create_namespace=params["create_namespace"],
                 dry_run=params["dry_run"],
-                version=params["chart_version"],
-                devel=params["devel"],
-                registry_tls=registry_tls(params),
+                source=chart_source_from(params),
                 deploy=deploy_options(params, display),
             ),
         )
@@ -188,15 +186,14 @@ def uninstall(names: tuple[str, ...], **params: Any) -> None:
 @click.option("--filter", "filter_text", default=None, metavar="REGEX", help="Only releases whose name matches.")
 def list_command(**params: Any) -> None:
     """List releases."""
-    from tfhelm.actions.list import list_releases, release_row
+    from tfhelm.actions.list import ListOptions, list_releases, release_row
     from tfhelm.cli.release_output import print_rows
 
     config = configuration(params, all_namespaces=params["all_namespaces"])
-    problems: list = []
-    releases = list_releases(config, show_all=params["show_all"], filter_text=params["filter_text"], problems=problems)
-    for problem in problems:
+    listed = list_releases(config, ListOptions(show_all=params["show_all"], filter_text=params["filter_text"]))
+    for problem in listed.skipped:
         echo(f"WARNING: skipped {problem}", err=True)
-    rows = [release_row(r) for r in releases]
+    rows = [release_row(r) for r in listed.releases]
     print_rows(
         rows, params["output"], columns=["name", "namespace", "revision", "updated", "status", "chart", "app_version"]
     )
@@ -211,10 +208,11 @@ def list_command(**params: Any) -> None:
 )
 def history(name: str, **params: Any) -> None:
     """Show a release's revisions."""
-    from tfhelm.actions.history import history as run_history, history_row
+    from tfhelm.actions.history import HistoryOptions, history as run_history, history_row
     from tfhelm.cli.release_output import print_rows
 
-    rows = [history_row(r) for r in run_history(configuration(params), name, max_revisions=params["max_revisions"])]
+    revisions = run_history(configuration(params), HistoryOptions(name, max_revisions=params["max_revisions"]))
+    rows = [history_row(r) for r in revisions]
     print_rows(rows, params["output"])
 
 
@@ -226,11 +224,12 @@ def history(name: str, **params: Any) -> None:
 @click.option("--show-resources", is_flag=True, help="Show the release's objects and whether each is ready.")
 def status(name: str, **params: Any) -> None:
     """Show a release's status."""
-    from tfhelm.actions.status import status as run_status
+    from tfhelm.actions.status import StatusOptions, status as run_status
     from tfhelm.cli.release_output import print_status
 
     result = run_status(
-        configuration(params), name, revision=params["revision"], show_resources=params["show_resources"]
+        configuration(params),
+        StatusOptions(name, revision=params["revision"], show_resources=params["show_resources"]),
     )
     if params["output"] != "table":
         document = result.release.to_dict()
@@ -255,9 +254,9 @@ def _get_command(what: str, help_text: str) -> None:
     )
     @click.option("-o", "--output", type=click.Choice(["yaml", "json"]), default="yaml", show_default=True)
     def command(name: str, **params: Any) -> None:
-        from tfhelm.actions.get import get_release
+        from tfhelm.actions.get import GetOptions, get_release
 
-        release = get_release(configuration(params), name, revision=params["revision"])
+        release = get_release(configuration(params), GetOptions(name, revision=params["revision"]))
         values = release.computed_values if params["all_values"] else release.values
         if what == "values":
             if params["output"] == "yaml":
@@ -332,9 +331,7 @@ def _upgrade_options(name: str, chart: str, params: dict[str, Any], display: Any
         reset_values=params["reset_values"],
         create_namespace=params.get("create_namespace", False),
         dry_run=params.get("dry_run"),
-        version=params["chart_version"],
-        devel=params["devel"],
-        registry_tls=registry_tls(params),
+        source=chart_source_from(params),
         deploy=deploy_options(params, display),
     )
 

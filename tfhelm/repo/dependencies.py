@@ -21,11 +21,12 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from tfhelm.chart.model import Dependency
+from tfhelm.chartsource import ChartSource
 from tfhelm.errors import ChartError, RepoError
 
 __all__ = [
@@ -70,9 +71,7 @@ class FetchSettings:
     """How to reach repositories and registries while fetching dependencies."""
 
     refresh: bool = True  # download configured repositories' indexes first (Helm does)
-    plain_http: bool = False
-    insecure_skip_tls_verify: bool = False
-    ca_file: str | None = None
+    source: ChartSource = field(default_factory=ChartSource)  # reaching OCI registries; versions come from Chart.yaml
     transport: Any = None
 
 
@@ -241,14 +240,8 @@ def _from_registry(
 ) -> FetchedDependency:
     from tfhelm.repo.oci import fetch_chart
 
-    pulled = fetch_chart(
-        f"{repository.rstrip('/')}/{dependency.name}",
-        version=wanted,
-        plain_http=settings.plain_http,
-        insecure_skip_tls_verify=settings.insecure_skip_tls_verify,
-        ca_file=settings.ca_file,
-        transport=settings.transport,
-    )
+    source = replace(settings.source, version=wanted, devel=False)
+    pulled = fetch_chart(f"{repository.rstrip('/')}/{dependency.name}", source, transport=settings.transport)
     return FetchedDependency(LockedDependency(dependency.name, pulled.version, repository, pulled.digest), pulled.data)
 
 
