@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
+from tfhelm.chartsource import ChartSource
 from tfhelm.errors import RepoError, UsageError
 
 __all__ = [
@@ -114,6 +115,17 @@ class Repository:
             raise UsageError(
                 f"repository URL {strip_userinfo(self.url)!r} must start with http://, https:// or file://{hint}"
             )
+
+    @property
+    def source(self) -> ChartSource:
+        """How to reach this repository: its credentials and TLS settings."""
+        return ChartSource(
+            username=self.username,
+            password=self.password,
+            ca_file=self.ca_file,
+            insecure_skip_tls_verify=self.insecure_skip_tls_verify,
+            pass_credentials_all=self.pass_credentials_all,
+        )
 
     @property
     def display_url(self) -> str:

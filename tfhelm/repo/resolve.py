@@ -60,12 +60,7 @@ def split_reference(reference: str) -> tuple[str, str] | None:
 def transport_options(repo: Repository):
     from tfhelm.repo.http import TransportOptions
 
-    return TransportOptions(
-        username=repo.username,
-        password=repo.password,
-        ca_file=repo.ca_file,
-        insecure_skip_tls_verify=repo.insecure_skip_tls_verify,
-    )
+    return TransportOptions(repo.source)
 
 
 def update_index(repo: Repository, *, transport=None) -> RepoIndex:
