@@ -85,6 +85,11 @@ def location(file: object | None, line: int | None = None) -> str:
     return f"{file}:{line}" if line else str(file)
 
 
+def _located(message: str, file: object | None, line: int | None) -> str:
+    where = location(file, line)
+    return f"{where}: {message}" if where else message
+
+
 class TfhelmError(Exception):
     """Root of every error tfhelm raises on purpose. ``str(error)`` is the user message."""
 
@@ -108,8 +113,7 @@ class ChartError(TfhelmError):
     """A chart is malformed: Chart.yaml, its layout, its schema or its ignore file."""
 
     def __init__(self, message: str, *, file: object | None = None, line: int | None = None):
-        where = location(file, line)
-        super().__init__(f"{where}: {message}" if where else message)
+        super().__init__(_located(message, file, line))
         self.file = file
         self.line = line
 
@@ -122,8 +126,7 @@ class ValuesError(TfhelmError):
     """A values file or a ``--set``-style expression is malformed."""
 
     def __init__(self, message: str, *, file: object | None = None, line: int | None = None):
-        where = location(file, line)
-        super().__init__(f"{where}: {message}" if where else message)
+        super().__init__(_located(message, file, line))
         self.file = file
         self.line = line
 
@@ -160,8 +163,7 @@ class RenderError(TfhelmError):
     """A template failed to render, or rendered text that is not valid YAML."""
 
     def __init__(self, message: str, *, template: str | None = None, line: int | None = None):
-        where = location(template, line)
-        super().__init__(f"{where}: {message}" if where else message)
+        super().__init__(_located(message, template, line))
         self.template = template
         self.line = line
 

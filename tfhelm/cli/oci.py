@@ -6,11 +6,9 @@ Nothing here imports httpx until a command runs.
 
 from __future__ import annotations
 
-import sys
-
 import click
 
-from tfhelm.cli.options import CONTEXT_SETTINGS, chart_source_from, registry_tls_flags
+from tfhelm.cli.options import CONTEXT_SETTINGS, chart_source_from, read_password, registry_tls_flags
 from tfhelm.cli.output import echo
 
 __all__ = ["COMMANDS"]
@@ -56,16 +54,10 @@ def login(host: str, password_stdin: bool, **params) -> None:
     """
     from tfhelm.actions.registry import LoginOptions, registry_login
 
-    registry_login(LoginOptions(host, chart_source_from(params, password=_read_password(password_stdin))))
+    registry_login(
+        LoginOptions(host, chart_source_from(params, password=read_password(params["username"], password_stdin)))
+    )
     echo("Login succeeded")
-
-
-def _read_password(from_stdin: bool) -> str:
-    if from_stdin:
-        return sys.stdin.read().rstrip("\r\n")
-    if sys.stdin.isatty():
-        return click.prompt("Password", hide_input=True)
-    raise click.UsageError("give the password on standard input with --password-stdin")
 
 
 @registry.command(context_settings=CONTEXT_SETTINGS)

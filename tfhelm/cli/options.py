@@ -38,6 +38,7 @@ __all__ = [
     "dry_run_flags",
     "name_and_chart",
     "output_flag",
+    "read_password",
     "registry_tls_flags",
     "take_ownership_flag",
     "tls_flags",
@@ -157,6 +158,21 @@ def name_and_chart(args: tuple[str, ...]) -> tuple[str | None, str]:
     if len(args) == 2:
         return args[0], args[1]
     raise click.UsageError(f"expected [NAME] CHART, got {len(args)} arguments: {' '.join(args)}")
+
+
+def read_password(username: str | None, from_stdin: bool) -> str | None:
+    """The password for ``username``: standard input with ``--password-stdin``, else a hidden prompt."""
+    import sys
+
+    if from_stdin:
+        if not username:
+            raise click.UsageError("--password-stdin needs --username")
+        return sys.stdin.read().rstrip("\r\n")
+    if username and sys.stdin.isatty():
+        return click.prompt("Password", hide_input=True)
+    if username:
+        raise click.UsageError("give the password on standard input with --password-stdin")
+    return None
 
 
 def chart_source_from(params: dict[str, Any], *, password: str | None = None) -> ChartSource:

@@ -7,7 +7,6 @@ Commands parse flags, call :mod:`tfhelm.actions.package`, :mod:`tfhelm.actions.r
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import click
@@ -16,6 +15,7 @@ from tfhelm.cli.options import (
     CONTEXT_SETTINGS,
     chart_source_flags,
     chart_source_from,
+    read_password,
     tls_flags,
     value_flags,
     value_options_from,
@@ -106,20 +106,8 @@ def add(name: str, url: str, password_stdin: bool, force_update: bool, **params)
     """Add a chart repository: `tfhelm repo add team https://charts.example.com`."""
     from tfhelm.actions.repo import RepoAddOptions, repo_add
 
-    source = chart_source_from(params, password=_password(params["username"], password_stdin))
+    source = chart_source_from(params, password=read_password(params["username"], password_stdin))
     echo(repo_add(RepoAddOptions(name, url, source, force_update=force_update)))
-
-
-def _password(username: str | None, from_stdin: bool) -> str | None:
-    if from_stdin:
-        if not username:
-            raise click.UsageError("--password-stdin needs --username")
-        return sys.stdin.read().rstrip("\r\n")
-    if username and sys.stdin.isatty():
-        return click.prompt("Password", hide_input=True)
-    if username:
-        raise click.UsageError("give the password on standard input with --password-stdin")
-    return None
 
 
 @repo.command(name="list", context_settings=CONTEXT_SETTINGS)
