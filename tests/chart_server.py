@@ -56,14 +56,14 @@ def copy_chart(destination: Path, *, version: str | None = None, source: Path = 
 
 def build_repository(site: Path, versions: list[str], *, url: str | None = None) -> Path:
     """Package the test chart at each version into ``site`` and index it, with tfhelm's API."""
-    from tfhelm.actions.repo import repo_index
+    from tfhelm.actions.repo import IndexOptions, repo_index
     from tfhelm.chart.archive import write_chart_archive
     from tfhelm.chart.loader import load_chart
 
     chart = load_chart(HELLO_CHART)
     for version in versions:
         write_chart_archive(chart, site, version=version)
-    repo_index(site, url=url)
+    repo_index(IndexOptions(site, url=url))
     return site
 
 

@@ -1,6 +1,7 @@
 import pytest
 
-from tfhelm.kubeschema import SchemaUnavailable, UnknownKind, available_versions, check_object, schema_version_for
+from tfhelm.errors import SchemaUnavailable, UnknownKind
+from tfhelm.kubeschema import available_versions, check_object, schema_version_for
 
 SERVICE = {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "s"}, "spec": {"ports": [{"port": 80, "protocol": "TCP"}]}}
 

@@ -11,7 +11,7 @@ import tfhelm
 PACKAGE = Path(tfhelm.__file__).parent
 DEMO = Path(__file__).parent / "fixtures" / "charts" / "demo"
 
-BASE = {"errors", "yamlio", "versions", "kubeschema", "_version", "__init__", "__main__"}
+BASE = {"chartsource", "errors", "fileio", "yamlio", "versions", "kubeschema", "_version", "__init__", "__main__"}
 MIDDLE = {"chart", "values", "engine", "release", "repo"}
 
 
@@ -102,3 +102,76 @@ def test_kube_client_library_is_only_imported_by_tfhelm_kube():
         if "import lightkube" in text or "from lightkube" in text:
             offenders.append(str(path.relative_to(PACKAGE)))
     assert offenders == []
+
+
+def _module_name(path: Path) -> str:
+    parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def _runtime_imports(tree: ast.Module) -> list[ast.Import | ast.ImportFrom]:
+    """Every import that can run: module level and inside functions, not under ``if TYPE_CHECKING``."""
+    skipped = {
+        id(inner)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test)
+        for statement in node.body
+        for inner in ast.walk(statement)
+    }
+    return [n for n in ast.walk(tree) if isinstance(n, (ast.Import, ast.ImportFrom)) and id(n) not in skipped]
+
+
+def _import_graph() -> dict[str, set[str]]:
+    modules = {_module_name(path): path for path in PACKAGE.rglob("*.py")}
+    graph: dict[str, set[str]] = {}
+    for name, path in modules.items():
+        targets = set()
+        for node in _runtime_imports(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                targets |= {alias.name for alias in node.names if alias.name in modules}
+            elif node.module in modules:
+                # ``from tfhelm.cli import release`` imports the submodule, not just the package
+                targets |= {f"{node.module}.{a.name}" if f"{node.module}.{a.name}" in modules else node.module
+                            for a in node.names}
+        graph[name] = targets - {name}
+    return graph
+
+
+def _cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """The strongly connected components with more than one module (Tarjan)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    found = []
+
+    def visit(node: str) -> None:
+        index[node] = low[node] = len(index)
+        stack.append(node)
+        for target in sorted(graph.get(node, ())):
+            if target not in index:
+                visit(target)
+                low[node] = min(low[node], low[target])
+            elif target in stack:
+                low[node] = min(low[node], index[target])
+        if low[node] == index[node]:
+            component = []
+            while True:
+                member = stack.pop()
+                component.append(member)
+                if member == node:
+                    break
+            if len(component) > 1:
+                found.append(sorted(component))
+
+    for node in sorted(graph):
+        if node not in index:
+            visit(node)
+    return found
+
+
+def test_no_import_cycle_inside_tfhelm():
+    graph = _import_graph()
+    assert "tfhelm.cli.release" in graph["tfhelm.cli.app"]  # the graph sees submodule imports
+    assert "tfhelm.actions.install" in graph["tfhelm.cli.release"]  # and imports inside functions
+    assert _cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
+    assert _cycles(graph) == []

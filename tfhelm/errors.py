@@ -2,52 +2,78 @@
 
 Every failure a user can cause (a bad chart, a bad value, an unreachable cluster) is raised as
 a subclass of :class:`TfhelmError`. The CLI prints ``str(error)`` and exits with
-``error.exit_code``; a traceback is shown only with ``--debug``.
+``error.exit_code``; a traceback is shown only with ``--debug``. Every exception class of
+tfhelm is defined here (a test checks it), so one import reaches them all:
 
     TfhelmError
-    ├── UsageError            bad command-line input (exit code 2)
-    ├── ChartError            Chart.yaml, chart layout, chart schema, .tfhelmignore
+    ├── UsageError             bad command-line input (exit code 2)
+    ├── ChartError             Chart.yaml, chart layout, chart schema, .tfhelmignore
     │   └── ChartNotFoundError
-    ├── ValuesError           values files, --set expressions
+    ├── ValuesError            values files, --set expressions
     │   └── SetSyntaxError
-    ├── SchemaError           merged values violate values.schema.json (all violations)
-    ├── RenderError           template syntax or runtime errors, bad rendered YAML
-    │   ├── ManifestError     a rendered document is not a valid Kubernetes object
-    │   └── TemplateFailure   a chart's own fail()/required() message (engine.filters)
-    ├── LintError             lint found errors
-    ├── SchemaUnavailable     no offline Kubernetes schemas for lint (kubeschema)
-    ├── ClusterError          the cluster is unreachable or refused a request
-    │   ├── UnreachableError, NotFoundError, PreconditionError,
-    │   │   ApplyConflictError                                   (kube.errors)
-    │   └── WaitTimeout, ResourceFailed      --wait gave up    (actions.wait)
-    ├── ReleaseError          release records, locks, history
-    └── RepoError             packages, chart repositories, OCI registries
-        └── ArchiveError      an unsafe or malformed chart archive
+    ├── SchemaError            merged values violate values.schema.json (all violations)
+    ├── RenderError            template syntax or runtime errors, bad rendered YAML
+    │   ├── ManifestError      a rendered document is not a valid Kubernetes object
+    │   └── TemplateFailure    a chart's own fail()/required() message
+    ├── LintError              lint found errors
+    ├── SchemaUnavailable      no offline Kubernetes schemas for lint
+    ├── ClusterError           the cluster is unreachable or refused a request
+    │   ├── UnreachableError   no answer from the API server (names its URL)
+    │   ├── NotFoundError      the object (or its kind) does not exist
+    │   ├── PreconditionError  a write lost a race (resourceVersion changed, name taken)
+    │   ├── ApplyConflictError another field manager owns fields we apply
+    │   ├── WaitTimeout        --wait gave up; names every unready resource
+    │   └── ResourceFailed     a resource failed for good (a failed Job)
+    ├── ReleaseError           release records, locks, history
+    │   ├── OwnershipError     objects to apply belong to someone else (nothing written)
+    │   └── LockLostError      the operation lost its release's lock (stopped before writing)
+    └── RepoError              packages, chart repositories, OCI registries
+        └── ArchiveError       an unsafe or malformed chart archive
 
-Subclasses that belong to one layer live beside it (named in brackets) and are still caught as
-their parent here. Errors carry the fields a user needs (file, line, value path, object) so callers can act on
+Two signals are plain ``Exception`` on purpose: they never reach the user, because the one
+caller that can meet each turns it into a user error or a finding:
+
+    YamlProblem                a YAML parse error and its line (yamlio; callers use
+                               ``yamlio.parse_yaml``, which raises the right TfhelmError)
+    UnknownKind                the offline schemas do not know a kind (kubeschema; lint
+                               reports it as a finding)
+
+Errors carry the fields a user needs (file, line, value path, object) so callers can act on
 them programmatically; the message is built from those fields.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 __all__ = [
+    "ApplyConflictError",
     "ArchiveError",
     "ChartError",
     "ChartNotFoundError",
     "ClusterError",
     "LintError",
+    "LockLostError",
     "ManifestError",
+    "NotFoundError",
+    "OwnershipError",
+    "PreconditionError",
     "ReleaseError",
     "RenderError",
     "RepoError",
+    "ResourceFailed",
     "SchemaError",
+    "SchemaUnavailable",
     "SetSyntaxError",
+    "TemplateFailure",
     "TfhelmError",
+    "UnknownKind",
+    "UnreachableError",
     "UsageError",
     "ValuesError",
+    "WaitTimeout",
+    "YamlProblem",
     "location",
 ]
 
@@ -57,6 +83,11 @@ def location(file: object | None, line: int | None = None) -> str:
     if file is None:
         return ""
     return f"{file}:{line}" if line else str(file)
+
+
+def _located(message: str, file: object | None, line: int | None) -> str:
+    where = location(file, line)
+    return f"{where}: {message}" if where else message
 
 
 class TfhelmError(Exception):
@@ -82,8 +113,7 @@ class ChartError(TfhelmError):
     """A chart is malformed: Chart.yaml, its layout, its schema or its ignore file."""
 
     def __init__(self, message: str, *, file: object | None = None, line: int | None = None):
-        where = location(file, line)
-        super().__init__(f"{where}: {message}" if where else message)
+        super().__init__(_located(message, file, line))
         self.file = file
         self.line = line
 
@@ -96,8 +126,7 @@ class ValuesError(TfhelmError):
     """A values file or a ``--set``-style expression is malformed."""
 
     def __init__(self, message: str, *, file: object | None = None, line: int | None = None):
-        where = location(file, line)
-        super().__init__(f"{where}: {message}" if where else message)
+        super().__init__(_located(message, file, line))
         self.file = file
         self.line = line
 
@@ -134,8 +163,7 @@ class RenderError(TfhelmError):
     """A template failed to render, or rendered text that is not valid YAML."""
 
     def __init__(self, message: str, *, template: str | None = None, line: int | None = None):
-        where = location(template, line)
-        super().__init__(f"{where}: {message}" if where else message)
+        super().__init__(_located(message, template, line))
         self.template = template
         self.line = line
 
@@ -144,8 +172,16 @@ class ManifestError(RenderError):
     """A rendered document is not a usable Kubernetes object (no kind, duplicate, …)."""
 
 
+class TemplateFailure(RenderError):
+    """Raised by ``fail()`` and ``required()``: the chart author's message for the user."""
+
+
 class LintError(TfhelmError):
     """Lint found at least one error; the findings were already printed."""
+
+
+class SchemaUnavailable(TfhelmError):
+    """No schemas can be used: the extra is not installed, or the version is not covered."""
 
 
 class ClusterError(TfhelmError):
@@ -160,8 +196,67 @@ class ClusterError(TfhelmError):
         self.details = details
 
 
+class UnreachableError(ClusterError):
+    """The API server did not answer; the message names the server URL."""
+
+    def __init__(self, server: str, reason: str):
+        super().__init__(f"Kubernetes cluster unreachable at {server}: {reason}")
+        self.server = server
+        self.reason = reason
+
+
+class NotFoundError(ClusterError):
+    """The object or its kind is not on the server."""
+
+
+class PreconditionError(ClusterError):
+    """A conditional write failed: someone else changed or created the object first."""
+
+
+class ApplyConflictError(ClusterError):
+    """Fields we apply are owned by another field manager (``--force-conflicts`` takes them)."""
+
+    def __init__(self, obj: str, conflicts: Sequence[tuple[str, str]]):
+        self.object = obj
+        self.conflicts = list(conflicts)
+        details = "; ".join(f"{field} is owned by {manager}" for manager, field in self.conflicts)
+        super().__init__(
+            f"{obj}: conflict with another field manager: {details} (use --force-conflicts to take ownership)"
+        )
+
+    @property
+    def managers(self) -> list[str]:
+        return sorted({manager for manager, _ in self.conflicts})
+
+
+class WaitTimeout(ClusterError):
+    """Resources were not ready in time; ``unready`` lists their states (``.ref``, ``.readiness``).
+
+    ``waited`` is the timeout as the user spelled durations (``5m0s``); each unready entry comes
+    with the details (conditions, events) that explain it.
+    """
+
+    def __init__(self, waited: str, unready: Sequence[tuple[Any, str]], waiting_for: str = "be ready"):
+        self.unready = [state for state, _ in unready]
+        lines = [f"timed out after {waited} waiting for {len(unready)} resource(s) to {waiting_for}:"]
+        lines += [f"  {state.ref}: {state.readiness.reason}{details}" for state, details in unready]
+        super().__init__("\n".join(lines))
+
+
+class ResourceFailed(ClusterError):
+    """A resource failed for good (a failed Job): waiting longer cannot help."""
+
+
 class ReleaseError(TfhelmError):
     """A release record is missing, locked, or in a state that forbids the operation."""
+
+
+class OwnershipError(ReleaseError):
+    """Objects to apply exist and belong to someone else (nothing was written)."""
+
+
+class LockLostError(ReleaseError):
+    """The operation no longer holds its release's lock; it stopped before writing more."""
 
 
 class RepoError(TfhelmError):
@@ -170,3 +265,17 @@ class RepoError(TfhelmError):
 
 class ArchiveError(RepoError):
     """A chart archive is malformed or unsafe; nothing was extracted."""
+
+
+class YamlProblem(Exception):
+    """A YAML parse error with the 1-based line (and column) where it was found."""
+
+    def __init__(self, problem: str, line: int | None, column: int | None):
+        super().__init__(problem)
+        self.problem = problem
+        self.line = line
+        self.column = column
+
+
+class UnknownKind(Exception):
+    """The offline schemas do not know this kind/apiVersion (a custom resource, or a removed API)."""

@@ -16,26 +16,16 @@ from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
-from tfhelm.errors import TfhelmError
+from tfhelm.errors import SchemaUnavailable, UnknownKind
 
 __all__ = [
     "KubeSchemaProblem",
-    "SchemaUnavailable",
-    "UnknownKind",
     "available_versions",
     "check_object",
     "schema_version_for",
 ]
 
 _STRICT_DIR = re.compile(r"^v(\d+)\.(\d+)\.\d+-local-strict$")
-
-
-class SchemaUnavailable(TfhelmError):
-    """No schemas can be used: the extra is not installed, or the version is not covered."""
-
-
-class UnknownKind(Exception):
-    """The schemas do not know this kind/apiVersion (a custom resource, or a removed API)."""
 
 
 @dataclass(frozen=True)

@@ -21,12 +21,14 @@ from typing import Any
 import yaml
 from yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
+from tfhelm.errors import ChartError, TfhelmError, ValuesError, YamlProblem, location
+
 try:
     from yaml import CSafeDumper as _BaseDumper, CSafeLoader as _BaseLoader
 except ImportError:  # pragma: no cover - libyaml missing
     from yaml import SafeDumper as _BaseDumper, SafeLoader as _BaseLoader  # type: ignore[assignment]
 
-__all__ = ["YamlProblem", "dump_yaml", "load_yaml", "load_yaml_documents"]
+__all__ = ["YamlProblem", "dump_yaml", "load_yaml", "load_yaml_documents", "parse_yaml"]
 
 
 _STR = "tag:yaml.org,2002:str"
@@ -136,16 +138,6 @@ _Dumper.add_multi_representer(dict, yaml.SafeDumper.represent_dict)
 _Dumper.add_multi_representer(list, yaml.SafeDumper.represent_list)
 
 
-class YamlProblem(Exception):
-    """A YAML parse error with the 1-based line (and column) where it was found."""
-
-    def __init__(self, problem: str, line: int | None, column: int | None):
-        super().__init__(problem)
-        self.problem = problem
-        self.line = line
-        self.column = column
-
-
 def _problem(error: yaml.YAMLError) -> YamlProblem:
     mark = getattr(error, "problem_mark", None) or getattr(error, "context_mark", None)
     text = getattr(error, "problem", None) or str(error)
@@ -248,6 +240,25 @@ def load_yaml(text: str | bytes) -> Any:
     with _problems(loader):
         node = _checked(loader.get_single_node(), text)
         return None if node is None else _Builder(loader).build(node)
+
+
+def parse_yaml(text: str | bytes, *, file: object, error: type[TfhelmError], what: str = "") -> Any:
+    """:func:`load_yaml` for a file the user gave: a YAML problem becomes ``error`` naming file and line.
+
+    :class:`ChartError` and :class:`ValuesError` carry ``file`` and ``line`` as fields; other classes
+    get ``file:line: invalid YAML{what}: problem`` as their message. Only the parser's problem is
+    quoted, never the offending line, which may hold a secret.
+
+    >>> parse_yaml("a: [1", file="values.yaml", error=ValuesError)  # doctest: +SKIP
+    ValuesError: values.yaml:1: invalid YAML: ...
+    """
+    try:
+        return load_yaml(text)
+    except YamlProblem as problem:
+        message = f"invalid YAML{what}: {problem.problem}"
+        if issubclass(error, (ChartError, ValuesError)):
+            raise error(message, file=file, line=problem.line) from None
+        raise error(f"{location(file, problem.line)}: {message}") from None
 
 
 def load_yaml_documents(text: str | bytes) -> Iterator[Any]:

@@ -5,8 +5,7 @@ import json
 
 import pytest
 
-from tfhelm.actions.deploy import chart_info
-from tfhelm.actions.fingerprint import render_fingerprint
+from tfhelm.actions.fingerprint import chart_digest, render_fingerprint
 from tfhelm.chart import load_chart
 from tfhelm.values.tree import chart_values
 
@@ -31,7 +30,7 @@ def test_fingerprint_changes_with_the_secret_and_is_stable(chart):
 
 def test_the_secret_is_stretched_before_hashing(chart):
     values = {"n": 1, "password": "correct horse"}
-    naive = {"chart": chart_info(chart).digest, "values": values, "release": ["r", "ns"], "kube": ""}
+    naive = {"chart": chart_digest(chart), "values": values, "release": ["r", "ns"], "kube": ""}
     fast = "sha256:" + hashlib.sha256(json.dumps(naive, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
     fingerprint = _fingerprint(chart, values)
     assert fingerprint.startswith("sha256:") and fingerprint != fast

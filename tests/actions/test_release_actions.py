@@ -10,14 +10,14 @@ import pytest
 from tfhelm.actions.configuration import Configuration
 from tfhelm.actions.deploy import DeployOptions
 from tfhelm.actions.diff import diff_upgrade
-from tfhelm.actions.history import history
+from tfhelm.actions.history import HistoryOptions, history
 from tfhelm.actions.install import InstallOptions, install
-from tfhelm.actions.list import list_releases, release_row
+from tfhelm.actions.list import ListOptions, list_releases, release_row
 from tfhelm.actions.rollback import RollbackOptions, rollback
-from tfhelm.actions.status import status
+from tfhelm.actions.status import StatusOptions, status
 from tfhelm.actions.uninstall import UninstallOptions, uninstall
 from tfhelm.actions.upgrade import UpgradeOptions, upgrade
-from tfhelm.actions.wait import WaitTimeout
+from tfhelm.errors import WaitTimeout
 from tfhelm.errors import ClusterError, ReleaseError, UsageError
 from tfhelm.kube import ObjectRef
 from tfhelm.kube.fake import FakeKubeClient
@@ -91,7 +91,7 @@ def test_upgrade_adds_workers_changes_config_and_supersedes(config, kube):
     assert kube.get(ref("ConfigMap", "demo-config"))["data"]["workers"] == "3"
     after = kube.get(ref("StatefulSet", "demo-worker-0", "apps/v1"))
     assert after["spec"]["template"]["metadata"]["annotations"] != before["spec"]["template"]["metadata"]["annotations"]
-    assert [r.status for r in history(config, "demo")] == [Status.SUPERSEDED, Status.DEPLOYED]
+    assert [r.status for r in history(config, HistoryOptions("demo"))] == [Status.SUPERSEDED, Status.DEPLOYED]
 
 
 def test_upgrade_removing_objects_deletes_them_but_keeps_annotated_ones(config, kube):
@@ -125,12 +125,12 @@ def test_rollback_restores_the_earlier_objects(config, kube):
     assert (release.revision, release.status, release.description) == (3, Status.DEPLOYED, "Rollback to 1")
     assert kube.get(ref("ConfigMap", "demo-config"))["data"] == {"message": "hello", "workers": "2"}
     assert kube.get(ref("StatefulSet", "demo-worker-2", "apps/v1")) is None
-    assert [r.status for r in history(config, "demo")] == [Status.SUPERSEDED] * 2 + [Status.DEPLOYED]
+    assert [r.status for r in history(config, HistoryOptions("demo"))] == [Status.SUPERSEDED] * 2 + [Status.DEPLOYED]
 
 
 def test_list_rows_have_helms_fields(config):
     do_install(config)
-    rows = [release_row(r) for r in list_releases(config)]
+    rows = [release_row(r) for r in list_releases(config, ListOptions()).releases]
     assert list(rows[0]) == ["name", "namespace", "revision", "updated", "status", "chart", "app_version"]
     assert rows[0]["chart"] == "workers-0.1.0" and rows[0]["revision"] == "1" and rows[0]["status"] == "deployed"
 
@@ -148,8 +148,8 @@ def test_uninstall_keep_history_marks_uninstalled_and_allows_reinstall(config):
     do_install(config)
     uninstall(config, UninstallOptions(name="demo", keep_history=True))
     assert config.storage.get("demo").status is Status.UNINSTALLED
-    assert list_releases(config) == []
-    assert [r.name for r in list_releases(config, show_all=True)] == ["demo"]
+    assert list_releases(config, ListOptions()).releases == []
+    assert [r.name for r in list_releases(config, ListOptions(show_all=True)).releases] == ["demo"]
     assert do_install(config).revision == 2
 
 
@@ -195,7 +195,7 @@ def test_atomic_upgrade_rolls_back(config, kube):
     with pytest.raises(ReleaseError, match="rolled back to revision 1 because of --atomic"):
         do_upgrade(config, "workers=3,message=new", atomic=True)
     assert kube.get(ref("ConfigMap", "demo-config"))["data"]["message"] == "hello"
-    assert [r.status for r in history(config, "demo")] == [Status.SUPERSEDED, Status.FAILED, Status.DEPLOYED]
+    assert [r.status for r in history(config, HistoryOptions("demo"))] == [Status.SUPERSEDED, Status.FAILED, Status.DEPLOYED]
 
 
 def test_a_held_lock_refuses_a_second_upgrade(config):
@@ -211,7 +211,7 @@ def test_interrupted_upgrade_is_recovered_by_the_next_one(config, kube):
     config.storage.create(stuck)
     ReleaseLock(kube, NS, "demo", "upgrade", ttl=-1).acquire()  # a dead command's lease
     release = do_upgrade(config, "workers=3")
-    revisions = history(config, "demo")
+    revisions = history(config, HistoryOptions("demo"))
     assert [r.status for r in revisions] == [Status.SUPERSEDED, Status.FAILED, Status.DEPLOYED]
     assert "pending-upgrade interrupted (upgrade by" in revisions[1].description
     assert "recovered by upgrade" in revisions[1].description
@@ -281,7 +281,7 @@ def test_diff_shows_changes_masks_secrets_and_counts(config):
 
 def test_status_shows_resources_readiness(config):
     do_install(config)
-    result = status(config, "demo", show_resources=True)
+    result = status(config, StatusOptions("demo", show_resources=True))
     states = {str(s.ref): s.readiness.ready for s in result.resources}
     assert states["ConfigMap/demo-config (namespace ml)"] is True
     assert states["StatefulSet/demo-worker-0 (namespace ml)"] is False
@@ -291,7 +291,7 @@ def test_history_max_prunes_old_revisions(config):
     do_install(config)
     for _ in range(4):
         do_upgrade(config, history_max=3)
-    assert [r.revision for r in history(config, "demo")] == [3, 4, 5]
+    assert [r.revision for r in history(config, HistoryOptions("demo"))] == [3, 4, 5]
 
 
 def test_unreachable_cluster_fails_before_anything_is_written(config, kube):
@@ -320,7 +320,7 @@ def test_unchanged_inputs_skip_rendering_but_still_record_a_revision(config, kub
     release = upgrade(config, UpgradeOptions(name="demo", chart=str(chart)))
     assert (release.revision, release.status, renders, kube.object_writes()) == (2, Status.DEPLOYED, [], [])
     assert release.fingerprint == config.storage.get("demo", 1).fingerprint
-    assert [r.status for r in history(config, "demo")] == [Status.SUPERSEDED, Status.DEPLOYED]
+    assert [r.status for r in history(config, HistoryOptions("demo"))] == [Status.SUPERSEDED, Status.DEPLOYED]
     monkeypatch.undo()
     changed = upgrade(config, UpgradeOptions(name="demo", chart=str(chart), values=values("message=new")))
     assert changed.fingerprint != release.fingerprint
@@ -407,7 +407,7 @@ def test_atomic_install_does_not_delete_an_object_it_never_owned(config, kube):
     with pytest.raises(ReleaseError, match="not managed by release demo"):
         do_install(config, wait=True, timeout=0.1, atomic=True)
     assert kube.get(ref("ConfigMap", "demo-config"))["data"] == {"b": "other"}
-    assert [r.status for r in history(config, "demo")] == [Status.UNINSTALLED]
+    assert [r.status for r in history(config, HistoryOptions("demo"))] == [Status.UNINSTALLED]
 
 
 # ------------------------------------------------------------------------------- the lease is enforced
@@ -416,7 +416,8 @@ def test_atomic_install_does_not_delete_an_object_it_never_owned(config, kube):
 def test_an_operation_that_lost_its_lock_stops_before_the_next_write(config, kube, monkeypatch):
     import time
 
-    from tfhelm.release.lock import LockLostError, lock_name
+    from tfhelm.errors import LockLostError
+    from tfhelm.release.lock import lock_name
 
     monkeypatch.setenv("TFHELM_LOCK_TTL", "0.3")
 

@@ -108,29 +108,27 @@ def test_devel_and_registry_tls_reach_locate_chart(monkeypatch):
     from tfhelm.actions.upgrade import UpgradeOptions, plan_upgrade
     from tfhelm.chart.loader import load_chart
     from tfhelm.kube.fake import FakeKubeClient
+    from tfhelm.chartsource import ChartSource
 
     calls = []
 
-    def locate(reference, **kwargs):
-        calls.append((reference, kwargs))
+    def locate(reference, source):
+        calls.append((reference, source))
         return load_chart("tests/fixtures/release/workers")
 
     monkeypatch.setattr(common, "locate_chart", locate)
-    tls = {"plain_http": True, "ca_file": "/tmp/ca.pem"}
+    source = ChartSource(version="^0.1", devel=True, plain_http=True, ca_file="/tmp/ca.pem")
     config = Configuration.for_client(FakeKubeClient(), "ml")
-    install(config, InstallOptions(chart="oci://127.0.0.1:5000/charts/workers", name="demo", version="^0.1",
-                                   devel=True, registry_tls=tls, dry_run="client"))
+    install(config, InstallOptions(chart="oci://127.0.0.1:5000/charts/workers", name="demo", source=source,
+                                   dry_run="client"))
     plan_upgrade(config, UpgradeOptions(name="demo", chart="oci://127.0.0.1:5000/charts/workers", install=True,
-                                        devel=True, registry_tls=tls))
-    expected = ("oci://127.0.0.1:5000/charts/workers", {"version": "^0.1", "devel": True, **tls})
-    assert calls[0] == expected
-    assert calls[1] == (expected[0], {"version": None, "devel": True, **tls})
+                                        source=source))
+    assert calls == [("oci://127.0.0.1:5000/charts/workers", source)] * 2
 
 
 def test_list_warns_about_a_corrupt_record_and_still_lists_the_good_ones(monkeypatch, capsys):
     from tfhelm.actions.configuration import Configuration
     from tfhelm.cli import main
-    from tfhelm.cli import release as release_cli
     from tfhelm.kube.fake import FakeKubeClient
     from tfhelm.release import ChartInfo, Release, Status
 
@@ -141,7 +139,7 @@ def test_list_warns_about_a_corrupt_record_and_still_lists_the_good_ones(monkeyp
     secret = kube.get_secret("sh.tfhelm.release.v1.bad.v1", "ml")
     secret["data"]["release"] = "bm90IGd6aXA="  # base64 of "not gzip"
     kube.replace_secret(secret)
-    monkeypatch.setattr(release_cli, "_configuration", lambda params, all_namespaces=False: config)
+    monkeypatch.setattr(Configuration, "connect", staticmethod(lambda **flags: config))
 
     assert main(["list", "-o", "json"]) == 0
     out, err = capsys.readouterr()
@@ -153,11 +151,10 @@ def test_list_warns_about_a_corrupt_record_and_still_lists_the_good_ones(monkeyp
 def test_a_zero_timeout_checks_readiness_once_instead_of_waiting_five_minutes(monkeypatch, capsys):
     from tfhelm.actions.configuration import Configuration
     from tfhelm.cli import main
-    from tfhelm.cli import release as release_cli
     from tfhelm.kube.fake import FakeKubeClient
 
     config = Configuration.for_client(FakeKubeClient(), "ml")
-    monkeypatch.setattr(release_cli, "_configuration", lambda params, all_namespaces=False: config)
+    monkeypatch.setattr(Configuration, "connect", staticmethod(lambda **flags: config))
     seen = []
 
     def wait(kube, refs, timeout, **kwargs):

@@ -14,7 +14,7 @@ import pytest
 from chart_repository import ChartRepository
 from oci_registry import find_helm
 
-from tfhelm.actions.dependency import build_dependencies, update_dependencies
+from tfhelm.actions.dependency import DependencyOptions, build_dependencies, update_dependencies
 from tfhelm.repo.dependencies import read_lock
 
 
@@ -70,7 +70,7 @@ def test_helm_builds_from_a_lock_written_by_tfhelm(helm, repo, tmp_path):
     repo.publish("base", "1.0.0")
     published = repo.publish("base", "1.3.0")
     parent = charts_with_dependencies(tmp_path, repo.url)
-    update_dependencies(parent)
+    update_dependencies(DependencyOptions(parent))
     (parent / "charts" / "base-1.3.0.tgz").unlink()
     helm("repo", "add", "team", repo.url)  # helm's build, unlike its update, needs the repository added
     result = helm("dependency", "build", str(parent))
@@ -88,7 +88,7 @@ def test_tfhelm_builds_from_a_lock_written_by_helm_with_the_same_digest(helm, re
     assert [(d.name, d.version) for d in helm_lock.dependencies] == [("base", "1.2.0"), ("sibling", "0.4.0")]
     for archive in (parent / "charts").iterdir():
         archive.unlink()
-    build_dependencies(parent)
+    build_dependencies(DependencyOptions(parent))
     assert sorted(path.name for path in (parent / "charts").iterdir()) == ["base-1.2.0.tgz", "sibling-0.4.0.tgz"]
-    update_dependencies(parent)
+    update_dependencies(DependencyOptions(parent))
     assert read_lock(parent).digest == helm_lock.digest

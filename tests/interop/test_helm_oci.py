@@ -16,6 +16,7 @@ from oci_registry import find_helm, start_registry
 
 from tfhelm.chart.archive import build_chart_archive, read_chart_archive_bytes
 from tfhelm.repo.oci import fetch_chart
+from tfhelm.chartsource import ChartSource
 
 SMALL_CHART = Path(__file__).parents[1] / "fixtures" / "oci" / "small"
 
@@ -88,7 +89,7 @@ def test_tfhelm_pulls_a_chart_pushed_by_helm(helm, registry, tmp_path, registry_
     packaged = tmp_path / "dist" / "helmmade-2.5.0+exp.1.tgz"
     helm("push", str(packaged), f"oci://{registry.address}/from-helm", "--plain-http")
 
-    pulled = fetch_chart(f"oci://{registry.address}/from-helm/helmmade", version="^2", plain_http=True)
+    pulled = fetch_chart(f"oci://{registry.address}/from-helm/helmmade", ChartSource(version="^2", plain_http=True))
     assert (pulled.version, pulled.reference.tag) == ("2.5.0+exp.1", "2.5.0_exp.1")
     assert pulled.data == packaged.read_bytes()
     files = read_chart_archive_bytes(pulled.data, source="pulled")

@@ -126,7 +126,7 @@ def test_malformed_kubeconfig_error_never_quotes_the_secret_line(tmp_path):
     path.write_text('apiVersion: v1\nusers:\n- name: u\n  user: {token: "SUPERSECRET"TOKEN}\n')
     with pytest.raises(ClusterError) as caught:
         _load(path)
-    assert f"{path}:4 is not valid YAML" in str(caught.value)
+    assert f"kubeconfig {path}:4: invalid YAML" in str(caught.value)
     assert "SUPERSECRET" not in str(caught.value)
 
 

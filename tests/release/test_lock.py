@@ -62,7 +62,7 @@ def test_missing_namespace_suggests_create_namespace():
 
 
 def test_check_raises_once_the_lock_was_taken_over():
-    from tfhelm.release.lock import LockLostError
+    from tfhelm.errors import LockLostError
 
     kube = FakeKubeClient()
     first = ReleaseLock(kube, "ml", "demo", "upgrade", ttl=-1)
@@ -79,7 +79,7 @@ def test_check_raises_once_the_lock_was_taken_over():
 def test_check_raises_when_renewal_failed_for_longer_than_the_ttl():
     import time
 
-    from tfhelm.release.lock import LockLostError
+    from tfhelm.errors import LockLostError
 
     kube = FakeKubeClient()
     lock = ReleaseLock(kube, "ml", "demo", "upgrade", ttl=0.3)

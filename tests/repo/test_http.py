@@ -14,6 +14,7 @@ import httpx2 as httpx
 import pytest
 
 from tfhelm.errors import RepoError
+from tfhelm.chartsource import ChartSource
 from tfhelm.repo.http import Downloader, TransportOptions, describe_http_error, redact, resolve_url, tls_verify
 from tfhelm.repo.oci_client import RegistryClient
 
@@ -73,7 +74,7 @@ def test_the_size_limit_is_counted_while_streaming():
 
 def test_basic_auth_goes_only_to_the_repository_origin():
     seen = []
-    options = TransportOptions(username="ci", password="s3cret", **FAST)
+    options = TransportOptions(ChartSource(username="ci", password="s3cret"), **FAST)
     with Downloader(options, transport=serve(b"a", b"b", seen=seen)) as downloader:
         downloader.get("https://charts.example/index.yaml", max_bytes=10)
         downloader.get("https://cdn.example/x.tgz", max_bytes=10, send_credentials=False)
@@ -82,9 +83,9 @@ def test_basic_auth_goes_only_to_the_repository_origin():
 
 
 def test_credentials_never_reach_error_messages():
-    options = TransportOptions(username="ci", password="s3cret", **FAST)
+    options = TransportOptions(ChartSource(username="ci", password="s3cret"), **FAST)
     transport = serve(httpx.ConnectError("failed for https://ci:s3cret@charts.example (s3cret)"), 401)
-    with Downloader(TransportOptions(**{**FAST, "attempts": 1}, username="ci", password="s3cret"), transport=transport) as downloader:
+    with Downloader(TransportOptions(ChartSource(username="ci", password="s3cret"), **{**FAST, "attempts": 1}), transport=transport) as downloader:
         with pytest.raises(RepoError) as raised:
             downloader.get("https://ci:s3cret@charts.example/index.yaml", max_bytes=10)
     assert "s3cret" not in str(raised.value) and "***" in str(raised.value)
@@ -114,7 +115,7 @@ def test_file_urls(tmp_path):
 
 
 def test_a_missing_ca_file_is_a_clear_error(tmp_path):
-    with Downloader(TransportOptions(ca_file=str(tmp_path / "nope.pem"))) as downloader, pytest.raises(RepoError, match="cannot load CA file"):
+    with Downloader(TransportOptions(ChartSource(ca_file=str(tmp_path / "nope.pem")))) as downloader, pytest.raises(RepoError, match="cannot load CA file"):
         downloader.get("https://127.0.0.1:1/x", max_bytes=10)
 
 
@@ -157,9 +158,9 @@ def test_tls_certificates_are_verified(https_server):
     with Downloader(TransportOptions(attempts=1)) as downloader, pytest.raises(RepoError) as raised:
         downloader.get(url, max_bytes=1000)
     assert re.search(r"TLS certificate not trusted .*--ca-file.*--insecure-skip-tls-verify", str(raised.value))
-    with Downloader(TransportOptions(ca_file=cert)) as downloader:
+    with Downloader(TransportOptions(ChartSource(ca_file=cert))) as downloader:
         assert downloader.get(url, max_bytes=1000).startswith(b"apiVersion: v1")
-    with Downloader(TransportOptions(insecure_skip_tls_verify=True)) as downloader:
+    with Downloader(TransportOptions(ChartSource(insecure_skip_tls_verify=True))) as downloader:
         assert downloader.get(url, max_bytes=1000).startswith(b"apiVersion: v1")
 
 

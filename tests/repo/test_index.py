@@ -9,7 +9,7 @@ import re
 import pytest
 from chart_server import HELLO_CHART, build_repository
 
-from tfhelm.actions.repo import repo_index
+from tfhelm.actions.repo import IndexOptions, repo_index
 from tfhelm.chart.archive import write_chart_archive
 from tfhelm.chart.loader import load_chart
 from tfhelm.errors import ArchiveError, RepoError
@@ -74,14 +74,14 @@ def test_urls_are_relative_without_url_and_subdirectories_are_indexed(tmp_path):
 def test_the_index_is_deterministic_apart_from_timestamps(tmp_path, monkeypatch):
     site = build_repository(tmp_path / "site", ["0.1.0", "0.3.0"])
     first = (site / "index.yaml").read_text()
-    repo_index(site)
+    repo_index(IndexOptions(site))
     second = (site / "index.yaml").read_text()
     strip = lambda text: re.sub(r"(created|generated): .*", r"\1: T", text)  # noqa: E731
     assert strip(first) == strip(second)
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "0")
-    repo_index(site)
+    repo_index(IndexOptions(site))
     pinned = (site / "index.yaml").read_bytes()
-    repo_index(site)
+    repo_index(IndexOptions(site))
     assert (site / "index.yaml").read_bytes() == pinned
 
 
@@ -102,11 +102,11 @@ def test_merge_keeps_versions_the_directory_lacks_and_original_times(tmp_path):
     chart = load_chart(HELLO_CHART)
     write_chart_archive(chart, new_site, version="0.2.0")  # same bytes: same digest
     write_chart_archive(chart, new_site, version="0.3.0")
-    repo_index(new_site, merge=tmp_path / "old-index.yaml")
+    repo_index(IndexOptions(new_site, merge=tmp_path / "old-index.yaml"))
     merged = load_index(new_site / "index.yaml")
     assert [entry.version for entry in merged.entries["hello"]] == ["0.3.0", "0.2.0", "0.1.0"]
     assert merged.get("hello", "0.2.0").created == "2020-01-01T00:00:00Z"
-    repo_index(new_site, merge=tmp_path / "does-not-exist.yaml")  # as Helm: an empty index
+    repo_index(IndexOptions(new_site, merge=tmp_path / "does-not-exist.yaml"))  # as Helm: an empty index
     assert [entry.version for entry in load_index(new_site / "index.yaml").entries["hello"]] == ["0.3.0", "0.2.0"]
 
 
@@ -146,7 +146,7 @@ def test_an_unsafe_archive_in_the_directory_stops_indexing(tmp_path):
     before = (site / "index.yaml").read_bytes()
     (site / "evil-1.0.0.tgz").write_bytes(b"not a tarball")
     with pytest.raises(ArchiveError, match="evil-1.0.0.tgz is not a valid chart archive"):
-        repo_index(site)
+        repo_index(IndexOptions(site))
     assert (site / "index.yaml").read_bytes() == before
 
 

@@ -33,6 +33,7 @@ from tfhelm.repo.oci import (
 )
 from tfhelm.repo.oci_client import MAX_MANIFEST_BYTES, MAX_TOKEN_BYTES
 from tfhelm.repo.registry_auth import RegistryLogin, save_login
+from tfhelm.chartsource import ChartSource
 
 
 @pytest.fixture(autouse=True)
@@ -271,21 +272,21 @@ def test_pull_round_trip_with_version_in_reference_or_flag(tmp_path):
     archive = write_archive(tmp_path)
     push_chart(archive, "oci://fake.test/charts", transport=fake.transport)
     assert pull_chart("oci://fake.test/charts/small:0.3.0", transport=fake.transport) == archive.read_bytes()
-    assert pull_chart("oci://fake.test/charts/small", version="0.3.0", transport=fake.transport) == archive.read_bytes()
+    assert pull_chart("oci://fake.test/charts/small", ChartSource(version="0.3.0"), transport=fake.transport) == archive.read_bytes()
 
 
 def test_pull_resolves_constraints_over_tags_and_lists_versions_when_none_match(tmp_path):
     fake = FakeRegistry()
     for version in ("0.9.0", "1.0.0", "1.4.2", "1.5.0-rc.1", "2.0.0+build.1"):
         push_chart(write_archive(tmp_path, version=version), "oci://fake.test/c", transport=fake.transport)
-    assert fetch_chart("oci://fake.test/c/small", version="^1.0", transport=fake.transport).version == "1.4.2"
-    assert fetch_chart("oci://fake.test/c/small", version="^1.0", devel=True, transport=fake.transport).version == "1.5.0-rc.1"
+    assert fetch_chart("oci://fake.test/c/small", ChartSource(version="^1.0"), transport=fake.transport).version == "1.4.2"
+    assert fetch_chart("oci://fake.test/c/small", ChartSource(version="^1.0", devel=True), transport=fake.transport).version == "1.5.0-rc.1"
     assert fetch_chart("oci://fake.test/c/small", transport=fake.transport).version == "2.0.0+build.1"
     assert list_chart_versions("oci://fake.test/c/small", transport=fake.transport) == [
         "2.0.0+build.1", "1.5.0-rc.1", "1.4.2", "1.0.0", "0.9.0"
     ]
     with pytest.raises(RepoError, match=r"no version of .* matches '>=3'.*2\.0\.0\+build\.1, 1\.5\.0-rc\.1, 1\.4\.2"):
-        fetch_chart("oci://fake.test/c/small", version=">=3", transport=fake.transport)
+        fetch_chart("oci://fake.test/c/small", ChartSource(version=">=3"), transport=fake.transport)
 
 
 def test_pull_refuses_a_tampered_layer(tmp_path):
@@ -349,7 +350,7 @@ def test_bearer_challenge_fetches_a_scoped_token_with_the_stored_credentials(tmp
     fake = FakeRegistry(auth="bearer", users={"alice": "s3cret"})
     save_login("fake.test", RegistryLogin("alice", "s3cret"))
     push_chart(write_archive(tmp_path), "oci://fake.test/charts", transport=fake.transport)
-    assert pull_chart("oci://fake.test/charts/small", version="0.3.0", transport=fake.transport)
+    assert pull_chart("oci://fake.test/charts/small", ChartSource(version="0.3.0"), transport=fake.transport)
     scopes = {request.url.params["scope"] for request in fake.token_requests}
     assert scopes == {"repository:charts/small:pull", "repository:charts/small:pull,push"}
     assert all(request.url.params["service"] == "fake.test" for request in fake.token_requests)
@@ -464,7 +465,7 @@ def test_a_plain_http_token_realm_of_an_https_registry_is_refused(tmp_path):
 def test_a_plain_http_token_realm_is_allowed_with_plain_http_or_insecure(tmp_path, scheme, flags):
     fake = FakeRegistry(auth="bearer", users={"alice": "s3cret"}, scheme=scheme, realm="http://auth.test/token")
     save_login("fake.test", RegistryLogin("alice", "s3cret"))
-    push_chart(write_archive(tmp_path), "oci://fake.test/charts", transport=fake.transport, **flags)
+    push_chart(write_archive(tmp_path), "oci://fake.test/charts", ChartSource(**flags), transport=fake.transport)
     assert ("charts/small", "0.3.0") in fake.manifests
     assert all(request.headers["Authorization"] == basic("alice", "s3cret") for request in fake.token_requests)
 

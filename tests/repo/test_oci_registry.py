@@ -19,6 +19,7 @@ from oci_registry import blob_path, start_registry
 from tfhelm.chart.archive import build_chart_archive
 from tfhelm.errors import RepoError
 from tfhelm.repo.oci import fetch_chart, list_chart_versions, pull_chart, push_chart
+from tfhelm.chartsource import ChartSource
 
 SMALL_CHART = Path(__file__).parents[1] / "fixtures" / "oci" / "small"
 
@@ -59,7 +60,7 @@ def test_push_and_pull_round_trip_through_the_cli(registry, tmp_path, registry_c
     assert result.returncode == 0, result.stderr
     assert f"Pushed: {registry.address}/round/small:0.3.0" in result.stdout
     digest = result.stdout.split("Digest: ")[1].strip()
-    pulled = fetch_chart(f"oci://{registry.address}/round/small", version="0.3.0", plain_http=True)
+    pulled = fetch_chart(f"oci://{registry.address}/round/small", ChartSource(version="0.3.0", plain_http=True))
     assert pulled.data == packaged.read_bytes()
     assert pulled.manifest_digest == digest
 
@@ -74,44 +75,44 @@ def test_without_plain_http_the_client_speaks_tls_and_fails_clearly(registry, tm
 
 
 def test_a_blob_tampered_with_in_the_registry_storage_is_refused(registry, tmp_path):
-    push_chart(archive(tmp_path, "tamper", "1.0.0"), f"oci://{registry.address}/t", plain_http=True)
-    manifest_digest = fetch_chart(f"oci://{registry.address}/t/tamper:1.0.0", plain_http=True).manifest_digest
+    push_chart(archive(tmp_path, "tamper", "1.0.0"), f"oci://{registry.address}/t", ChartSource(plain_http=True))
+    manifest_digest = fetch_chart(f"oci://{registry.address}/t/tamper:1.0.0", ChartSource(plain_http=True)).manifest_digest
     manifest = json.loads(blob_path(registry, manifest_digest).read_bytes())
     layer = blob_path(registry, manifest["layers"][0]["digest"])
     data = bytearray(layer.read_bytes())
     data[-5] ^= 0xFF  # same size, different bytes
     layer.write_bytes(bytes(data))
     with pytest.raises(RepoError, match="digest mismatch for blob"):
-        pull_chart(f"oci://{registry.address}/t/tamper:1.0.0", plain_http=True)
+        pull_chart(f"oci://{registry.address}/t/tamper:1.0.0", ChartSource(plain_http=True))
 
 
 def test_a_tampered_manifest_is_refused(registry, tmp_path):
-    push_chart(archive(tmp_path, "badmanifest", "1.0.0"), f"oci://{registry.address}/t", plain_http=True)
-    digest = fetch_chart(f"oci://{registry.address}/t/badmanifest:1.0.0", plain_http=True).manifest_digest
+    push_chart(archive(tmp_path, "badmanifest", "1.0.0"), f"oci://{registry.address}/t", ChartSource(plain_http=True))
+    digest = fetch_chart(f"oci://{registry.address}/t/badmanifest:1.0.0", ChartSource(plain_http=True)).manifest_digest
     stored = blob_path(registry, digest)
     stored.write_bytes(stored.read_bytes().replace(b'"schemaVersion":2', b'"schemaVersion": 2'))
     with pytest.raises(RepoError, match="digest mismatch for the manifest"):
-        pull_chart(f"oci://{registry.address}/t/badmanifest:1.0.0", plain_http=True)
+        pull_chart(f"oci://{registry.address}/t/badmanifest:1.0.0", ChartSource(plain_http=True))
 
 
 def test_versions_with_build_metadata_are_tagged_with_underscore(registry, tmp_path):
-    reference, _ = push_chart(archive(tmp_path, "plus", "1.2.3+build.7"), f"oci://{registry.address}/p", plain_http=True)
+    reference, _ = push_chart(archive(tmp_path, "plus", "1.2.3+build.7"), f"oci://{registry.address}/p", ChartSource(plain_http=True))
     assert reference.endswith("/p/plus:1.2.3_build.7")
-    assert list_chart_versions(f"oci://{registry.address}/p/plus", plain_http=True) == ["1.2.3+build.7"]
-    assert fetch_chart(f"oci://{registry.address}/p/plus", version="1.2.3+build.7", plain_http=True).version == "1.2.3+build.7"
-    assert fetch_chart(f"oci://{registry.address}/p/plus:1.2.3+build.7", plain_http=True).version == "1.2.3+build.7"
+    assert list_chart_versions(f"oci://{registry.address}/p/plus", ChartSource(plain_http=True)) == ["1.2.3+build.7"]
+    assert fetch_chart(f"oci://{registry.address}/p/plus", ChartSource(version="1.2.3+build.7", plain_http=True)).version == "1.2.3+build.7"
+    assert fetch_chart(f"oci://{registry.address}/p/plus:1.2.3+build.7", ChartSource(plain_http=True)).version == "1.2.3+build.7"
 
 
 def test_constraints_resolve_over_the_tag_list(registry, tmp_path):
     for version in ("1.0.0", "1.3.1", "1.4.0", "2.0.0-beta.1", "2.1.0"):
-        push_chart(archive(tmp_path, "ranged", version), f"oci://{registry.address}/r", plain_http=True)
+        push_chart(archive(tmp_path, "ranged", version), f"oci://{registry.address}/r", ChartSource(plain_http=True))
     where = f"oci://{registry.address}/r/ranged"
-    picks = {c: fetch_chart(where, version=c, plain_http=True).version for c in ("^1.2", "~1.3.0", ">=1.0 <1.4", "1.x || 3.x")}
+    picks = {c: fetch_chart(where, ChartSource(version=c, plain_http=True)).version for c in ("^1.2", "~1.3.0", ">=1.0 <1.4", "1.x || 3.x")}
     assert picks == {"^1.2": "1.4.0", "~1.3.0": "1.3.1", ">=1.0 <1.4": "1.3.1", "1.x || 3.x": "1.4.0"}
-    assert fetch_chart(where, plain_http=True).version == "2.1.0"
-    assert fetch_chart(where, version=">=2.0.0-0 <2.1", plain_http=True).version == "2.0.0-beta.1"
+    assert fetch_chart(where, ChartSource(plain_http=True)).version == "2.1.0"
+    assert fetch_chart(where, ChartSource(version=">=2.0.0-0 <2.1", plain_http=True)).version == "2.0.0-beta.1"
     with pytest.raises(RepoError, match=r"versions in the registry: 2\.1\.0, 2\.0\.0-beta\.1, 1\.4\.0, 1\.3\.1, 1\.0\.0"):
-        fetch_chart(where, version="^3", plain_http=True)
+        fetch_chart(where, ChartSource(version="^3", plain_http=True))
 
 
 def test_login_with_basic_auth_then_push_pull_and_logout(auth_registry, tmp_path, registry_config):
@@ -147,11 +148,11 @@ def test_login_with_basic_auth_then_push_pull_and_logout(auth_registry, tmp_path
     logout = run_cli("registry", "logout", auth_registry.address, env=env)
     assert logout.returncode == 0 and auth_registry.address in logout.stdout
     with pytest.raises(RepoError, match="authentication required"):
-        pull_chart(f"oci://{auth_registry.address}/team/private:0.1.0", plain_http=True)
+        pull_chart(f"oci://{auth_registry.address}/team/private:0.1.0", ChartSource(plain_http=True))
 
 
 def test_pull_and_template_from_an_anonymous_plain_http_registry(registry, tmp_path, registry_config):
-    push_chart(archive(tmp_path, "anon", "1.2.0"), f"oci://{registry.address}/anon", plain_http=True)
+    push_chart(archive(tmp_path, "anon", "1.2.0"), f"oci://{registry.address}/anon", ChartSource(plain_http=True))
     env = {"TFHELM_REGISTRY_CONFIG": str(registry_config)}
     pulled = run_cli("pull", f"oci://{registry.address}/anon/anon", "--version", "^1", "--plain-http",
                      "-d", str(tmp_path / "out"), env=env)

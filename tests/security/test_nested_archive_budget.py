@@ -14,12 +14,11 @@ import pytest
 
 from chart_server import isolated_homes
 from security.hostile import assert_refused, files_under, run_limited
-from tfhelm.actions.dependency import build_dependencies, update_dependencies
+from tfhelm.actions.dependency import DependencyOptions, build_dependencies, update_dependencies
 from tfhelm.chart import archive
 from tfhelm.chart.archive import build_chart_archive, read_chart_archive_bytes
 from tfhelm.chart.loader import chart_from_files, load_chart
 from tfhelm.errors import ArchiveError
-from tfhelm.repo.dependencies import FetchSettings
 
 SMALL_LIMIT = 100_000
 
@@ -126,7 +125,7 @@ def test_dependency_update_refuses_dependencies_that_together_pass_the_limit(tmp
     isolated_homes(tmp_path, monkeypatch)
     parent = chart_with_local_dependencies(tmp_path, 3, 40_000)
     with pytest.raises(ArchiveError) as caught:
-        update_dependencies(parent, FetchSettings(refresh=False))
+        update_dependencies(DependencyOptions(parent, refresh=False))
     message = str(caught.value)
     assert "dependency 'dep2' of" in message and "dep2-0.1.0.tgz from file://../sources/dep2" in message
     assert "count together" in message
@@ -136,12 +135,12 @@ def test_dependency_update_refuses_dependencies_that_together_pass_the_limit(tmp
 def test_dependency_build_refuses_them_too(tmp_path, monkeypatch):
     isolated_homes(tmp_path, monkeypatch)
     parent = chart_with_local_dependencies(tmp_path, 3, 40_000)
-    update_dependencies(parent, FetchSettings(refresh=False))  # within the real limits
+    update_dependencies(DependencyOptions(parent, refresh=False))  # within the real limits
     for path in (parent / "charts").iterdir():
         path.unlink()
     monkeypatch.setattr(archive, "MAX_TOTAL_SIZE", SMALL_LIMIT)
     with pytest.raises(ArchiveError, match="dependency 'dep2' of .*over the limit of 100,000 bytes"):
-        build_dependencies(parent, FetchSettings(refresh=False))
+        build_dependencies(DependencyOptions(parent, refresh=False))
     assert list((parent / "charts").iterdir()) == []
 
 

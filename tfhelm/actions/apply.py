@@ -19,8 +19,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tfhelm.actions.objects import describe_owner, digest, identity, is_owned_by
-from tfhelm.errors import ClusterError
-from tfhelm.kube import KubeClient, ObjectRef, PreconditionError
+from tfhelm.errors import ClusterError, PreconditionError
+from tfhelm.kube import KubeClient, ObjectRef
 from tfhelm.kube.readiness import readiness
 
 __all__ = ["ApplyResult", "all_exist", "apply_objects", "delete_objects", "kind_groups"]
@@ -148,10 +148,9 @@ def delete_objects(
 
     With ``owner`` (release name, namespace), an object whose live annotations name another
     release, or none, is left alone and reported to ``on_skipped`` with who manages it."""
-    from tfhelm.engine.manifests import INSTALL_ORDER
+    from tfhelm.engine.manifests import install_rank
 
-    rank = {kind: index for index, kind in enumerate(INSTALL_ORDER)}
-    ordered = sorted(refs, key=lambda r: (rank.get(r.kind, len(rank)), r.kind), reverse=True)
+    ordered = sorted(refs, key=lambda r: install_rank(r.kind), reverse=True)
     deleted: list[ObjectRef] = []
     remove = (lambda r: _delete_if_owned(kube, r, owner, on_skipped)) if owner else kube.delete
     with ThreadPoolExecutor(max_workers=POOL_SIZE) as pool:

@@ -8,33 +8,32 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable
-from typing import Any
 
 from tfhelm.chart.loader import load_chart
 from tfhelm.chart.model import Chart
+from tfhelm.chartsource import ChartSource
 from tfhelm.engine.context import DEFAULT_API_VERSIONS, DEFAULT_KUBE_VERSION, Capabilities, KubeVersion
 from tfhelm.errors import ChartNotFoundError
 
 __all__ = ["build_capabilities", "locate_chart"]
 
 
-def locate_chart(reference: str, *, version: str | None = None, devel: bool = False, **registry_tls: Any) -> Chart:
+def locate_chart(reference: str, source: ChartSource | None = None) -> Chart:
     """Load a chart named on the command line.
 
     ``reference`` is a chart directory, a ``.tgz`` archive, ``REPO/CHART`` of a repository
-    added with ``tfhelm repo add``, or ``oci://HOST/PATH/CHART``. ``version`` (a version or a
-    constraint such as ``^1.2``) and ``devel`` (allow prereleases) choose among a repository's
-    or registry's versions; a local chart is what it is. A local path wins over a repository
-    of the same name. Remote charts are verified (digest, archive safety) before loading.
-    ``registry_tls`` (``plain_http``, ``insecure_skip_tls_verify``, ``ca_file``) reaches an OCI
-    registry; a chart repository's TLS settings are those given to ``tfhelm repo add``.
+    added with ``tfhelm repo add``, or ``oci://HOST/PATH/CHART``. ``source`` chooses among a
+    repository's or registry's versions and says how to reach a registry (see :class:`ChartSource`);
+    a local chart is what it is. A local path wins over a repository of the same name. Remote
+    charts are verified (digest, archive safety) before loading.
     """
+    source = source or ChartSource()
     if reference.startswith("oci://"):
         from tfhelm.chart.archive import read_chart_archive_bytes
         from tfhelm.chart.loader import chart_from_files
         from tfhelm.repo.oci import pull_chart
 
-        data = pull_chart(reference, version=version, devel=devel, **registry_tls)
+        data = pull_chart(reference, source)
         return chart_from_files(read_chart_archive_bytes(data, source=reference), source=reference)
     if os.path.exists(reference) or not _names_a_repository(reference):
         return load_chart(reference)
@@ -42,7 +41,7 @@ def locate_chart(reference: str, *, version: str | None = None, devel: bool = Fa
     from tfhelm.repo.http import redact
     from tfhelm.repo.resolve import fetch_repo_chart
 
-    fetched = fetch_repo_chart(reference, version=version, devel=devel)
+    fetched = fetch_repo_chart(reference, version=source.version, devel=source.devel)
     return chart_from_files(fetched.files, source=redact(fetched.url))
 
 

@@ -14,11 +14,13 @@ without a repository is vendored: it must already be in ``charts/`` and is never
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from tfhelm.chart.archive import ArchiveBudget, check_chart_archive_tree
 from tfhelm.chart.model import Dependency
+from tfhelm.chartsource import ChartSource
 from tfhelm.errors import ArchiveError, ChartError, ChartNotFoundError, RepoError
 from tfhelm.repo.dependencies import (
     ChartLock,
@@ -33,12 +35,23 @@ from tfhelm.repo.dependencies import (
 )
 
 __all__ = [
+    "DependencyOptions",
     "DependencyResult",
     "DependencyStatus",
     "build_dependencies",
     "list_dependencies",
     "update_dependencies",
 ]
+
+
+@dataclass(frozen=True)
+class DependencyOptions:
+    chart: str | Path  # the chart directory
+    source: ChartSource = field(default_factory=ChartSource)  # how to reach OCI registries
+    refresh: bool = True  # update: download the configured repositories' indexes first (build never does)
+
+    def settings(self, *, refresh: bool, transport: Any) -> FetchSettings:
+        return FetchSettings(refresh=refresh, source=self.source, transport=transport)
 
 
 @dataclass(frozen=True)
@@ -57,10 +70,10 @@ class DependencyStatus:
     found: str | None = None  # the version found in charts/
 
 
-def update_dependencies(chart_dir: str | Path, settings: FetchSettings | None = None) -> DependencyResult:
-    """Resolve, fetch and lock every dependency of the chart in ``chart_dir``."""
-    chart_dir, dependencies = _chart(chart_dir)
-    settings = settings or FetchSettings()
+def update_dependencies(options: DependencyOptions, *, transport: Any = None) -> DependencyResult:
+    """Resolve, fetch and lock every dependency of the chart in ``options.chart``."""
+    chart_dir, dependencies = _chart(options.chart)
+    settings = options.settings(refresh=options.refresh, transport=transport)
     repositories = _repositories()
     requirements = [_canonical(dependency, repositories) for dependency in dependencies]
     fetched: dict[tuple[str, str, str | None], FetchedDependency] = {}
@@ -78,10 +91,10 @@ def update_dependencies(chart_dir: str | Path, settings: FetchSettings | None = 
     return _install(chart_dir, list(fetched.values()), lock, dependencies)
 
 
-def build_dependencies(chart_dir: str | Path, settings: FetchSettings | None = None) -> DependencyResult:
+def build_dependencies(options: DependencyOptions, *, transport: Any = None) -> DependencyResult:
     """Fetch exactly the versions (and bytes) ``Chart.lock`` records into ``charts/``."""
-    chart_dir, dependencies = _chart(chart_dir)
-    settings = settings or FetchSettings(refresh=False)
+    chart_dir, dependencies = _chart(options.chart)
+    settings = options.settings(refresh=False, transport=transport)
     lock = read_lock(chart_dir)
     if lock is None:
         raise RepoError(f"{chart_dir} has no Chart.lock; run `tfhelm dependency update {chart_dir}` first")
@@ -100,9 +113,9 @@ def build_dependencies(chart_dir: str | Path, settings: FetchSettings | None = N
     return _install(chart_dir, list(fetched.values()), lock, dependencies, write_lock_file=False)
 
 
-def list_dependencies(chart_dir: str | Path) -> list[DependencyStatus]:
+def list_dependencies(options: DependencyOptions) -> list[DependencyStatus]:
     """Every Chart.yaml dependency with what ``charts/`` holds for it."""
-    chart_dir, dependencies = _chart(chart_dir)
+    chart_dir, dependencies = _chart(options.chart)
     lock = read_lock(chart_dir)
     locked = {entry.name: entry.version for entry in lock.dependencies} if lock else {}
     present = _present_charts(chart_dir)
@@ -192,7 +205,7 @@ def _install(
     write_lock_file: bool = True,
 ) -> DependencyResult:
     """Write the archives, drop other versions of the same charts, then the lock."""
-    from tfhelm.chart.archive import write_file_atomically
+    from tfhelm.fileio import write_file_atomically
 
     charts = chart_dir / "charts"
     written = []

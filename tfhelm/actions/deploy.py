@@ -11,7 +11,6 @@ and cleanup deletes only objects whose live annotations still name this release.
 
 from __future__ import annotations
 
-import hashlib
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -19,8 +18,8 @@ from typing import Any
 
 from tfhelm.actions.apply import ApplyResult, apply_objects, delete_objects
 from tfhelm.actions.configuration import Configuration
+from tfhelm.actions.fingerprint import chart_digest, render_fingerprint, write_only
 from tfhelm.actions.objects import (
-    OwnershipError,
     check_ownership,
     desired_objects,
     identity,
@@ -30,6 +29,7 @@ from tfhelm.actions.objects import (
 )
 from tfhelm.chart.model import Chart
 from tfhelm.engine import ReleaseInfo, RenderResult, render_tree
+from tfhelm.errors import OwnershipError
 from tfhelm.kube import ObjectRef
 from tfhelm.kube.kinds import OfflineScope
 from tfhelm.release import ChartInfo, Release, Status, redact_values
@@ -87,9 +87,10 @@ class Rendered:
     result: RenderResult
     objects: list[dict[str, Any]]
     fingerprint: str = ""
+    secret_paths: list[tuple] = field(default_factory=list)  # write_only(chart, computed_values)
 
     def record(self, name: str, namespace: str, revision: int, status: Status, description: str) -> Release:
-        user, computed, paths = redacted_values(self.chart, self.user_values, self.computed_values)
+        user, computed, paths = redacted_values(self.user_values, self.computed_values, self.secret_paths)
         stamp = now()
         return Release(
             name=name,
@@ -111,29 +112,15 @@ class Rendered:
 
 
 def redacted_values(
-    chart: Chart, user_values: dict[str, Any], computed_values: dict[str, Any]
+    user_values: dict[str, Any], computed_values: dict[str, Any], paths: list[tuple]
 ) -> tuple[dict[str, Any], dict[str, Any], list[tuple]]:
-    """User-supplied and computed values with the schema's ``writeOnly`` paths redacted."""
-    paths = _write_only(chart, computed_values)
+    """User-supplied and computed values with the ``writeOnly`` ``paths`` (from ``write_only``) redacted."""
     return redact_values(user_values, paths), redact_values(computed_values, paths), paths
 
 
-def _write_only(chart: Chart, values: dict[str, Any]) -> list[tuple]:
-    if not chart.schema:
-        return []
-    from tfhelm.values.schema import write_only_paths
-
-    return write_only_paths(chart.schema, values)
-
-
 def chart_info(chart: Chart) -> ChartInfo:
-    hasher = hashlib.sha256()
-    for name, content in sorted((chart.raw_files or {}).items()):
-        hasher.update(name.encode() + b"\0" + content + b"\0")
     metadata = chart.metadata
-    return ChartInfo(
-        metadata.name, metadata.version, metadata.app_version, metadata.description, "sha256:" + hasher.hexdigest()
-    )
+    return ChartInfo(metadata.name, metadata.version, metadata.app_version, metadata.description, chart_digest(chart))
 
 
 def without_redacted(values: Any) -> Any:
@@ -161,7 +148,6 @@ def render_revision(
     """Values → schema → render → objects for one revision of ``name`` (``tree``: the values
     already built from ``user_values``)."""
     from tfhelm.actions.common import build_capabilities
-    from tfhelm.actions.fingerprint import render_fingerprint
 
     if tree is None:
         tree = chart_values(chart, user_values, validate=not skip_schema_validation)
@@ -174,8 +160,11 @@ def render_revision(
     objects = desired_objects(
         (m.object for m in result.manifests), release=name, namespace=config.namespace, kube=scope_source
     )
-    fingerprint = render_fingerprint(tree, name=name, namespace=config.namespace, kube_version=kube_version)
-    return Rendered(chart, user_values, tree.values, result, objects, fingerprint)
+    secret_paths = write_only(chart, tree.values)
+    fingerprint = render_fingerprint(
+        tree, name=name, namespace=config.namespace, kube_version=kube_version, secret_paths=secret_paths
+    )
+    return Rendered(chart, user_values, tree.values, result, objects, fingerprint, secret_paths)
 
 
 def server_kube_version(config: Configuration) -> str:
@@ -217,7 +206,7 @@ def deploy(
             steps.done.append("waited until ready")
         steps.before(f"record revision {pending.revision} as deployed")
     except BaseException as error:
-        from tfhelm.release.lock import LockLostError
+        from tfhelm.errors import LockLostError
 
         if isinstance(error, LockLostError):
             raise  # the release is someone else's now: leave its records alone

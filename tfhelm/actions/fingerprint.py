@@ -18,7 +18,7 @@ from typing import Any
 from tfhelm.chart.model import Chart
 from tfhelm.values.tree import ValuesTree
 
-__all__ = ["render_fingerprint", "revision_independent"]
+__all__ = ["chart_digest", "render_fingerprint", "revision_independent", "write_only"]
 
 _COMMENT = re.compile(r"\{#.*?#\}", re.DOTALL)
 _RELEASE_USE = re.compile(r"\bRelease\b(\s*\.\s*(\w+))?")
@@ -41,16 +41,45 @@ def _all_templates(chart: Chart) -> list[str]:
     return texts
 
 
-def render_fingerprint(tree: ValuesTree, *, name: str, namespace: str, kube_version: str | None) -> str:
-    """A digest of every input of rendering ("" when the chart reads revision-dependent fields)."""
-    chart = tree.chart
+def chart_digest(chart: Chart) -> str:
+    """``sha256:…`` of every file of the chart as loaded (names and contents, in name order)."""
+    hasher = hashlib.sha256()
+    for name, content in sorted((chart.raw_files or {}).items()):
+        hasher.update(name.encode() + b"\0" + content + b"\0")
+    return "sha256:" + hasher.hexdigest()
+
+
+def write_only(chart: Chart, values: dict[str, Any]) -> list[tuple]:
+    """The paths of ``values`` the chart's schema marks ``writeOnly`` (none without a schema).
+
+    Computed once per revision: the fingerprint stretches these values and the record redacts them.
+    """
+    if not chart.schema:
+        return []
+    from tfhelm.values.schema import write_only_paths
+
+    return write_only_paths(chart.schema, values)
+
+
+def render_fingerprint(
+    tree: ValuesTree,
+    *,
+    name: str,
+    namespace: str,
+    kube_version: str | None,
+    secret_paths: list[tuple] | None = None,
+) -> str:
+    """A digest of every input of rendering ("" when the chart reads revision-dependent fields).
+
+    ``secret_paths`` are the values' :func:`write_only` paths, when the caller has them already.
+    """
+    chart, computed_values = tree.chart, tree.values
     if not revision_independent(chart):
         return ""
-    from tfhelm.actions.deploy import chart_info
-
+    paths = write_only(chart, computed_values) if secret_paths is None else secret_paths
     inputs = {
-        "chart": chart_info(chart).digest,
-        "values": _with_secrets_stretched(chart, tree.values, f"{namespace}/{name}"),
+        "chart": chart_digest(chart),
+        "values": _with_secrets_stretched(computed_values, paths, f"{namespace}/{name}"),
         "release": [name, namespace],
         "kube": kube_version or "",
     }
@@ -58,17 +87,12 @@ def render_fingerprint(tree: ValuesTree, *, name: str, namespace: str, kube_vers
     return "sha256:" + hashlib.sha256(encoded).hexdigest()
 
 
-def _with_secrets_stretched(chart: Chart, values: dict[str, Any], salt: str) -> dict[str, Any]:
+def _with_secrets_stretched(values: dict[str, Any], paths: list[tuple], salt: str) -> dict[str, Any]:
     """``values`` with each writeOnly value replaced by a deliberately slow digest of it.
 
     The fingerprint is stored in the release record; a fast hash over values that include the
     notebook password would let anyone who can read the record guess the password quickly.
     """
-    if chart.schema is None:
-        return values
-    from tfhelm.values.schema import write_only_paths
-
-    paths = write_only_paths(chart.schema, values)
     if not paths:
         return values
     values = json.loads(json.dumps(values, default=str))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from tfhelm.actions.configuration import Configuration
@@ -9,14 +10,21 @@ from tfhelm.actions.list import helm_time
 from tfhelm.errors import ReleaseError
 from tfhelm.release import Release
 
-__all__ = ["history", "history_row"]
+__all__ = ["HistoryOptions", "history", "history_row"]
 
 
-def history(config: Configuration, name: str, *, max_revisions: int = 256) -> list[Release]:
-    revisions = config.storage.history(name)
+@dataclass(frozen=True)
+class HistoryOptions:
+    name: str
+    max_revisions: int = 256
+
+
+def history(config: Configuration, options: HistoryOptions) -> list[Release]:
+    """The release's last ``max_revisions`` revisions, oldest first."""
+    revisions = config.storage.history(options.name)
     if not revisions:
-        raise ReleaseError(f"release {name!r} not found in namespace {config.namespace}")
-    return revisions[-max_revisions:]
+        raise ReleaseError(f"release {options.name!r} not found in namespace {config.namespace}")
+    return revisions[-options.max_revisions :]
 
 
 def history_row(release: Release) -> dict[str, Any]:

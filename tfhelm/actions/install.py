@@ -9,10 +9,10 @@ from __future__ import annotations
 import re
 import time
 from dataclasses import dataclass, field
-from typing import Any
 
 from tfhelm.actions.configuration import Configuration
 from tfhelm.actions.deploy import DeployOptions, Rendered, deploy, render_revision, server_kube_version
+from tfhelm.chartsource import ChartSource
 from tfhelm.errors import ReleaseError, UsageError
 from tfhelm.release import Release, Status
 from tfhelm.values.options import ValueOptions
@@ -30,9 +30,7 @@ class InstallOptions:
     values: ValueOptions = field(default_factory=ValueOptions)
     create_namespace: bool = False
     dry_run: str | None = None  # None, "client" or "server"
-    version: str | None = None
-    devel: bool = False  # allow prerelease chart versions
-    registry_tls: dict[str, Any] = field(default_factory=dict)  # plain_http, insecure_skip_tls_verify, ca_file
+    source: ChartSource = field(default_factory=ChartSource)  # which version, and how to reach it
     deploy: DeployOptions = field(default_factory=DeployOptions)
 
 
@@ -41,7 +39,7 @@ def install(config: Configuration, options: InstallOptions) -> Release:
     from tfhelm.actions.common import locate_chart
     from tfhelm.release.lock import ReleaseLock
 
-    chart = locate_chart(options.chart, version=options.version, devel=options.devel, **options.registry_tls)
+    chart = locate_chart(options.chart, options.source)
     name = _release_name(options, chart.name)
     offline = options.dry_run == "client"
     kube_version = None if offline else server_kube_version(config)
@@ -88,8 +86,7 @@ def install_locked(
             success=options.description or "Install complete",
         )
     except Exception as error:
-        from tfhelm.actions.objects import OwnershipError
-        from tfhelm.release.lock import LockLostError
+        from tfhelm.errors import LockLostError, OwnershipError
 
         if not options.atomic or isinstance(error, (OwnershipError, LockLostError)):  # nothing written / not ours now
             raise

@@ -105,7 +105,8 @@ def _render(chart: Chart, options: LintOptions, capabilities, report: LintReport
 
 
 def _check_objects(manifests: list[Manifest], kube_version, report: LintReport) -> None:
-    from tfhelm.kubeschema import SchemaUnavailable, UnknownKind, check_object, schema_version_for
+    from tfhelm.errors import SchemaUnavailable, UnknownKind
+    from tfhelm.kubeschema import check_object, schema_version_for
 
     major, minor = int(kube_version.major), int(kube_version.minor)
     try:

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass, field
 from typing import Any
 
 from tfhelm.actions.configuration import Configuration
 from tfhelm.errors import ReleaseError
 from tfhelm.release import Release, Status
 
-__all__ = ["DEFAULT_STATUSES", "helm_time", "list_releases", "release_row"]
+__all__ = ["DEFAULT_STATUSES", "ListOptions", "ReleaseList", "helm_time", "list_releases", "release_row"]
 
 # Helm lists deployed and failed releases by default; pending ones are shown too, because a
 # release stuck mid-operation is exactly what a user must see.
@@ -25,23 +26,30 @@ DEFAULT_STATUSES = frozenset(
 )
 
 
-def list_releases(
-    config: Configuration,
-    *,
-    show_all: bool = False,
-    filter_text: str | None = None,
-    problems: list[ReleaseError] | None = None,
-) -> list[Release]:
-    """The releases to list; with ``problems``, corrupt records land there instead of failing the listing."""
+@dataclass(frozen=True)
+class ListOptions:
+    show_all: bool = False  # every status, not just DEFAULT_STATUSES
+    filter_text: str | None = None  # a regular expression release names must match
+
+
+@dataclass
+class ReleaseList:
+    releases: list[Release]
+    skipped: list[ReleaseError] = field(default_factory=list)  # corrupt records, left out of the listing
+
+
+def list_releases(config: Configuration, options: ListOptions) -> ReleaseList:
+    """The releases to list; a corrupt record is skipped (and named) instead of failing the listing."""
     import re
 
-    releases = config.storage.list_releases(problems=problems)
-    if not show_all:
+    skipped: list[ReleaseError] = []
+    releases = config.storage.list_releases(problems=skipped)
+    if not options.show_all:
         releases = [r for r in releases if r.status in DEFAULT_STATUSES]
-    if filter_text:
-        pattern = re.compile(filter_text)
+    if options.filter_text:
+        pattern = re.compile(options.filter_text)
         releases = [r for r in releases if pattern.search(r.name)]
-    return releases
+    return ReleaseList(releases, skipped)
 
 
 def helm_time(stamp: str) -> str:

@@ -18,8 +18,8 @@ import re
 from collections.abc import Iterable, Set
 from typing import Any
 
-from tfhelm.errors import ReleaseError
-from tfhelm.kube import KubeClient, NotFoundError, ObjectRef
+from tfhelm.errors import NotFoundError
+from tfhelm.kube import KubeClient, ObjectRef
 from tfhelm.kube.kinds import ScopeSource
 
 __all__ = [
@@ -27,7 +27,6 @@ __all__ = [
     "MANAGED_BY_LABEL",
     "NAMESPACE_ANNOTATION",
     "RELEASE_ANNOTATION",
-    "OwnershipError",
     "check_ownership",
     "describe_owner",
     "desired_objects",
@@ -80,10 +79,6 @@ def desired_objects(
         labels = metadata.get("labels") or {}
         metadata["labels"] = {MANAGED_BY_LABEL: MANAGED_BY, **labels}
     return objects
-
-
-class OwnershipError(ReleaseError):
-    """Objects to apply exist and belong to someone else (nothing was written)."""
 
 
 def is_owned_by(obj: dict[str, Any], release: str, namespace: str) -> bool:

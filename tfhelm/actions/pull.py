@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from tfhelm.chartsource import ChartSource
 from tfhelm.errors import UsageError
 
 __all__ = ["PullOptions", "PullResult", "run_pull"]
@@ -12,14 +13,10 @@ __all__ = ["PullOptions", "PullResult", "run_pull"]
 
 @dataclass(frozen=True)
 class PullOptions:
-    reference: str
-    version: str | None = None
+    reference: str  # REPO/CHART or oci://HOST/PATH/CHART
     destination: Path = field(default_factory=lambda: Path("."))
     untar: bool = False
-    devel: bool = False
-    plain_http: bool = False
-    insecure_skip_tls_verify: bool = False
-    ca_file: str | None = None
+    source: ChartSource = field(default_factory=ChartSource)
 
 
 @dataclass(frozen=True)
@@ -33,7 +30,8 @@ class PullResult:
 def run_pull(options: PullOptions, *, transport=None) -> PullResult:
     """Download ``REPO/CHART`` or ``oci://…``; save ``<name>-<version>.tgz`` or, with
     ``untar``, the unpacked chart directory. Nothing is written unless every check passed."""
-    from tfhelm.chart.archive import archive_file_name, extract_chart_files, write_file_atomically
+    from tfhelm.chart.archive import archive_file_name, extract_chart_files
+    from tfhelm.fileio import write_file_atomically
     from tfhelm.repo.index import sha256_hex
 
     data, files, source = _download(options, transport)
@@ -52,21 +50,16 @@ def _download(options: PullOptions, transport) -> tuple[bytes, dict[str, bytes],
     if options.reference.startswith("oci://"):
         from tfhelm.repo.oci import pull_chart
 
-        data = pull_chart(
-            options.reference,
-            version=options.version,
-            devel=options.devel,
-            plain_http=options.plain_http,
-            insecure_skip_tls_verify=options.insecure_skip_tls_verify,
-            ca_file=options.ca_file,
-        )
+        data = pull_chart(options.reference, options.source)
         return data, read_chart_archive_bytes(data, source=options.reference), options.reference
     from tfhelm.repo.http import redact
     from tfhelm.repo.resolve import fetch_repo_chart, split_reference
 
     if split_reference(options.reference) is None:
         raise UsageError(f"pull takes REPO/CHART or oci://HOST/PATH/CHART, not {options.reference!r}")
-    fetched = fetch_repo_chart(options.reference, version=options.version, devel=options.devel, transport=transport)
+    fetched = fetch_repo_chart(
+        options.reference, version=options.source.version, devel=options.source.devel, transport=transport
+    )
     return fetched.data, fetched.files, redact(fetched.url)
 
 

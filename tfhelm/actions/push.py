@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+
+from tfhelm.chartsource import ChartSource
 
 __all__ = ["PushOptions", "PushResult", "run_push"]
 
@@ -10,10 +12,8 @@ __all__ = ["PushOptions", "PushResult", "run_push"]
 @dataclass(frozen=True)
 class PushOptions:
     archive: str
-    destination: str
-    plain_http: bool = False
-    insecure_skip_tls_verify: bool = False
-    ca_file: str | None = None
+    destination: str  # oci://HOST/PATH
+    source: ChartSource = field(default_factory=ChartSource)  # how to reach the registry
 
 
 @dataclass(frozen=True)
@@ -29,11 +29,5 @@ def run_push(options: PushOptions) -> PushResult:
 
     if not is_oci_reference(options.destination):
         raise UsageError(f"push needs an oci://HOST/PATH destination, not {options.destination!r}")
-    reference, digest = push_chart(
-        options.archive,
-        options.destination,
-        plain_http=options.plain_http,
-        insecure_skip_tls_verify=options.insecure_skip_tls_verify,
-        ca_file=options.ca_file,
-    )
+    reference, digest = push_chart(options.archive, options.destination, options.source)
     return PushResult(reference, digest)

@@ -5,22 +5,21 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from tfhelm.chartsource import ChartSource
 from tfhelm.errors import RepoError, UsageError
 
-__all__ = ["LoginOptions", "registry_login", "registry_logout"]
+__all__ = ["LoginOptions", "LogoutOptions", "registry_login", "registry_logout"]
 
 
 @dataclass(frozen=True)
 class LoginOptions:
     host: str
-    username: str
-    password: str
-    plain_http: bool = False
-    insecure_skip_tls_verify: bool = False
-    ca_file: str | None = None
+    source: ChartSource  # username, password (never in a repr), plain HTTP and TLS for this host
 
-    def __repr__(self) -> str:  # the password must never reach a log or a traceback
-        return f"LoginOptions(host={self.host!r}, username={self.username!r}, password=<hidden>)"
+
+@dataclass(frozen=True)
+class LogoutOptions:
+    host: str
 
 
 def registry_login(options: LoginOptions) -> Path:
@@ -28,21 +27,22 @@ def registry_login(options: LoginOptions) -> Path:
     from tfhelm.repo.oci_client import RegistryClient
     from tfhelm.repo.registry_auth import RegistryLogin, normalize_host, save_login
 
-    if not options.username or not options.password:
+    source = options.source
+    if not source.username or not source.password:
         raise UsageError("registry login needs a username and a password (--username, --password-stdin)")
     host = normalize_host(options.host)
     login = RegistryLogin(
-        username=options.username,
-        password=options.password,
-        plain_http=options.plain_http,
-        insecure_skip_tls_verify=options.insecure_skip_tls_verify,
+        username=source.username,
+        password=source.password,
+        plain_http=source.plain_http,
+        insecure_skip_tls_verify=source.insecure_skip_tls_verify,
     )
     client = RegistryClient(
         host,
         login=login,
-        plain_http=options.plain_http,
-        insecure_skip_tls_verify=options.insecure_skip_tls_verify,
-        ca_file=options.ca_file,
+        plain_http=source.plain_http,
+        insecure_skip_tls_verify=source.insecure_skip_tls_verify,
+        ca_file=source.ca_file,
     )
     with client:
         try:
@@ -52,10 +52,10 @@ def registry_login(options: LoginOptions) -> Path:
     return save_login(host, login)
 
 
-def registry_logout(host: str) -> str:
-    """Forget the stored login of ``host``; returns the host as stored."""
+def registry_logout(options: LogoutOptions) -> str:
+    """Forget the stored login of ``options.host``; returns the host as stored."""
     from tfhelm.repo.registry_auth import normalize_host, remove_login
 
-    if not remove_login(host):
-        raise RepoError(f"not logged in to {normalize_host(host)}")
-    return normalize_host(host)
+    if not remove_login(options.host):
+        raise RepoError(f"not logged in to {normalize_host(options.host)}")
+    return normalize_host(options.host)

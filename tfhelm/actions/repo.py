@@ -1,18 +1,24 @@
 """``tfhelm repo index|add|list|update|remove`` and ``tfhelm search repo``.
 
-Each function takes plain inputs and returns data for the CLI to print; none prints itself.
+Each function takes its options object and returns data for the CLI to print; none prints itself.
 """
 
 from __future__ import annotations
 
 import sys
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 
+from tfhelm.chartsource import ChartSource
 from tfhelm.errors import RepoError
 from tfhelm.repo.config import Repository, load_repositories, locked_repositories, with_credentials
 
 __all__ = [
+    "IndexOptions",
+    "RepoAddOptions",
+    "RepoNames",
+    "SearchOptions",
     "SearchResult",
     "UpdateOutcome",
     "repo_add",
@@ -24,13 +30,44 @@ __all__ = [
 ]
 
 
-def repo_index(directory: str | Path, *, url: str | None = None, merge: str | Path | None = None) -> Path:
+@dataclass(frozen=True)
+class IndexOptions:
+    directory: str | Path
+    url: str | None = None  # where the directory will be served from (chart URLs are relative without it)
+    merge: str | Path | None = None  # an existing index whose versions the directory lacks are kept
+
+
+@dataclass(frozen=True)
+class RepoAddOptions:
+    name: str
+    url: str
+    source: ChartSource = field(default_factory=ChartSource)  # credentials and TLS to remember for it
+    force_update: bool = False  # replace a repository of that name with another configuration
+
+
+@dataclass(frozen=True)
+class RepoNames:
+    """The repositories ``repo update`` (all when empty) or ``repo remove`` works on."""
+
+    names: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class SearchOptions:
+    keyword: str | None = None
+    source: ChartSource = field(default_factory=ChartSource)  # version constraint and devel
+    all_versions: bool = False
+    warn: Callable[[str], None] = lambda message: print(f"WARNING: {message}", file=sys.stderr)
+
+
+def repo_index(options: IndexOptions) -> Path:
     """Write ``DIR/index.yaml`` for the chart archives in DIR; return its path.
 
     With ``merge``, versions from that index which the directory lacks are kept (a missing
     merge file counts as an empty index, as in Helm).
     """
-    from tfhelm.chart.archive import write_file_atomically
+    directory, url, merge = options.directory, options.url, options.merge
+    from tfhelm.fileio import write_file_atomically
     from tfhelm.repo.index import INDEX_FILE, dump_index, index_directory, load_index
 
     index = index_directory(directory, url=url)
@@ -41,31 +78,21 @@ def repo_index(directory: str | Path, *, url: str | None = None, merge: str | Pa
     return path
 
 
-def repo_add(
-    name: str,
-    url: str,
-    *,
-    username: str | None = None,
-    password: str | None = None,
-    ca_file: str | None = None,
-    insecure_skip_tls_verify: bool = False,
-    pass_credentials_all: bool = False,
-    force_update: bool = False,
-    transport=None,
-) -> str:
+def repo_add(options: RepoAddOptions, *, transport=None) -> str:
     """Check that URL serves a chart index, cache it, and remember the repository as NAME."""
     from tfhelm.repo.resolve import update_index
 
+    name, source, force_update = options.name, options.source, options.force_update
     wanted = with_credentials(
         Repository(
             name,
-            url,
-            ca_file=ca_file,
-            insecure_skip_tls_verify=insecure_skip_tls_verify,
-            pass_credentials_all=pass_credentials_all,
+            options.url,
+            ca_file=source.ca_file,
+            insecure_skip_tls_verify=source.insecure_skip_tls_verify,
+            pass_credentials_all=source.pass_credentials_all,
         ),
-        username,
-        password,
+        source.username,
+        source.password,
     )
     with locked_repositories() as config:
         existing = config.get(name)
@@ -95,10 +122,11 @@ class UpdateOutcome:
     error: str | None = None
 
 
-def repo_update(names: tuple[str, ...] = (), *, transport=None) -> list[UpdateOutcome]:
+def repo_update(options: RepoNames, *, transport=None) -> list[UpdateOutcome]:
     """Refresh the cached index of the named repositories (all when none are named)."""
     from tfhelm.repo.resolve import update_index
 
+    names = options.names
     config = load_repositories()
     if not config.repositories:
         raise RepoError("no repositories found; add one with `tfhelm repo add NAME URL`")
@@ -113,13 +141,13 @@ def repo_update(names: tuple[str, ...] = (), *, transport=None) -> list[UpdateOu
     return outcomes
 
 
-def repo_remove(names: tuple[str, ...]) -> list[str]:
+def repo_remove(options: RepoNames) -> list[str]:
     """Forget repositories and delete their cached indexes; return a line per repository."""
     from tfhelm.repo.config import index_cache_path
 
     messages = []
     with locked_repositories() as config:
-        for name in names:
+        for name in options.names:
             config.remove(name)
             index_cache_path(name).unlink(missing_ok=True)
             messages.append(f"{name!r} has been removed from your repositories")
@@ -142,22 +170,16 @@ class SearchResult:
         }
 
 
-def search_repo(
-    keyword: str | None = None,
-    *,
-    version: str | None = None,
-    all_versions: bool = False,
-    devel: bool = False,
-    warn=lambda message: print(f"WARNING: {message}", file=sys.stderr),
-) -> list[SearchResult]:
+def search_repo(options: SearchOptions) -> list[SearchResult]:
     """Charts of all repositories whose ``repo/name``, description or keywords contain KEYWORD.
 
-    One row per chart: its newest version the constraint allows (``version``, default any
-    release; prereleases with ``devel``), or every allowed version with ``all_versions``.
+    One row per chart: its newest version the constraint allows (``source.version``, default any
+    release; prereleases with ``source.devel``), or every allowed version with ``all_versions``.
     """
     from tfhelm.repo.resolve import cached_index
     from tfhelm.versions import parse_constraint
 
+    keyword, version, devel, warn = options.keyword, options.source.version, options.source.devel, options.warn
     try:
         constraint = parse_constraint(version or "*")
     except ValueError as error:
@@ -176,7 +198,7 @@ def search_repo(
             allowed = [entry for entry in entries if constraint.allows(entry.parsed_version, include_prerelease=devel)]
             if not allowed or not _matches(keyword, f"{repo.name}/{chart}", allowed[0]):
                 continue
-            for entry in allowed if all_versions else allowed[:1]:
+            for entry in allowed if options.all_versions else allowed[:1]:
                 results.append(
                     SearchResult(f"{repo.name}/{chart}", entry.version, entry.app_version, entry.description)
                 )

@@ -10,6 +10,7 @@ from tfhelm.actions.objects import desired_objects, object_summaries, parse_mani
 from tfhelm.errors import ReleaseError
 from tfhelm.release import Release, Status
 from tfhelm.release.record import now
+from tfhelm.release.storage import find_revision
 
 __all__ = ["RollbackOptions", "rollback", "rollback_locked"]
 
@@ -39,17 +40,11 @@ def rollback(config: Configuration, options: RollbackOptions) -> Release:
 
 
 def _target(name: str, history: list[Release], revision: int | None) -> Release:
-    if not history:
-        raise ReleaseError(f"release {name!r} not found")
-    if not revision:
+    if history and not revision:
         if len(history) < 2:
             raise ReleaseError(f"release {name!r} has no revision before {history[-1].revision} to roll back to")
         return history[-2]
-    for release in history:
-        if release.revision == revision:
-            return release
-    known = ", ".join(str(r.revision) for r in history)
-    raise ReleaseError(f"release {name!r} has no revision {revision} (revisions: {known})")
+    return find_revision(name, history, revision or None)
 
 
 def rollback_locked(

@@ -3,25 +3,34 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass, field
 
 from tfhelm.actions.common import locate_chart
+from tfhelm.chartsource import ChartSource
 from tfhelm.errors import ChartError
 
-__all__ = ["show_chart"]
+__all__ = ["ShowOptions", "show_chart"]
 
 
-def show_chart(reference: str, what: str, *, version: str | None = None, devel: bool = False, **registry_tls) -> str:
+@dataclass(frozen=True)
+class ShowOptions:
+    chart: str
+    part: str = "all"  # chart, values, readme, schema or all
+    source: ChartSource = field(default_factory=ChartSource)
+
+
+def show_chart(options: ShowOptions) -> str:
     """The text of one part of a chart (``all`` joins them with ``---``)."""
-    chart = locate_chart(reference, version=version, devel=devel, **registry_tls)
+    chart = locate_chart(options.chart, options.source)
     parts = {
         "chart": lambda: _raw(chart, "Chart.yaml"),
         "values": lambda: _raw(chart, "values.yaml"),
         "readme": lambda: _readme(chart),
         "schema": lambda: json.dumps(chart.schema, indent=2) + "\n" if chart.schema is not None else "",
     }
-    if what == "all":
+    if options.part == "all":
         return "---\n".join(text for text in (parts[key]() for key in parts) if text)
-    return parts[what]()
+    return parts[options.part]()
 
 
 def _raw(chart, name: str) -> str:

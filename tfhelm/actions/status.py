@@ -9,7 +9,14 @@ from tfhelm.actions.objects import summary_ref
 from tfhelm.actions.wait import ResourceState, current_states
 from tfhelm.release import Release
 
-__all__ = ["ReleaseStatus", "status"]
+__all__ = ["ReleaseStatus", "StatusOptions", "status"]
+
+
+@dataclass(frozen=True)
+class StatusOptions:
+    name: str
+    revision: int | None = None  # the latest when None
+    show_resources: bool = False  # read the live state of the release's objects
 
 
 @dataclass
@@ -18,11 +25,9 @@ class ReleaseStatus:
     resources: list[ResourceState] = field(default_factory=list)
 
 
-def status(
-    config: Configuration, name: str, *, revision: int | None = None, show_resources: bool = False
-) -> ReleaseStatus:
-    release = config.storage.get(name, revision)
+def status(config: Configuration, options: StatusOptions) -> ReleaseStatus:
+    release = config.storage.get(options.name, options.revision)
     result = ReleaseStatus(release)
-    if show_resources:
+    if options.show_resources:
         result.resources = current_states(config.kube, [summary_ref(s) for s in release.objects])
     return result

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from tfhelm.actions.common import build_capabilities, locate_chart
+from tfhelm.chartsource import ChartSource
 from tfhelm.engine import ReleaseInfo, RenderResult, render_tree
 from tfhelm.errors import ChartError, UsageError
 from tfhelm.values.options import ValueOptions
@@ -28,14 +29,12 @@ class TemplateOptions:
     api_versions: tuple[str, ...] = ()
     show_only: tuple[str, ...] = ()
     skip_schema_validation: bool = False
-    version: str | None = None
-    devel: bool = False
-    registry_tls: dict = field(default_factory=dict)
+    source: ChartSource = field(default_factory=ChartSource)  # which version, and how to reach it
 
 
 def run_template(options: TemplateOptions) -> RenderResult:
     """Load, merge, validate and render; return the result (the CLI prints it)."""
-    chart = locate_chart(options.chart, version=options.version, devel=options.devel, **options.registry_tls)
+    chart = locate_chart(options.chart, options.source)
     tree = chart_values(chart, options.values.user_values(), validate=not options.skip_schema_validation)
     release = ReleaseInfo(options.release_name or chart.name, namespace=options.namespace)
     capabilities = build_capabilities(options.kube_version, options.api_versions)
@@ -58,7 +57,7 @@ def write_output_dir(result: RenderResult, directory: str | Path, *, notes: bool
     for manifest in result.manifests:
         target = _inside(directory, manifest.source)
         contents[target] = contents.get(target, "") + f"---\n# Source: {manifest.source}\n{manifest.text}\n"
-    from tfhelm.chart.archive import write_file_atomically
+    from tfhelm.fileio import write_file_atomically
 
     written = []
     for target, text in sorted(contents.items()):

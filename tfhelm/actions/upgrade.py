@@ -24,6 +24,7 @@ from tfhelm.actions.deploy import (
     server_kube_version,
     without_redacted,
 )
+from tfhelm.chartsource import ChartSource
 from tfhelm.errors import ReleaseError, UsageError
 from tfhelm.release import Release, Status
 from tfhelm.release.record import REDACTED
@@ -45,9 +46,7 @@ class UpgradeOptions:
     reset_values: bool = False
     create_namespace: bool = False
     dry_run: str | None = None
-    version: str | None = None
-    devel: bool = False  # allow prerelease chart versions
-    registry_tls: dict[str, Any] = field(default_factory=dict)  # plain_http, insecure_skip_tls_verify, ca_file
+    source: ChartSource = field(default_factory=ChartSource)  # which version, and how to reach it
     deploy: DeployOptions = field(default_factory=DeployOptions)
 
 
@@ -113,7 +112,7 @@ def plan_upgrade(config: Configuration, options: UpgradeOptions) -> tuple[list[R
 def _render(config: Configuration, options: UpgradeOptions, history: list[Release], kube_version: str) -> Rendered:
     from tfhelm.actions.common import locate_chart
 
-    chart = locate_chart(options.chart, version=options.version, devel=options.devel, **options.registry_tls)
+    chart = locate_chart(options.chart, options.source)
     user_values = _user_values(options, history)
     revision = history[-1].revision + 1 if history else 1
     return render_revision(
@@ -132,7 +131,7 @@ def _values(options: UpgradeOptions, history: list[Release]) -> tuple[Any, dict[
     """The chart, the user-supplied values and the chart's values tree (validated)."""
     from tfhelm.actions.common import locate_chart
 
-    chart = locate_chart(options.chart, version=options.version, devel=options.devel, **options.registry_tls)
+    chart = locate_chart(options.chart, options.source)
     user_values = _user_values(options, history)
     tree = chart_values(chart, user_values, validate=not options.deploy.skip_schema_validation)
     return chart, user_values, tree
@@ -149,18 +148,25 @@ def _unchanged_upgrade(
     """The next revision without rendering, when nothing rendering depends on changed."""
     from tfhelm.actions.apply import all_exist
     from tfhelm.actions.deploy import deploy, redacted_values
-    from tfhelm.actions.fingerprint import render_fingerprint
+    from tfhelm.actions.fingerprint import render_fingerprint, write_only
     from tfhelm.actions.objects import summary_ref
     from tfhelm.release.record import now
 
     last = history[-1]
     if last.status is not Status.DEPLOYED or not last.fingerprint:
         return None
-    fingerprint = render_fingerprint(tree, name=options.name, namespace=config.namespace, kube_version=kube_version)
+    secret_paths = write_only(tree.chart, tree.values)
+    fingerprint = render_fingerprint(
+        tree,
+        name=options.name,
+        namespace=config.namespace,
+        kube_version=kube_version,
+        secret_paths=secret_paths,
+    )
     refs = [summary_ref(s) for s in last.objects]
     if fingerprint != last.fingerprint or not all_exist(config.kube, refs):
         return None
-    user, redacted, _ = redacted_values(tree.chart, user_values, tree.values)
+    user, redacted, _ = redacted_values(user_values, tree.values, secret_paths)
     pending = last.copy(
         revision=last.revision + 1,
         status=Status.PENDING_UPGRADE,
@@ -270,8 +276,7 @@ def _upgrade_locked(
             success=options.deploy.description or "Upgrade complete",
         )
     except Exception as error:
-        from tfhelm.actions.objects import OwnershipError
-        from tfhelm.release.lock import LockLostError
+        from tfhelm.errors import LockLostError, OwnershipError
 
         if not options.deploy.atomic or deployed is None or isinstance(error, (OwnershipError, LockLostError)):
             raise

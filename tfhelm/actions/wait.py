@@ -13,14 +13,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from tfhelm.actions.objects import identity
-from tfhelm.errors import ClusterError
+from tfhelm.errors import ClusterError, ResourceFailed, WaitTimeout
 from tfhelm.kube import KubeClient, ObjectRef
 from tfhelm.kube.readiness import Readiness, conditions_text, pod_problem, readiness
 
 __all__ = [
     "PodSelector",
     "ResourceState",
-    "WaitTimeout",
     "format_duration",
     "parse_duration",
     "pod_selector",
@@ -36,20 +35,6 @@ _UNITS = {"h": 3600.0, "m": 60.0, "s": 1.0, "ms": 0.001, "us": 1e-6, "µs": 1e-6
 class ResourceState:
     ref: ObjectRef
     readiness: Readiness
-
-
-class WaitTimeout(ClusterError):
-    """Resources were not ready in time; ``unready`` lists them."""
-
-    def __init__(self, timeout: float, unready: list[tuple[ResourceState, str]], waiting_for: str = "be ready"):
-        self.unready = [state for state, _ in unready]
-        lines = [f"timed out after {format_duration(timeout)} waiting for {len(unready)} resource(s) to {waiting_for}:"]
-        lines += [f"  {state.ref}: {state.readiness.reason}{details}" for state, details in unready]
-        super().__init__("\n".join(lines))
-
-
-class ResourceFailed(ClusterError):
-    """A resource failed for good (a failed Job): waiting longer cannot help."""
 
 
 def parse_duration(text: str) -> float:
@@ -116,7 +101,7 @@ def wait_for_ready(
             return states
         if time.monotonic() >= deadline:
             unready = [s for s in states if not s.readiness.ready]
-            raise WaitTimeout(timeout, [(s, _why(kube, s.ref)) for s in unready])
+            raise WaitTimeout(format_duration(timeout), [(s, _why(kube, s.ref)) for s in unready])
         time.sleep(min(poll, max(0.0, deadline - time.monotonic())))
 
 
@@ -154,7 +139,7 @@ def wait_for_deletion(
         if not left:
             return
         if time.monotonic() >= deadline:
-            raise WaitTimeout(timeout, [(state, "") for state in left], waiting_for="be deleted")
+            raise WaitTimeout(format_duration(timeout), [(state, "") for state in left], waiting_for="be deleted")
         time.sleep(min(poll, max(0.0, deadline - time.monotonic())))
 
 

@@ -34,6 +34,7 @@ from pathlib import Path, PurePosixPath
 from typing import IO, TYPE_CHECKING
 
 from tfhelm.errors import ArchiveError, ChartError, RepoError
+from tfhelm.fileio import write_file_atomically
 
 if TYPE_CHECKING:
     from _typeshed import WriteableBuffer
@@ -56,7 +57,6 @@ __all__ = [
     "read_chart_archive_bytes",
     "source_date_epoch",
     "write_chart_archive",
-    "write_file_atomically",
 ]
 
 MAX_FILES = 5_000
@@ -328,7 +328,8 @@ def _check_chart_yaml(reader: _ArchiveReader, source: str, expected_version: str
 
 
 def _name_and_version(chart_yaml: bytes) -> tuple[str | None, str | None]:
-    from tfhelm.yamlio import YamlProblem, load_yaml
+    from tfhelm.errors import YamlProblem
+    from tfhelm.yamlio import load_yaml
 
     try:
         raw = load_yaml(chart_yaml.decode("utf-8"))
@@ -481,28 +482,6 @@ def _set_top_level_key(lines: list[str], key: str, value: str) -> list[str]:
             return [*lines[:index], f"{key}: {value}\n", *lines[index + 1 :]]
     ending = "" if not lines or lines[-1].endswith("\n") else "\n"
     return [*lines, f"{ending}{key}: {value}\n"]
-
-
-def write_file_atomically(dest: Path, data: bytes, *, mode: int = 0o644) -> None:
-    """Write ``data`` to a temporary file next to ``dest`` and rename it into place."""
-    dest = Path(dest)
-    if dest.is_dir():
-        raise RepoError(f"cannot write {dest}: it is a directory")
-    try:
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        handle, temp_name = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.name}.", suffix=".tmp")
-    except OSError as error:
-        raise RepoError(f"cannot write {dest}: {error.strerror or error}") from None
-    try:
-        with os.fdopen(handle, "wb") as temp:
-            temp.write(data)
-        os.chmod(temp_name, mode)
-        os.replace(temp_name, dest)
-    except BaseException as error:
-        Path(temp_name).unlink(missing_ok=True)
-        if isinstance(error, OSError):
-            raise RepoError(f"cannot write {dest}: {error.strerror or error}") from None
-        raise
 
 
 # --------------------------------------------------------------------------- extracting

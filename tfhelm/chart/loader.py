@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from tfhelm.chart.metadata import CHART_FILE, parse_metadata
 from tfhelm.chart.model import Chart
 from tfhelm.errors import ArchiveError, ChartError, ChartNotFoundError
-from tfhelm.yamlio import YamlProblem, load_yaml
+from tfhelm.yamlio import parse_yaml
 
 if TYPE_CHECKING:
     from tfhelm.chart.archive import ArchiveBudget
@@ -157,10 +157,7 @@ def _default_values(files: dict[str, bytes], source: str) -> dict[str, Any]:
     if VALUES_FILE not in files:
         return {}
     where = f"{source}/{VALUES_FILE}"
-    try:
-        values = load_yaml(_text(files, VALUES_FILE, source))
-    except YamlProblem as problem:
-        raise ChartError(f"invalid YAML: {problem.problem}", file=where, line=problem.line) from None
+    values = parse_yaml(_text(files, VALUES_FILE, source), file=where, error=ChartError)
     if values is None:
         return {}
     if not isinstance(values, dict):
@@ -228,8 +225,5 @@ def _load_subcharts(subchart_files: dict[str, dict[str, bytes]], source: str, bu
 def _lock(files: dict[str, bytes], source: str) -> dict[str, Any] | None:
     if "Chart.lock" not in files:
         return None
-    try:
-        lock = load_yaml(_text(files, "Chart.lock", source))
-    except YamlProblem as problem:
-        raise ChartError(f"invalid YAML: {problem.problem}", file=f"{source}/Chart.lock", line=problem.line) from None
+    lock = parse_yaml(_text(files, "Chart.lock", source), file=f"{source}/Chart.lock", error=ChartError)
     return lock if isinstance(lock, dict) else None

@@ -11,7 +11,7 @@ from typing import Any
 
 from tfhelm.chart.model import Dependency, Maintainer, Metadata
 from tfhelm.errors import ChartError
-from tfhelm.yamlio import YamlProblem, load_yaml
+from tfhelm.yamlio import parse_yaml
 
 __all__ = ["CHART_FILE", "parse_metadata"]
 
@@ -69,10 +69,7 @@ def _top_level_key_lines(text: str) -> dict[str, int]:
 def parse_metadata(text: str, *, source: str = "") -> Metadata:
     """Parse Chart.yaml text into validated metadata; ``source`` names the chart for messages."""
     checker = _Checker(text, source)
-    try:
-        raw = load_yaml(text)
-    except YamlProblem as problem:
-        raise ChartError(f"invalid YAML: {problem.problem}", file=checker.file, line=problem.line) from None
+    raw = parse_yaml(text, file=checker.file, error=ChartError)
     if not isinstance(raw, dict):
         raise checker.fail(None, "must be a mapping of fields (apiVersion, name, version, …)")
     _check_fields(raw, checker)

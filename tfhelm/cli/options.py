@@ -1,16 +1,56 @@
-"""Flag groups shared by several commands (values flags, chart version, Kubernetes capabilities)."""
+"""What the command modules share: flag groups, and turning parsed flags into the actions' inputs.
+
+Every command follows one convention: it builds its action's options object from the parsed
+flags (with the builders here for the shared groups), calls the action (after a
+:class:`~tfhelm.actions.configuration.Configuration` when it reaches a cluster), and prints the
+result with :mod:`tfhelm.cli.output`. The command modules import this module and ``output``,
+never ``app``, which only assembles the command tree. Where a chart comes from and how to reach
+it (version, prereleases, plain HTTP, TLS, credentials) is declared once here as flags and
+becomes one :class:`~tfhelm.chartsource.ChartSource`.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-__all__ = ["capabilities_flags", "registry_tls_flags", "value_flags", "value_options_from"]
+if TYPE_CHECKING:
+    from tfhelm.actions.configuration import Configuration
+    from tfhelm.actions.deploy import DeployOptions
+    from tfhelm.chartsource import ChartSource
+    from tfhelm.values.options import ValueOptions
+
+__all__ = [
+    "CONTEXT_SETTINGS",
+    "DryRunCommand",
+    "Duration",
+    "capabilities_flags",
+    "chart_source_flags",
+    "chart_source_from",
+    "cluster_flags",
+    "compose",
+    "configuration",
+    "deploy_flags",
+    "deploy_options",
+    "dry_run",
+    "dry_run_flags",
+    "name_and_chart",
+    "output_flag",
+    "read_password",
+    "registry_tls_flags",
+    "take_ownership_flag",
+    "tls_flags",
+    "value_flags",
+    "value_options_from",
+    "with_display",
+]
+
+CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
 
-def _compose(*decorators: Callable[[Any], Any]) -> Callable[[Any], Any]:
+def compose(*decorators: Callable[[Any], Any]) -> Callable[[Any], Any]:
     def apply(function: Any) -> Any:
         for decorator in reversed(decorators):
             function = decorator(function)
@@ -19,7 +59,7 @@ def _compose(*decorators: Callable[[Any], Any]) -> Callable[[Any], Any]:
     return apply
 
 
-value_flags = _compose(
+value_flags = compose(
     click.option(
         "-f",
         "--values",
@@ -61,7 +101,7 @@ value_flags = _compose(
     ),
 )
 
-capabilities_flags = _compose(
+capabilities_flags = compose(
     click.option("--kube-version", metavar="VERSION", help="Kubernetes version to render for (e.g. 1.30)."),
     click.option(
         "--api-versions",
@@ -72,20 +112,32 @@ capabilities_flags = _compose(
     ),
 )
 
-registry_tls_flags = _compose(
+tls_flags = compose(
     click.option(
-        "--plain-http", is_flag=True, help="Talk plain HTTP to an OCI registry (no TLS), e.g. a local test registry."
+        "--insecure-skip-tls-verify", is_flag=True, help="Do not verify the server's TLS certificate (unsafe)."
     ),
-    click.option("--insecure-skip-tls-verify", is_flag=True, help="Do not verify the registry's TLS certificate."),
     click.option(
         "--ca-file",
         type=click.Path(exists=True, dir_okay=False),
-        help="Verify the registry's certificate with this CA bundle.",
+        help="Verify the server's certificate with this CA bundle.",
     ),
+)
+registry_tls_flags = compose(
+    click.option(
+        "--plain-http", is_flag=True, help="Talk plain HTTP to an OCI registry (no TLS), e.g. a local test registry."
+    ),
+    tls_flags,
+)
+chart_source_flags = compose(
+    click.option(
+        "--version", "chart_version", metavar="CONSTRAINT", help="Chart version constraint (repository and OCI charts)."
+    ),
+    click.option("--devel", is_flag=True, help="Allow prerelease chart versions from repositories and registries."),
+    registry_tls_flags,
 )
 
 
-def value_options_from(params: dict[str, Any]):
+def value_options_from(params: dict[str, Any]) -> ValueOptions:
     """Build ValueOptions from the parsed values flags of a command."""
     from tfhelm.values.options import ValueOptions
 
@@ -97,3 +149,198 @@ def value_options_from(params: dict[str, Any]):
         file_values=tuple(params.get("file_values") or ()),
         literal_values=tuple(params.get("literal_values") or ()),
     )
+
+
+def name_and_chart(args: tuple[str, ...]) -> tuple[str | None, str]:
+    """Split ``[NAME] CHART`` arguments."""
+    if len(args) == 1:
+        return None, args[0]
+    if len(args) == 2:
+        return args[0], args[1]
+    raise click.UsageError(f"expected [NAME] CHART, got {len(args)} arguments: {' '.join(args)}")
+
+
+def read_password(username: str | None, from_stdin: bool) -> str | None:
+    """The password for ``username``: standard input with ``--password-stdin``, else a hidden prompt."""
+    import sys
+
+    if from_stdin:
+        if not username:
+            raise click.UsageError("--password-stdin needs --username")
+        return sys.stdin.read().rstrip("\r\n")
+    if username and sys.stdin.isatty():
+        return click.prompt("Password", hide_input=True)
+    if username:
+        raise click.UsageError("give the password on standard input with --password-stdin")
+    return None
+
+
+def chart_source_from(params: dict[str, Any], *, password: str | None = None) -> ChartSource:
+    """The :class:`ChartSource` of whichever chart-source, TLS and credential flags a command has."""
+    from tfhelm.chartsource import ChartSource
+
+    return ChartSource(
+        version=params.get("chart_version"),
+        devel=bool(params.get("devel")),
+        plain_http=bool(params.get("plain_http")),
+        insecure_skip_tls_verify=bool(params.get("insecure_skip_tls_verify")),
+        ca_file=params.get("ca_file"),
+        username=params.get("username"),
+        password=password,
+        pass_credentials_all=bool(params.get("pass_credentials_all")),
+    )
+
+
+class Duration(click.ParamType):
+    """Helm's durations (``90s``, ``5m``, ``1h30m``), converted to seconds while parsing flags."""
+
+    name = "DURATION"
+
+    def convert(self, value: Any, param: Any, ctx: Any) -> float:
+        if isinstance(value, (int, float)):
+            return float(value)
+        from tfhelm.actions.wait import parse_duration
+        from tfhelm.errors import UsageError
+
+        try:
+            return parse_duration(value)
+        except UsageError as error:
+            self.fail(str(error), param, ctx)
+
+
+cluster_flags = compose(
+    click.option("-n", "--namespace", default=None, help="Namespace of the release (default: the context's)."),
+    click.option(
+        "--kubeconfig", default=None, metavar="FILE", help="kubeconfig file (default: $KUBECONFIG or ~/.kube/config)."
+    ),
+    click.option("--kube-context", default=None, metavar="NAME", help="kubeconfig context to use."),
+)
+deploy_flags = compose(
+    click.option(
+        "--wait",
+        is_flag=True,
+        help="Wait until every resource is ready (live table; a timeout names the unready ones).",
+    ),
+    click.option(
+        "--timeout",
+        default="5m0s",
+        show_default=True,
+        type=Duration(),
+        help="How long --wait waits (90s, 5m, 1h30m; 0s checks readiness once).",
+    ),
+    click.option(
+        "--wait-for-jobs",
+        is_flag=True,
+        help="With --wait (implied): Jobs must complete; a failed Job fails at once.",
+    ),
+    click.option(
+        "--atomic",
+        is_flag=True,
+        help="On failure, undo: uninstall a failed install, roll back a failed upgrade. Implies --wait.",
+    ),
+    click.option("--force-conflicts", is_flag=True, help="Take ownership of fields another field manager set."),
+    click.option("--description", default=None, help="Description recorded with the revision."),
+    click.option(
+        "--history-max", default=10, show_default=True, type=int, help="Revisions kept per release (0: no limit)."
+    ),
+    click.option("--skip-schema-validation", is_flag=True, help="Do not validate values against values.schema.json."),
+)
+take_ownership_flag = click.option(
+    "--take-ownership",
+    is_flag=True,
+    help="Adopt objects that already exist but are not managed by this release (default: refuse).",
+)
+output_flag = click.option(
+    "-o", "--output", type=click.Choice(["table", "json", "yaml"]), default="table", show_default=True
+)
+
+
+def configuration(params: dict[str, Any], *, all_namespaces: bool = False) -> Configuration:
+    """The release storage and cluster client the cluster flags point at."""
+    from tfhelm.actions.configuration import Configuration
+
+    return Configuration.connect(
+        kubeconfig=params.get("kubeconfig"),
+        context=params.get("kube_context"),
+        namespace=params.get("namespace"),
+        all_namespaces=all_namespaces,
+    )
+
+
+def deploy_options(params: dict[str, Any], display: Any = None) -> DeployOptions:
+    """What the deploy flags ask for; progress goes to ``display`` and warnings to stderr."""
+    from tfhelm.actions.deploy import DeployOptions
+    from tfhelm.cli.output import echo
+
+    return DeployOptions(
+        wait=params.get("wait", False) or params.get("atomic", False) or params.get("wait_for_jobs", False),
+        timeout=params.get("timeout", 300.0),  # 0s means check once, not the default
+        wait_for_jobs=params.get("wait_for_jobs", False),
+        atomic=params.get("atomic", False),
+        force_conflicts=params.get("force_conflicts", False),
+        history_max=params.get("history_max", 10),
+        description=params.get("description"),
+        skip_schema_validation=params.get("skip_schema_validation", False),
+        take_ownership=params.get("take_ownership", False),
+        on_progress=display,
+        on_warning=lambda message: echo(f"WARNING: {message}", err=True),
+    )
+
+
+def with_display(run: Callable[[Any], Any]) -> Any:
+    """Run ``run(display)`` with the live ``--wait`` table, closed whatever happens."""
+    from tfhelm.cli.release_output import WaitDisplay
+
+    display = WaitDisplay()
+    try:
+        return run(display)
+    finally:
+        display.close()
+
+
+class DryRunCommand(click.Command):
+    """``--dry-run`` is a flag (client); a mode is given only as ``--dry-run=client|server|none``.
+
+    A separate value would swallow the next argument (``install --dry-run NAME CHART``), so the
+    ``=`` form is rewritten to a hidden ``--dry-run-mode`` before click parses."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        rewritten, rest = [], list(args)
+        while rest:
+            arg = rest.pop(0)
+            if arg == "--":
+                rewritten += [arg, *rest]
+                break
+            rewritten.append("--dry-run-mode=" + arg.partition("=")[2] if arg.startswith("--dry-run=") else arg)
+        return super().parse_args(ctx, rewritten)
+
+
+def _dry_run_mode(value: str | None) -> str | None:
+    if value is not None and value not in ("client", "server", "none"):
+        raise click.BadParameter(f"{value!r} is not one of 'client', 'server', 'none'", param_hint="'--dry-run'")
+    return value
+
+
+dry_run_flags = compose(
+    click.option(
+        "--dry-run",
+        "dry_run_flag",
+        is_flag=True,
+        help="Simulate: render and plan (client). --dry-run=server also sends a server-side dry-run apply; "
+        "--dry-run=none does not simulate.",
+    ),
+    click.option(
+        "--dry-run-mode",
+        "dry_run_mode",
+        default=None,
+        hidden=True,
+        callback=lambda ctx, param, value: _dry_run_mode(value),
+    ),
+)
+
+
+def dry_run(params: dict[str, Any]) -> str | None:
+    """None (really run), "client" or "server"; takes the dry-run flags out of ``params``."""
+    mode = params.pop("dry_run_mode", None) or ("client" if params.pop("dry_run_flag", False) else None)
+    params.pop("dry_run_flag", None)
+    return None if mode == "none" else mode

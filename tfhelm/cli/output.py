@@ -14,7 +14,7 @@ from typing import IO, Any
 
 import click
 
-__all__ = ["echo", "print_lint_report", "terminal_safe"]
+__all__ = ["echo", "print_document", "print_lint_report", "terminal_safe"]
 
 _COLOURS = {"ERROR": "red", "WARNING": "yellow", "INFO": "cyan"}
 # C0 but tab and newline, DEL, C1, and the bidirectional overrides that reorder what is shown
@@ -46,6 +46,18 @@ def echo(
     text = terminal_safe(str(message))
     styles = {key: value for key, value in styles.items() if value is not None}
     click.echo(click.style(text, **styles) if styles else text, err=err, nl=nl, file=file)
+
+
+def print_document(document: Any, output: str) -> None:
+    """One JSON line, or a YAML document (``output`` is ``json`` or ``yaml``)."""
+    import json
+
+    if output == "json":
+        echo(json.dumps(document))
+    else:
+        from tfhelm.yamlio import dump_yaml
+
+        echo(dump_yaml(document), nl=False)
 
 
 def print_lint_report(report) -> None:

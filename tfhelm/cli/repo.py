@@ -1,22 +1,28 @@
 """Chart-sharing commands: ``package``, ``repo index|add|list|update|remove``, ``search repo``, ``pull``.
 
-Registered on the ``tfhelm`` group by importing this module (see the end of ``cli/app.py``).
+``cli/app.py`` adds ``COMMANDS`` to the ``tfhelm`` group.
 Commands parse flags, call :mod:`tfhelm.actions.package`, :mod:`tfhelm.actions.repo` or
 :mod:`tfhelm.actions.pull`, and print; nothing heavier than click is imported until one runs.
 """
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import click
 
-from tfhelm.cli.app import CONTEXT_SETTINGS, cli
-from tfhelm.cli.options import registry_tls_flags, value_flags, value_options_from
+from tfhelm.cli.options import (
+    CONTEXT_SETTINGS,
+    chart_source_flags,
+    chart_source_from,
+    read_password,
+    tls_flags,
+    value_flags,
+    value_options_from,
+)
 from tfhelm.cli.output import echo, terminal_safe
 
-__all__ = ["package", "pull", "repo", "search"]
+__all__ = ["COMMANDS"]
 
 _OUTPUT = click.option(
     "-o",
@@ -28,7 +34,7 @@ _OUTPUT = click.option(
 )
 
 
-@cli.command(context_settings=CONTEXT_SETTINGS)
+@click.command(context_settings=CONTEXT_SETTINGS)
 @click.argument("chart")
 @click.option(
     "-d",
@@ -50,11 +56,19 @@ def package(chart: str, destination: Path, chart_version: str | None, app_versio
     """
     from tfhelm.actions.package import PackageOptions, run_package
 
-    result = run_package(PackageOptions(chart, destination, chart_version, app_version, value_options_from(params)))
+    result = run_package(
+        PackageOptions(
+            chart=chart,
+            destination=destination,
+            version=chart_version,
+            app_version=app_version,
+            values=value_options_from(params),
+        )
+    )
     echo(f"Successfully packaged chart and saved it to: {result.path}")
 
 
-@cli.group(context_settings=CONTEXT_SETTINGS)
+@click.group(context_settings=CONTEXT_SETTINGS)
 def repo() -> None:
     """Add, list, update, remove and index chart repositories."""
 
@@ -70,9 +84,9 @@ def repo() -> None:
 )
 def index_command(directory: Path, url: str | None, merge: Path | None) -> None:
     """Write DIRECTORY/index.yaml for the chart archives in DIRECTORY (Helm-compatible)."""
-    from tfhelm.actions.repo import repo_index
+    from tfhelm.actions.repo import IndexOptions, repo_index
 
-    echo(f"wrote {repo_index(directory, url=url, merge=merge)}")
+    echo(f"wrote {repo_index(IndexOptions(directory, url=url, merge=merge))}")
 
 
 @repo.command(context_settings=CONTEXT_SETTINGS)
@@ -80,12 +94,7 @@ def index_command(directory: Path, url: str | None, merge: Path | None) -> None:
 @click.argument("url")
 @click.option("--username", help="Repository username.")
 @click.option("--password-stdin", is_flag=True, help="Read the repository password from standard input.")
-@click.option(
-    "--ca-file",
-    type=click.Path(exists=True, dir_okay=False),
-    help="Verify the server's certificate with this CA bundle.",
-)
-@click.option("--insecure-skip-tls-verify", is_flag=True, help="Do not verify the server's TLS certificate (unsafe).")
+@tls_flags
 @click.option(
     "--pass-credentials",
     "pass_credentials_all",
@@ -93,24 +102,12 @@ def index_command(directory: Path, url: str | None, merge: Path | None) -> None:
     help="Send credentials to chart URLs on other hosts too.",
 )
 @click.option("--force-update", is_flag=True, help="Replace the repository if NAME already exists.")
-def add(name: str, url: str, username: str | None, password_stdin: bool, **flags) -> None:
+def add(name: str, url: str, password_stdin: bool, force_update: bool, **params) -> None:
     """Add a chart repository: `tfhelm repo add team https://charts.example.com`."""
-    from tfhelm.actions.repo import repo_add
+    from tfhelm.actions.repo import RepoAddOptions, repo_add
 
-    password = _password(username, password_stdin)
-    echo(repo_add(name, url, username=username, password=password, **flags))
-
-
-def _password(username: str | None, from_stdin: bool) -> str | None:
-    if from_stdin:
-        if not username:
-            raise click.UsageError("--password-stdin needs --username")
-        return sys.stdin.read().rstrip("\r\n")
-    if username and sys.stdin.isatty():
-        return click.prompt("Password", hide_input=True)
-    if username:
-        raise click.UsageError("give the password on standard input with --password-stdin")
-    return None
+    source = chart_source_from(params, password=read_password(params["username"], password_stdin))
+    echo(repo_add(RepoAddOptions(name, url, source, force_update=force_update)))
 
 
 @repo.command(name="list", context_settings=CONTEXT_SETTINGS)
@@ -127,11 +124,11 @@ def list_command(output: str) -> None:
 @click.argument("names", nargs=-1, metavar="[NAME]...")
 def update(names: tuple[str, ...]) -> None:
     """Download the latest index of each (or each named) chart repository."""
-    from tfhelm.actions.repo import repo_update
+    from tfhelm.actions.repo import RepoNames, repo_update
     from tfhelm.errors import RepoError
 
     echo("Hang tight while we grab the latest from your chart repositories...")
-    outcomes = repo_update(names)
+    outcomes = repo_update(RepoNames(names))
     for outcome in outcomes:
         if outcome.error:
             echo(f"...Unable to get an update from the {outcome.name!r} chart repository: {outcome.error}", err=True)
@@ -147,13 +144,13 @@ def update(names: tuple[str, ...]) -> None:
 @click.argument("names", nargs=-1, required=True, metavar="NAME...")
 def remove(names: tuple[str, ...]) -> None:
     """Remove chart repositories and their cached indexes."""
-    from tfhelm.actions.repo import repo_remove
+    from tfhelm.actions.repo import RepoNames, repo_remove
 
-    for line in repo_remove(names):
+    for line in repo_remove(RepoNames(names)):
         echo(line)
 
 
-@cli.group(context_settings=CONTEXT_SETTINGS)
+@click.group(context_settings=CONTEXT_SETTINGS)
 def search() -> None:
     """Search for charts."""
 
@@ -168,18 +165,17 @@ def search() -> None:
 )
 @click.option("--devel", is_flag=True, help="Include prerelease versions.")
 @_OUTPUT
-def search_repo_command(
-    keyword: str | None, chart_version: str | None, all_versions: bool, devel: bool, output: str
-) -> None:
+def search_repo_command(keyword: str | None, all_versions: bool, output: str, **params) -> None:
     """Search the added repositories for charts whose name, description or keywords contain KEYWORD."""
-    from tfhelm.actions.repo import search_repo
+    from tfhelm.actions.repo import SearchOptions, search_repo
 
     results = search_repo(
-        keyword,
-        version=chart_version,
-        all_versions=all_versions,
-        devel=devel,
-        warn=lambda message: echo(f"WARNING: {message}", err=True),
+        SearchOptions(
+            keyword,
+            chart_source_from(params),
+            all_versions=all_versions,
+            warn=lambda message: echo(f"WARNING: {message}", err=True),
+        )
     )
     if not results and output == "table":
         echo("No results found")
@@ -193,11 +189,8 @@ def search_repo_command(
     _print([result.to_dict() for result in results], output, columns)
 
 
-@cli.command(context_settings=CONTEXT_SETTINGS)
+@click.command(context_settings=CONTEXT_SETTINGS)
 @click.argument("chart", metavar="REPO/CHART|oci://HOST/PATH/CHART")
-@click.option(
-    "--version", "chart_version", metavar="CONSTRAINT", help="Version or constraint (default: the newest release)."
-)
 @click.option(
     "-d",
     "--destination",
@@ -207,13 +200,12 @@ def search_repo_command(
     help="Directory to save the chart in.",
 )
 @click.option("--untar", is_flag=True, help="Unpack the chart into DESTINATION/NAME instead of saving the .tgz.")
-@click.option("--devel", is_flag=True, help="Allow prerelease versions.")
-@registry_tls_flags
-def pull(chart: str, chart_version: str | None, destination: Path, untar: bool, devel: bool, **tls) -> None:
+@chart_source_flags
+def pull(chart: str, destination: Path, untar: bool, **params) -> None:
     """Download a chart from a repository or an OCI registry, verifying its digest."""
     from tfhelm.actions.pull import PullOptions, run_pull
 
-    result = run_pull(PullOptions(chart, chart_version, destination, untar, devel, **tls))
+    result = run_pull(PullOptions(chart, destination, untar, chart_source_from(params)))
     echo(f"Pulled: {result.name} {result.version} to {result.path}")
     echo(f"Digest: {result.digest}")
 
@@ -243,3 +235,6 @@ def _table(rows: list[dict[str, str]], columns: list[tuple[str, str]]) -> str:
         for line in cells
     ]
     return "".join(line.rstrip() + "\n" for line in lines)
+
+
+COMMANDS = (package, repo, search, pull)

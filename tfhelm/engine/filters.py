@@ -16,13 +16,9 @@ from typing import Any
 
 from jinja2 import Undefined
 
-from tfhelm.errors import RenderError
+from tfhelm.errors import TemplateFailure
 
-__all__ = ["FILTERS", "GLOBALS", "TemplateFailure"]
-
-
-class TemplateFailure(RenderError):
-    """Raised by ``fail()`` and ``required()``: the chart author's message for the user."""
+__all__ = ["FILTERS", "GLOBALS"]
 
 
 def to_yaml(value: Any) -> str:

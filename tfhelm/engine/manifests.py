@@ -14,10 +14,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from tfhelm.engine.render import RenderedTemplate
-from tfhelm.errors import ManifestError, RenderError
-from tfhelm.yamlio import YamlProblem, load_yaml
+from tfhelm.errors import ManifestError, RenderError, YamlProblem
+from tfhelm.yamlio import load_yaml
 
-__all__ = ["INSTALL_ORDER", "Manifest", "format_manifests", "parse_manifests", "sort_manifests"]
+__all__ = ["INSTALL_ORDER", "Manifest", "format_manifests", "install_rank", "parse_manifests", "sort_manifests"]
 
 INSTALL_ORDER = (
     "PriorityClass",
@@ -181,10 +181,15 @@ def _reject_duplicates(manifests: list[Manifest]) -> None:
             )
 
 
+def install_rank(kind: str) -> tuple[int, str]:
+    """Sort key of a kind in Helm's install order: known kinds by rank, unknown ones last by name."""
+    rank = _RANK.get(kind)
+    return (len(INSTALL_ORDER), kind) if rank is None else (rank, "")
+
+
 def sort_manifests(manifests: Iterable[Manifest]) -> list[Manifest]:
     """Order by Helm's install order of kinds; unknown kinds last by kind name; stable within a kind."""
-    unknown = len(INSTALL_ORDER)
-    return sorted(manifests, key=lambda m: (_RANK.get(m.kind, unknown), "" if m.kind in _RANK else m.kind))
+    return sorted(manifests, key=lambda m: install_rank(m.kind))
 
 
 def format_manifests(manifests: Iterable[Manifest]) -> str:

@@ -19,8 +19,8 @@ from jinja2.sandbox import SandboxedEnvironment
 
 from tfhelm.chart.model import Chart
 from tfhelm.engine.bytecode import template_cache
-from tfhelm.engine.filters import FILTERS, GLOBALS, TemplateFailure
-from tfhelm.errors import RenderError
+from tfhelm.engine.filters import FILTERS, GLOBALS
+from tfhelm.errors import RenderError, TemplateFailure
 
 __all__ = ["RenderedTemplate", "ValuesMap", "is_emitted", "render_templates"]
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from tfhelm.kube.errors import ApplyConflictError, NotFoundError, PreconditionError, UnreachableError
+from tfhelm.errors import ApplyConflictError, NotFoundError, PreconditionError, UnreachableError
 from tfhelm.kube.interface import ALL_NAMESPACES, FIELD_MANAGER, AllNamespaces, KubeClient, NamespaceScope, ObjectRef
 
 if TYPE_CHECKING:

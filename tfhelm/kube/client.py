@@ -20,10 +20,16 @@ from urllib.parse import quote
 
 import httpx2 as httpx
 
-from tfhelm.errors import ClusterError, UsageError
+from tfhelm.errors import (
+    ApplyConflictError,
+    ClusterError,
+    NotFoundError,
+    PreconditionError,
+    UnreachableError,
+    UsageError,
+)
 from tfhelm.kube.auth import http_auth, ssl_context
 from tfhelm.kube.config import KubeSettings
-from tfhelm.kube.errors import ApplyConflictError, NotFoundError, PreconditionError, UnreachableError
 from tfhelm.kube.interface import (
     ALL_NAMESPACES,
     FIELD_MANAGER,

@@ -159,15 +159,13 @@ def _check_strings(body: dict[str, Any], where: str) -> None:
 
 
 def _load(path: Path) -> dict[str, Any]:
-    from tfhelm.yamlio import YamlProblem, load_yaml
+    from tfhelm.yamlio import parse_yaml
 
     try:
-        document = load_yaml(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
         raise ClusterError(f"cannot read kubeconfig {path}: {error}") from None
-    except YamlProblem as problem:
-        # only the problem and its line: PyYAML's own text quotes the line, which may hold a token
-        raise ClusterError(f"kubeconfig {path}:{problem.line or '?'} is not valid YAML: {problem.problem}") from None
+    document = parse_yaml(text, file=f"kubeconfig {path}", error=ClusterError)
     if document is None:
         return {}
     if not isinstance(document, dict):

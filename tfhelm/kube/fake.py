@@ -16,8 +16,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from tfhelm.errors import UsageError
-from tfhelm.kube.errors import ApplyConflictError, NotFoundError, PreconditionError, UnreachableError
+from tfhelm.errors import ApplyConflictError, NotFoundError, PreconditionError, UnreachableError, UsageError
 from tfhelm.kube.interface import ALL_NAMESPACES, FIELD_MANAGER, KubeClient, NamespaceScope, ObjectRef
 from tfhelm.kube.kinds import CLUSTER_SCOPED_KINDS
 

@@ -163,7 +163,7 @@ class KubeClient(abc.ABC):
         """Create the namespace unless it exists; True when it was created."""
         if self.get(ObjectRef("v1", "Namespace", name)) is not None:
             return False
-        from tfhelm.kube.errors import PreconditionError
+        from tfhelm.errors import PreconditionError
 
         try:
             self.create({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}})

@@ -28,16 +28,12 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from tfhelm.errors import ReleaseError
+from tfhelm.errors import LockLostError, NotFoundError, PreconditionError, ReleaseError
 
-__all__ = ["DEFAULT_TTL", "Lease", "LockLostError", "ReleaseLock", "lock_name", "lock_ttl", "machine_identity"]
+__all__ = ["DEFAULT_TTL", "Lease", "ReleaseLock", "lock_name", "lock_ttl", "machine_identity"]
 
 DEFAULT_TTL = 60.0
 _PREFIX = "tfhelm.io/lock-"
-
-
-class LockLostError(ReleaseError):
-    """The operation no longer holds its release's lock; it stopped before writing more."""
 
 
 def machine_identity() -> str:
@@ -180,7 +176,6 @@ class ReleaseLock:
         self.release_lock()
 
     def acquire(self) -> None:
-        from tfhelm.kube import NotFoundError, PreconditionError
 
         self._acquired = _stamp(_now())
         started = time.monotonic()
@@ -194,7 +189,6 @@ class ReleaseLock:
         self._start_heartbeat()
 
     def _take_over(self) -> None:
-        from tfhelm.kube import PreconditionError
 
         current = self.kube.get_secret(lock_name(self.release), self.namespace)
         if current is None:  # released between our create and get: try once more
@@ -214,7 +208,6 @@ class ReleaseLock:
         self.taken_over = lease
 
     def renew(self) -> None:
-        from tfhelm.kube import PreconditionError
 
         with self._guard:
             if self.lost:

@@ -22,7 +22,17 @@ from tfhelm.release.record import Release, Status
 if TYPE_CHECKING:
     from tfhelm.kube.interface import AllNamespaces
 
-__all__ = ["MAX_RECORD_BYTES", "Driver", "MemoryDriver", "SecretsDriver", "Storage", "decode", "encode", "secret_name"]
+__all__ = [
+    "MAX_RECORD_BYTES",
+    "Driver",
+    "MemoryDriver",
+    "SecretsDriver",
+    "Storage",
+    "decode",
+    "encode",
+    "find_revision",
+    "secret_name",
+]
 
 SECRET_TYPE = "tfhelm.io/release.v1"
 # A Secret holds at most 1 MiB of data; leave room for metadata.
@@ -185,7 +195,7 @@ class SecretsDriver(Driver):
         return _decode_all(found, problems)
 
     def create(self, release: Release) -> None:
-        from tfhelm.kube import PreconditionError
+        from tfhelm.errors import PreconditionError
 
         try:
             self.kube.create_secret(self._secret(release))
@@ -255,16 +265,7 @@ class Storage:
 
     def get(self, name: str, revision: int | None = None) -> Release:
         """One revision (the latest when ``revision`` is None); ReleaseError when missing."""
-        history = self.history(name)
-        if not history:
-            raise ReleaseError(f"release {name!r} not found")
-        if revision is None:
-            return history[-1]
-        for release in history:
-            if release.revision == revision:
-                return release
-        known = ", ".join(str(r.revision) for r in history)
-        raise ReleaseError(f"release {name!r} has no revision {revision} (revisions: {known})")
+        return find_revision(name, self.history(name), revision)
 
     def last(self, name: str) -> Release | None:
         history = self.history(name)
@@ -312,3 +313,16 @@ class Storage:
             self.delete(release)
             pruned.append(release.revision)
         return pruned
+
+
+def find_revision(name: str, history: list[Release], revision: int | None) -> Release:
+    """``revision`` of a release's ``history`` (the latest when None); ReleaseError naming what exists."""
+    if not history:
+        raise ReleaseError(f"release {name!r} not found")
+    if revision is None:
+        return history[-1]
+    for release in history:
+        if release.revision == revision:
+            return release
+    known = ", ".join(str(r.revision) for r in history)
+    raise ReleaseError(f"release {name!r} has no revision {revision} (revisions: {known})")

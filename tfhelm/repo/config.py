@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
+from tfhelm.chartsource import ChartSource
 from tfhelm.errors import RepoError, UsageError
 
 __all__ = [
@@ -116,6 +117,17 @@ class Repository:
             )
 
     @property
+    def source(self) -> ChartSource:
+        """How to reach this repository: its credentials and TLS settings."""
+        return ChartSource(
+            username=self.username,
+            password=self.password,
+            ca_file=self.ca_file,
+            insecure_skip_tls_verify=self.insecure_skip_tls_verify,
+            pass_credentials_all=self.pass_credentials_all,
+        )
+
+    @property
     def display_url(self) -> str:
         return strip_userinfo(self.url)
 
@@ -184,7 +196,7 @@ class RepositoryConfig:
 
 def load_repositories(path: Path | None = None) -> RepositoryConfig:
     """Read ``repositories.yaml``; a missing file is an empty configuration."""
-    from tfhelm.yamlio import YamlProblem, load_yaml
+    from tfhelm.yamlio import parse_yaml
 
     path = path or repository_config_path()
     try:
@@ -193,10 +205,7 @@ def load_repositories(path: Path | None = None) -> RepositoryConfig:
         return RepositoryConfig(path)
     except OSError as error:
         raise RepoError(f"cannot read {path}: {error.strerror or error}") from None
-    try:
-        raw = load_yaml(text) or {}
-    except YamlProblem as problem:
-        raise RepoError(f"{path}:{problem.line}: invalid YAML: {problem.problem}") from None
+    raw = parse_yaml(text, file=path, error=RepoError) or {}
     entries = raw.get("repositories") if isinstance(raw, dict) else None
     if not isinstance(entries, (list, type(None))):
         raise RepoError(f"{path}: 'repositories' must be a list")
@@ -205,7 +214,7 @@ def load_repositories(path: Path | None = None) -> RepositoryConfig:
 
 def save_repositories(config: RepositoryConfig) -> None:
     """Write ``repositories.yaml`` atomically with mode 0600 (it may hold passwords)."""
-    from tfhelm.chart.archive import write_file_atomically
+    from tfhelm.fileio import write_file_atomically
     from tfhelm.yamlio import dump_yaml
 
     document = {"apiVersion": "", "repositories": [repo.to_yaml() for repo in config.repositories]}

@@ -21,11 +21,12 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from tfhelm.chart.model import Dependency
+from tfhelm.chartsource import ChartSource
 from tfhelm.errors import ChartError, RepoError
 
 __all__ = [
@@ -70,9 +71,7 @@ class FetchSettings:
     """How to reach repositories and registries while fetching dependencies."""
 
     refresh: bool = True  # download configured repositories' indexes first (Helm does)
-    plain_http: bool = False
-    insecure_skip_tls_verify: bool = False
-    ca_file: str | None = None
+    source: ChartSource = field(default_factory=ChartSource)  # reaching OCI registries; versions come from Chart.yaml
     transport: Any = None
 
 
@@ -122,15 +121,12 @@ def _helm_requirement(dependency: Dependency) -> dict[str, Any]:
 
 def read_lock(chart_dir: Path) -> ChartLock | None:
     """``Chart.lock`` of a chart directory, or None when it has none."""
-    from tfhelm.yamlio import YamlProblem, load_yaml
+    from tfhelm.yamlio import parse_yaml
 
     path = chart_dir / LOCK_FILE
     if not path.is_file():
         return None
-    try:
-        raw = load_yaml(path.read_text(encoding="utf-8"))
-    except YamlProblem as problem:
-        raise ChartError(f"invalid YAML: {problem.problem}", file=path, line=problem.line) from None
+    raw = parse_yaml(path.read_text(encoding="utf-8"), file=path, error=ChartError)
     if not isinstance(raw, dict) or not isinstance(raw.get("dependencies") or [], list):
         raise ChartError("must be a mapping with a 'dependencies' list", file=path)
     entries = []
@@ -150,7 +146,7 @@ def read_lock(chart_dir: Path) -> ChartLock | None:
 
 def write_lock(chart_dir: Path, lock: ChartLock) -> Path:
     """Write ``Chart.lock`` as Helm lays it out (keys sorted, entries in Chart.yaml order)."""
-    from tfhelm.chart.archive import write_file_atomically
+    from tfhelm.fileio import write_file_atomically
     from tfhelm.yamlio import dump_yaml
 
     entries = []
@@ -244,14 +240,8 @@ def _from_registry(
 ) -> FetchedDependency:
     from tfhelm.repo.oci import fetch_chart
 
-    pulled = fetch_chart(
-        f"{repository.rstrip('/')}/{dependency.name}",
-        version=wanted,
-        plain_http=settings.plain_http,
-        insecure_skip_tls_verify=settings.insecure_skip_tls_verify,
-        ca_file=settings.ca_file,
-        transport=settings.transport,
-    )
+    source = replace(settings.source, version=wanted, devel=False)
+    pulled = fetch_chart(f"{repository.rstrip('/')}/{dependency.name}", source, transport=settings.transport)
     return FetchedDependency(LockedDependency(dependency.name, pulled.version, repository, pulled.digest), pulled.data)
 
 

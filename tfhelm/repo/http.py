@@ -26,6 +26,7 @@ from typing import Any
 from urllib.parse import urljoin, urlsplit
 from urllib.request import url2pathname
 
+from tfhelm.chartsource import ChartSource
 from tfhelm.errors import RepoError
 
 __all__ = [
@@ -45,22 +46,20 @@ _PLAIN_HTTP_SERVER_HINT = "a plain-HTTP server? then use an http:// URL"
 
 @dataclass(frozen=True)
 class TransportOptions:
-    """How to reach a repository. ``password`` never appears in a ``repr``."""
+    """How to reach a repository (``source``: credentials and TLS) and how patiently to retry."""
 
-    username: str | None = None
-    password: str | None = field(default=None, repr=False)
-    ca_file: str | None = None
-    insecure_skip_tls_verify: bool = False
+    source: ChartSource = field(default_factory=ChartSource)
     timeout: float = 30.0
     attempts: int = 3
     backoff: float = 0.5
 
     @property
     def secrets(self) -> tuple[str, ...]:
-        if not self.password:
+        password = self.source.password
+        if not password:
             return ()
-        basic = base64.b64encode(f"{self.username or ''}:{self.password}".encode()).decode()
-        return (self.password, basic)
+        basic = base64.b64encode(f"{self.source.username or ''}:{password}".encode()).decode()
+        return (password, basic)
 
 
 def redact(text: str, secrets: tuple[str, ...] = ()) -> str:
@@ -173,7 +172,8 @@ class Downloader:
 
             self._client = httpx.Client(
                 verify=tls_verify(
-                    ca_file=self.options.ca_file, insecure_skip_tls_verify=self.options.insecure_skip_tls_verify
+                    ca_file=self.options.source.ca_file,
+                    insecure_skip_tls_verify=self.options.source.insecure_skip_tls_verify,
                 ),
                 timeout=httpx.Timeout(self.options.timeout),
                 follow_redirects=True,  # httpx drops Authorization on redirects to another origin
@@ -183,11 +183,12 @@ class Downloader:
         return self._client
 
     def _auth(self) -> Any:
-        if self.options.username is None and self.options.password is None:
+        source = self.options.source
+        if source.username is None and source.password is None:
             return None
         import httpx2 as httpx
 
-        return httpx.BasicAuth(self.options.username or "", self.options.password or "")
+        return httpx.BasicAuth(source.username or "", source.password or "")
 
     def _pause(self, attempt: int, retry_after: str | None) -> None:
         delay = self.options.backoff * 2 ** (attempt - 1)

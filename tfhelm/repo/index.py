@@ -134,14 +134,13 @@ class RepoIndex:
 
 def parse_index(data: bytes, *, source: str) -> RepoIndex:
     """Parse index.yaml (or index.json) text; ``source`` names it in messages."""
-    from tfhelm.yamlio import YamlProblem, load_yaml
+    from tfhelm.yamlio import parse_yaml
 
     try:
-        raw = load_yaml(data.decode("utf-8"))
+        text = data.decode("utf-8")
     except UnicodeDecodeError as error:
         raise RepoError(f"{source} is not a chart repository index: not UTF-8 text ({error.reason})") from None
-    except YamlProblem as problem:
-        raise RepoError(f"{source}:{problem.line}: invalid YAML in the repository index: {problem.problem}") from None
+    raw = parse_yaml(text, file=source, error=RepoError, what=" in the repository index")
     if not isinstance(raw, dict):
         raise RepoError(f"{source} is not a chart repository index: expected a mapping with apiVersion and entries")
     if not raw.get("apiVersion"):

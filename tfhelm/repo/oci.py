@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from tfhelm.chartsource import ChartSource
 from tfhelm.errors import RepoError
 
 __all__ = [
@@ -47,6 +48,7 @@ CHART_LAYER_MEDIA_TYPE = "application/vnd.cncf.helm.chart.content.v1.tar+gzip"
 _LEGACY_CHART_LAYER_MEDIA_TYPE = "application/tar+gzip"  # Helm 3.0-3.7 experimental OCI support
 _PROVENANCE_MEDIA_TYPE = "application/vnd.cncf.helm.chart.provenance.v1.prov"
 _SCHEME = "oci://"
+_ANYWHERE = ChartSource()  # the newest release, over verified TLS
 _REPOSITORY = re.compile(r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*")
 _TAG = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}")
 # Go's encoding/json order of Helm's chart.Metadata fields, so the config blob reads like Helm's.
@@ -162,15 +164,11 @@ def _reference_problem(host: str, name: str, tag: str | None, digest: str | None
 
 
 def push_chart(
-    archive_path: str | Path,
-    destination: str,
-    *,
-    plain_http: bool = False,
-    insecure_skip_tls_verify: bool = False,
-    ca_file: str | None = None,
-    transport: Any = None,
+    archive_path: str | Path, destination: str, source: ChartSource = _ANYWHERE, *, transport: Any = None
 ) -> tuple[str, str]:
     """Push a packaged chart to ``oci://HOST/PATH`` (the chart's name and version are appended).
+
+    ``source`` says how to reach the registry (plain HTTP, TLS); its version fields are unused.
 
     Returns the pushed reference (``HOST/PATH/NAME:TAG``) and the manifest digest.
     """
@@ -187,7 +185,7 @@ def push_chart(
         target.host, f"{target.repository}/{metadata['name']}", version_to_tag(metadata["version"])
     )
     config = _config_json(metadata)
-    with _client(reference.host, plain_http, insecure_skip_tls_verify, ca_file, transport) as client:
+    with _client(reference.host, source, transport) as client:
         config_digest = client.push_blob(reference.repository, config)
         layer_digest = client.push_blob(reference.repository, data)
         manifest = _manifest_json(metadata, (config_digest, len(config)), (layer_digest, len(data)))
@@ -240,27 +238,17 @@ def _manifest_json(metadata: dict[str, Any], config: tuple[str, int], layer: tup
 # --------------------------------------------------------------------------- pull
 
 
-def pull_chart(reference: str, **options: Any) -> bytes:
-    """The verified ``.tgz`` of a chart: ``oci://HOST/PATH/CHART`` with ``version`` (a
-    version or a constraint; newest release when omitted) or ``oci://HOST/PATH/CHART:1.2.3``.
-    ``options`` are :func:`fetch_chart`'s."""
-    return fetch_chart(reference, **options).data
+def pull_chart(reference: str, source: ChartSource = _ANYWHERE, *, transport: Any = None) -> bytes:
+    """The verified ``.tgz`` of a chart: ``oci://HOST/PATH/CHART`` with ``source.version`` (a
+    version or a constraint; newest release when omitted) or ``oci://HOST/PATH/CHART:1.2.3``."""
+    return fetch_chart(reference, source, transport=transport).data
 
 
-def fetch_chart(
-    reference: str,
-    *,
-    version: str | None = None,
-    plain_http: bool = False,
-    devel: bool = False,
-    insecure_skip_tls_verify: bool = False,
-    ca_file: str | None = None,
-    transport: Any = None,
-) -> PulledChart:
+def fetch_chart(reference: str, source: ChartSource = _ANYWHERE, *, transport: Any = None) -> PulledChart:
     """Like :func:`pull_chart`, also returning the resolved version and the digests."""
     parsed = parse_reference(reference)
-    with _client(parsed.host, plain_http, insecure_skip_tls_verify, ca_file, transport) as client:
-        resolved = _resolve(client, parsed, version, devel)
+    with _client(parsed.host, source, transport) as client:
+        resolved = _resolve(client, parsed, source.version, source.devel)
         manifest_digest, layer = _read_chart_manifest(client, resolved)
         data = client.get_blob(resolved.repository, layer)
     metadata = _chart_metadata(
@@ -269,17 +257,10 @@ def fetch_chart(
     return PulledChart(resolved, metadata["version"], manifest_digest, data)
 
 
-def list_chart_versions(
-    reference: str,
-    *,
-    plain_http: bool = False,
-    insecure_skip_tls_verify: bool = False,
-    ca_file: str | None = None,
-    transport: Any = None,
-) -> list[str]:
+def list_chart_versions(reference: str, source: ChartSource = _ANYWHERE, *, transport: Any = None) -> list[str]:
     """The chart versions a registry holds (its tags with ``_`` back to ``+``), newest first."""
     parsed = parse_reference(reference)
-    with _client(parsed.host, plain_http, insecure_skip_tls_verify, ca_file, transport) as client:
+    with _client(parsed.host, source, transport) as client:
         return _sorted_versions(client.list_tags(parsed.repository))
 
 
@@ -354,7 +335,7 @@ def _read_chart_manifest(client, reference: OciReference):
     return digest, charts[0]
 
 
-def _client(host: str, plain_http: bool, insecure: bool, ca_file: str | None, transport: Any):
+def _client(host: str, source: ChartSource, transport: Any):
     """A registry client with the stored login (and the connection settings it was made with)."""
     from tfhelm.repo.oci_client import RegistryClient
     from tfhelm.repo.registry_auth import load_login
@@ -363,8 +344,8 @@ def _client(host: str, plain_http: bool, insecure: bool, ca_file: str | None, tr
     return RegistryClient(
         host,
         login=login,
-        plain_http=plain_http or bool(login and login.plain_http),
-        insecure_skip_tls_verify=insecure or bool(login and login.insecure_skip_tls_verify),
-        ca_file=ca_file,
+        plain_http=source.plain_http or bool(login and login.plain_http),
+        insecure_skip_tls_verify=source.insecure_skip_tls_verify or bool(login and login.insecure_skip_tls_verify),
+        ca_file=source.ca_file,
         transport=transport,
     )

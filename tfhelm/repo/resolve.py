@@ -60,17 +60,12 @@ def split_reference(reference: str) -> tuple[str, str] | None:
 def transport_options(repo: Repository):
     from tfhelm.repo.http import TransportOptions
 
-    return TransportOptions(
-        username=repo.username,
-        password=repo.password,
-        ca_file=repo.ca_file,
-        insecure_skip_tls_verify=repo.insecure_skip_tls_verify,
-    )
+    return TransportOptions(repo.source)
 
 
 def update_index(repo: Repository, *, transport=None) -> RepoIndex:
     """Download ``repo``'s index, check it parses, and store it in the cache."""
-    from tfhelm.chart.archive import write_file_atomically
+    from tfhelm.fileio import write_file_atomically
     from tfhelm.repo.http import Downloader
 
     with Downloader(transport_options(repo), transport=transport) as downloader:

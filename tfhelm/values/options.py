@@ -16,7 +16,7 @@ from typing import Any
 
 from tfhelm.errors import ValuesError
 from tfhelm.values.merge import coalesce, merge_maps
-from tfhelm.yamlio import YamlProblem, load_yaml
+from tfhelm.yamlio import parse_yaml
 
 __all__ = ["ValueOptions", "load_values_file", "merge_values"]
 
@@ -58,10 +58,7 @@ def load_values_file(name: str, *, read_stdin: Callable[[], str] | None = None) 
     """Load one ``-f`` values file (``-`` for standard input); it must hold a mapping."""
     label = "<stdin>" if name == "-" else name
     text = (read_stdin or sys.stdin.read)() if name == "-" else _read(name)
-    try:
-        values = load_yaml(text)
-    except YamlProblem as problem:
-        raise ValuesError(f"invalid YAML: {problem.problem}", file=label, line=problem.line) from None
+    values = parse_yaml(text, file=label, error=ValuesError)
     if values is None:
         return {}
     if not isinstance(values, dict):
