@@ -14,11 +14,12 @@ from typing import Any
 from tfhelm.chart.model import Chart
 from tfhelm.engine.context import Capabilities, KubeVersion, ReleaseInfo, template_context
 from tfhelm.engine.manifests import Manifest, format_manifests, parse_manifests, sort_manifests
+from tfhelm.engine.previous import PreviousRevision
 from tfhelm.engine.render import RenderedTemplate, render_templates
 from tfhelm.engine.subcharts import chart_tree
 from tfhelm.errors import ChartError, RenderError
 
-__all__ = ["Capabilities", "KubeVersion", "Manifest", "ReleaseInfo", "RenderResult", "render"]
+__all__ = ["Capabilities", "KubeVersion", "Manifest", "PreviousRevision", "ReleaseInfo", "RenderResult", "render"]
 
 NOTES = "templates/NOTES.txt"
 
@@ -50,10 +51,12 @@ def render(
     release: ReleaseInfo | None = None,
     capabilities: Capabilities | None = None,
     show_only: list[str] | None = None,
+    previous: PreviousRevision | None = None,
 ) -> RenderResult:
     """Render ``chart`` (and its enabled subcharts) with already merged ``values``.
 
-    ``show_only`` limits the output to templates named like ``templates/x.yaml``.
+    ``show_only`` limits the output to templates named like ``templates/x.yaml``. ``previous`` is
+    the release's previous revision, which templates read with ``previous_object`` (on upgrade).
     """
     release = release or ReleaseInfo(chart.name)
     capabilities = capabilities or Capabilities()
@@ -61,7 +64,7 @@ def render(
     notes = None
     for node, node_values, root in chart_tree(chart, values):
         check_kube_version(node, capabilities.kube_version)
-        context = template_context(node, node_values, release, capabilities)
+        context = template_context(node, node_values, release, capabilities, previous)
         for template in render_templates(node, context, _only_for(root, chart.name, show_only), root):
             if template.name != NOTES:
                 rendered.append(template)
