@@ -29,7 +29,7 @@ from tfhelm.actions.objects import (
     summary_ref,
 )
 from tfhelm.chart.model import Chart
-from tfhelm.engine import ReleaseInfo, RenderResult, render
+from tfhelm.engine import PreviousRevision, ReleaseInfo, RenderResult, render
 from tfhelm.kube import ObjectRef
 from tfhelm.kube.kinds import OfflineScope
 from tfhelm.release import ChartInfo, Release, Status, redact_values
@@ -156,8 +156,12 @@ def render_revision(
     kube_version: str | None = None,
     offline: bool = False,
     computed: dict[str, Any] | None = None,
+    previous: Release | None = None,
 ) -> Rendered:
-    """Values → schema → render → objects for one revision of ``name``."""
+    """Values → schema → render → objects for one revision of ``name``.
+
+    ``previous`` is the release's latest revision, whose objects templates may keep
+    (``previous_object``: the notebook's password hash is kept while the password is the same)."""
     from tfhelm.actions.common import build_capabilities, compute_values
     from tfhelm.actions.fingerprint import render_fingerprint
 
@@ -166,7 +170,8 @@ def render_revision(
     release = ReleaseInfo(
         name, namespace=config.namespace, revision=revision, is_install=not is_upgrade, is_upgrade=is_upgrade
     )
-    result = render(chart, computed, release=release, capabilities=build_capabilities(kube_version))
+    before = PreviousRevision(previous.manifest, config.namespace) if previous is not None else None
+    result = render(chart, computed, release=release, capabilities=build_capabilities(kube_version), previous=before)
     # offline (--dry-run=client): the table of built-in kinds stands in for API discovery
     scope_source = OfflineScope() if offline else config.kube
     objects = desired_objects(

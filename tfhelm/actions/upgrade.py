@@ -81,6 +81,7 @@ def upgrade(config: Configuration, options: UpgradeOptions) -> Release:
             is_upgrade=True,
             kube_version=kube_version,
             computed=computed,
+            previous=history[-1],
         )
         return _upgrade_locked(config, options, rendered, history, recovered)
 
@@ -124,6 +125,7 @@ def _render(config: Configuration, options: UpgradeOptions, history: list[Releas
         is_upgrade=bool(history),
         skip_schema_validation=options.deploy.skip_schema_validation,
         kube_version=kube_version,
+        previous=history[-1] if history else None,
     )
 
 
