@@ -74,7 +74,12 @@ def test_an_upgrade_with_the_same_password_keeps_the_hash(config, kube, installe
     assert after["tfhelm.io/cluster-spec-checksum"] != annotations["tfhelm.io/cluster-spec-checksum"]
 
 
-def test_an_upgrade_that_changes_nothing_writes_no_object(config, kube, installed):
+def test_an_upgrade_that_changes_nothing_writes_no_object_and_does_not_even_render(config, kube, installed, monkeypatch):
+    def no_render(*args, **kwargs):
+        raise AssertionError("rendered although nothing changed")
+
+    # the fingerprint (its password stretched with the salt the record carries) says nothing changed
+    monkeypatch.setattr("tfhelm.actions.deploy.render", no_render)
     kube.writes.clear()
     assert do_upgrade(config, options()).revision == 2
     assert kube.object_writes() == []

@@ -153,7 +153,7 @@ def _unchanged_upgrade(
     """The next revision without rendering, when nothing rendering depends on changed."""
     from tfhelm.actions.apply import all_exist
     from tfhelm.actions.deploy import deploy, redacted_values
-    from tfhelm.actions.fingerprint import render_fingerprint
+    from tfhelm.actions.fingerprint import fingerprint_salt, render_fingerprint
     from tfhelm.actions.objects import summary_ref
     from tfhelm.release.record import now
 
@@ -161,7 +161,12 @@ def _unchanged_upgrade(
     if last.status is not Status.DEPLOYED or not last.fingerprint:
         return None
     fingerprint = render_fingerprint(
-        chart, computed, name=options.name, namespace=config.namespace, kube_version=kube_version
+        chart,
+        computed,
+        name=options.name,
+        namespace=config.namespace,
+        kube_version=kube_version,
+        salt=fingerprint_salt(last.fingerprint),
     )
     refs = [summary_ref(s) for s in last.objects]
     if fingerprint != last.fingerprint or not all_exist(config.kube, refs):
