@@ -8,7 +8,7 @@ import pytest
 
 from tfhelm.chart import load_chart
 from tfhelm.engine import PreviousRevision, ReleaseInfo, render
-from tfhelm.engine.passwords import Argon2Filter, hash_password, matches
+from tfhelm.engine.passwords import MAX_HASHES, Argon2Filter, hash_password, matches
 from tfhelm.errors import RenderError
 
 PASSWORD = "correct-horse-battery"
@@ -61,6 +61,16 @@ def test_one_filter_gives_one_hash_per_input_and_a_new_filter_a_new_salt():
     first = Argon2Filter()
     assert first(PASSWORD) == first(PASSWORD)
     assert Argon2Filter()(PASSWORD) != first(PASSWORD)
+
+
+def test_one_render_hashes_a_bounded_number_of_passwords(monkeypatch):
+    monkeypatch.setattr("tfhelm.engine.passwords.hash_password", lambda password, reuse="": "hashed:" + password)
+    hasher = Argon2Filter()
+    for index in range(MAX_HASHES):
+        hasher(f"password-{index}")
+    assert hasher("password-0") == "hashed:password-0"  # one already made costs nothing
+    with pytest.raises(RenderError, match=f"^argon2: more than {MAX_HASHES} different passwords hashed in one render$"):
+        hasher("one-too-many")
 
 
 @pytest.mark.parametrize(("value", "expected"), [("", "not an empty string"), (12345678, "not a value of type int"), (None, "not a value of type NoneType")])

@@ -9,7 +9,9 @@ A random salt makes every render different, which would roll pods and fill diffs
 upgrade. So ``{{ password | argon2(previous) }}`` returns ``previous`` unchanged when it is an
 argon2 hash of ``password`` made with the current parameters (checked with argon2's own verify),
 and a new hash otherwise. Within one render the same inputs give the same hash (:class:`Argon2Filter`
-remembers them), so a Secret and a checksum of it in another template agree.
+remembers them), so a Secret and a checksum of it in another template agree. Each hash costs
+about 0.13 s of CPU by design, so a render may make at most :data:`MAX_HASHES` of them (a hostile
+chart cannot spend minutes hashing).
 
 >>> hashed = hash_password("correct-horse-battery")         # doctest: +SKIP
 >>> hash_password("correct-horse-battery", reuse=hashed) == hashed  # doctest: +SKIP
@@ -20,12 +22,13 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["MEMORY_KIB", "PARALLELISM", "TIME_COST", "Argon2Filter", "hash_password", "matches"]
+__all__ = ["MAX_HASHES", "MEMORY_KIB", "PARALLELISM", "TIME_COST", "Argon2Filter", "hash_password", "matches"]
 
 # jupyter_server.auth.passwd(): argon2.PasswordHasher(memory_cost=10240, time_cost=10, parallelism=8)
 MEMORY_KIB = 10240
 TIME_COST = 10
 PARALLELISM = 8
+MAX_HASHES = 16  # different (password, reuse) pairs per render
 
 
 def _hasher() -> Any:
@@ -69,5 +72,7 @@ class Argon2Filter:
             raise TemplateFailure(f"argon2: the hash to reuse must be a string, not {type(reuse).__name__}")
         key = (password, reuse)
         if key not in self._made:
+            if len(self._made) >= MAX_HASHES:
+                raise TemplateFailure(f"argon2: more than {MAX_HASHES} different passwords hashed in one render")
             self._made[key] = hash_password(password, reuse)
         return self._made[key]
