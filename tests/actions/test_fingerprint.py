@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from tfhelm.actions.fingerprint import chart_digest, render_fingerprint
+from tfhelm.actions.fingerprint import chart_digest, fingerprint_salt, render_fingerprint
 from tfhelm.chart import load_chart
 from tfhelm.values.tree import chart_values
 
@@ -18,14 +18,31 @@ def chart(chart_dir):
     return load_chart(chart_dir({"values.schema.json": SCHEMA, "templates/s.yaml": TEMPLATE}))
 
 
-def _fingerprint(chart, values):
-    return render_fingerprint(chart_values(chart, values, validate=False), name="r", namespace="ns", kube_version=None)
+def _fingerprint(chart, values, salt="0f" * 16):
+    tree = chart_values(chart, values, validate=False)
+    return render_fingerprint(tree, name="r", namespace="ns", kube_version=None, salt=salt)
 
 
 def test_fingerprint_changes_with_the_secret_and_is_stable(chart):
     base = {"n": 1, "password": "correct horse"}
     assert _fingerprint(chart, base) == _fingerprint(chart, dict(base))
     assert _fingerprint(chart, base) != _fingerprint(chart, {**base, "password": "battery staple"})
+
+
+def test_the_secret_is_salted_at_random_and_the_fingerprint_carries_the_salt(chart):
+    values = {"n": 1, "password": "correct horse"}
+    first, second = (_fingerprint(chart, values, salt=None) for _ in range(2))
+    assert first != second and fingerprint_salt(first) != fingerprint_salt(second)
+    assert len(fingerprint_salt(first)) == 32
+    # what an upgrade does: the same inputs, stretched with the stored fingerprint's salt, give it back
+    assert _fingerprint(chart, values, salt=fingerprint_salt(first)) == first
+    # the salt anyone could compute from the release (namespace/name) is not the one used
+    assert _fingerprint(chart, values, salt="ns/r") != first
+
+
+def test_without_secrets_there_is_no_salt_and_the_fingerprint_is_stable(chart):
+    assert _fingerprint(chart, {"n": 1}, salt=None) == _fingerprint(chart, {"n": 1}, salt=None)
+    assert fingerprint_salt(_fingerprint(chart, {"n": 1}, salt=None)) is None
 
 
 def test_the_secret_is_stretched_before_hashing(chart):

@@ -1,4 +1,4 @@
-"""tf-cluster's notebook against a real Jupyter server: the rendered hash lets the password in.
+"""tf-cluster's notebook against a real Jupyter server: the rendered argon2 hash lets the password in.
 
 The notebook container is started as a local process with its rendered command, args and
 environment, with JUPYTER_HASHED_PASSWORD taken from the rendered Secret and ``$(VAR)``
@@ -142,10 +142,16 @@ def server(rendered, tmp_path_factory):
         log.close()
 
 
-def test_the_secret_holds_a_salted_sha256_hash_not_the_password(server):
-    algorithm, salt, digest = server["hash"].split(":")
-    assert algorithm == "sha256" and len(salt) == 16 and re.fullmatch(r"[0-9a-f]{64}", digest)
+def test_the_secret_holds_an_argon2_hash_not_the_password(server):
+    assert re.fullmatch(r"argon2:\$argon2id\$v=19\$m=10240,t=10,p=8\$[A-Za-z0-9+/]{22}\$[A-Za-z0-9+/]{43}", server["hash"])
     assert PASSWORD not in server["hash"]
+
+
+def test_jupyters_own_check_accepts_the_hash(server):
+    probe = "import sys; from jupyter_server.auth import passwd_check; print(passwd_check(sys.argv[1], sys.argv[2]))"
+    check = [str(PEERS_BIN / "python"), "-c", probe, server["hash"]]
+    assert subprocess.run([*check, PASSWORD], capture_output=True, text=True, check=True).stdout.strip() == "True"
+    assert subprocess.run([*check, PASSWORD + "x"], capture_output=True, text=True, check=True).stdout.strip() == "False"
 
 
 def test_the_probe_path_answers_without_logging_in(server):

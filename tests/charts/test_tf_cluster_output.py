@@ -1,5 +1,5 @@
 """tf-cluster's output as a whole: the golden file, size at 1,000 workers, Kubernetes schemas,
-and the Jupyter password (never in plaintext, stable across renders).
+and the Jupyter password (never in plaintext; an argon2 hash salted at random, kept on upgrade).
 
 Regenerate the golden file with ``TFHELM_UPDATE_GOLDEN=1 pytest tests/charts`` and review the diff
 (refused in CI, where it would make the test pass whatever the output).
@@ -11,6 +11,7 @@ import base64
 import hashlib
 import json
 import os
+import re
 
 import pytest
 from helpers import REPO, run_cli
@@ -20,6 +21,7 @@ from tfcluster import (
     CHART,
     EXAMPLE_NAMES,
     EXAMPLES,
+    HASHED_PASSWORD,
     PASSWORD,
     chart,
     container,
@@ -28,12 +30,14 @@ from tfcluster import (
     render_chart,
 )
 from tfhelm.actions.lint import LintOptions, run_lint
+from tfhelm.engine.passwords import matches
 from tfhelm.errors import SchemaError
 from tfhelm.kubeschema import available_versions
 from tfhelm.values.options import ValueOptions
 from tfhelm.values.schema import write_only_paths
 
 GOLDEN = REPO / "tests" / "charts" / "golden" / "small.yaml"
+SMALL_PASSWORD = "change-me-please"  # examples/small.yaml
 MEGABYTE = 1024 * 1024
 
 
@@ -53,14 +57,27 @@ def _update_golden() -> bool:
     return True
 
 
+def _pin_the_password_hash(output: str) -> str:
+    """``output`` with the notebook's hash and its checksum, which change with every render (the salt
+    is random), replaced by placeholders, once they are checked: an argon2 hash of the example's
+    password, and the checksum of exactly that hash."""
+    (encoded,) = re.findall(r"(?m)^  hashed-password: (\S+)$", output)
+    (checksum,) = re.findall(r"(?m)^        tfhelm.io/secret-checksum: (\S+)$", output)
+    hashed = base64.b64decode(encoded).decode()
+    assert hashed.startswith("argon2:") and matches(hashed[len("argon2:"):], SMALL_PASSWORD), hashed
+    assert checksum == hashlib.sha256(hashed.encode()).hexdigest()
+    return output.replace(encoded, "<argon2 hash, random salt>").replace(checksum, "<sha256 of that hash>")
+
+
 def test_small_example_matches_the_golden_file():
     update = _update_golden()
     completed = run_cli("template", "charts/tf-cluster", "-f", "charts/tf-cluster/examples/small.yaml", "--include-notes", cwd=REPO)
     assert completed.returncode == 0, completed.stderr
+    output = _pin_the_password_hash(completed.stdout)
     if update:
-        GOLDEN.write_text(completed.stdout, encoding="utf-8")
+        GOLDEN.write_text(output, encoding="utf-8")
     expected = GOLDEN.read_text(encoding="utf-8")
-    assert completed.stdout == expected, "output changed; review and regenerate with TFHELM_UPDATE_GOLDEN=1"
+    assert output == expected, "output changed; review and regenerate with TFHELM_UPDATE_GOLDEN=1"
 
 
 @pytest.mark.parametrize("ci", ["true", "1"])
@@ -158,32 +175,54 @@ def test_the_password_appears_nowhere_in_the_output():
     assert json.dumps(result.values).count(PASSWORD) == 1  # only the input values hold it
 
 
-def test_the_secret_holds_the_salted_hash_jupyter_checks():
-    algorithm, salt, digest = _secret_hash(render_chart({"jupyter": {"password": PASSWORD}})).split(":")
-    assert algorithm == "sha256"
-    assert salt == hashlib.sha256(b"tfhelm-jupyter/default/tf").hexdigest()[:16]
-    assert digest == hashlib.sha256((PASSWORD + salt).encode()).hexdigest()
+def test_the_secret_holds_an_argon2_hash_in_jupyters_format():
+    hashed = _secret_hash(render_chart({"jupyter": {"password": PASSWORD}}))
+    assert re.fullmatch(r"argon2:\$argon2id\$v=19\$m=10240,t=10,p=8\$[A-Za-z0-9+/]{22}\$[A-Za-z0-9+/]{43}", hashed)
+    assert matches(hashed[len("argon2:"):], PASSWORD) and not matches(hashed[len("argon2:"):], PASSWORD + "x")
 
 
-def test_the_hash_is_stable_per_release_and_salted_per_release():
-    assert _secret_hash(render_chart({})) == _secret_hash(render_chart({}))
-    assert _secret_hash(render_chart({})) != _secret_hash(render_chart({}, release="other"))
-    assert _secret_hash(render_chart({})) != _secret_hash(render_chart({}, namespace="other"))
+def test_the_salt_is_random_not_derived_from_the_release():
+    hashes = {_secret_hash(render_chart({})) for _ in range(2)} | {_secret_hash(render_chart({}, release="other"))}
+    salts = {hashed.split("$")[4] for hashed in hashes}
+    assert len(salts) == 3
+    release_derived = hashlib.sha256(b"tfhelm-jupyter/default/tf").hexdigest()[:16]
+    assert not any(release_derived in hashed for hashed in hashes)
+
+
+def _notebook_annotations(result) -> dict[str, str]:
+    (deployment,) = [m.object for m in result.manifests if m.kind == "Deployment"]
+    return deployment["spec"]["template"]["metadata"]["annotations"]
+
+
+def test_the_checksum_is_over_the_secrets_content_and_reveals_nothing_of_the_password():
+    result = render_chart({"jupyter": {"password": PASSWORD}})
+    checksum = _notebook_annotations(result)["tfhelm.io/secret-checksum"]
+    assert checksum == hashlib.sha256(_secret_hash(result).encode()).hexdigest()
+    # not a function of the password and the release (which a dictionary attack could compute): it
+    # changes with the random salt, and only the Secret holds that
+    again = _notebook_annotations(render_chart({"jupyter": {"password": PASSWORD}}))["tfhelm.io/secret-checksum"]
+    assert again != checksum
+    assert "tfhelm.io/password-checksum" not in _notebook_annotations(result)
+
+
+def test_with_the_previous_revision_the_same_password_renders_the_same_objects():
+    first = render_chart({"jupyter": {"password": PASSWORD}})
+    again = render_chart({"jupyter": {"password": PASSWORD}}, previous=first)
+    assert again.manifest_text == first.manifest_text
 
 
 def test_changing_the_password_restarts_the_notebook_only():
-    def annotations(password: str) -> dict[str, dict]:
-        result = render_chart({"jupyter": {"password": password}})
+    def annotations(result) -> dict[str, dict]:
         return {m.name: m.object["spec"]["template"]["metadata"]["annotations"] for m in result.manifests if m.kind in ("Deployment", "StatefulSet")}
 
-    before, after = annotations(PASSWORD), annotations(PASSWORD + "2")
-    assert before["tf-jupyter"]["tfhelm.io/password-checksum"] != after["tf-jupyter"]["tfhelm.io/password-checksum"]
+    first = render_chart({"jupyter": {"password": PASSWORD}})
+    before, after = annotations(first), annotations(render_chart({"jupyter": {"password": PASSWORD + "2"}}, previous=first))
+    assert before["tf-jupyter"]["tfhelm.io/secret-checksum"] != after["tf-jupyter"]["tfhelm.io/secret-checksum"]
     assert all(before[name] == after[name] for name in before if name != "tf-jupyter")
 
 
 def test_a_hashed_password_is_used_as_given():
-    hashed = "argon2:$argon2id$v=19$m=10240,t=10,p=8$c2FsdHNhbHQ$aGFzaGhhc2hoYXNo"
-    assert _secret_hash(render_chart({"jupyter": {"hashedPassword": hashed}}, base=None)) == hashed
+    assert _secret_hash(render_chart({"jupyter": {"hashedPassword": HASHED_PASSWORD}}, base=None)) == HASHED_PASSWORD
 
 
 def test_an_existing_secret_is_referenced_not_rendered():
@@ -193,7 +232,7 @@ def test_an_existing_secret_is_referenced_not_rendered():
     deployment = found[("Deployment", "tf-jupyter")]
     (variable,) = [e for e in container(deployment, "notebook")["env"] if e["name"] == "JUPYTER_HASHED_PASSWORD"]
     assert variable["valueFrom"] == {"secretKeyRef": {"name": "my-jupyter", "key": "hash"}}
-    assert "tfhelm.io/password-checksum" not in deployment["spec"]["template"]["metadata"]["annotations"]
+    assert "tfhelm.io/secret-checksum" not in deployment["spec"]["template"]["metadata"]["annotations"]
 
 
 def test_the_schema_marks_secrets_write_only_so_release_records_redact_them():

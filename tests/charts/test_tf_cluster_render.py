@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from tfcluster import (
+    HASHED_PASSWORD,
     argv,
     cluster_spec,
     container,
@@ -378,6 +379,12 @@ def test_notes_list_addresses_and_how_to_reach_the_notebook():
 
 @pytest.mark.parametrize("release", ["tf", "other"])
 def test_rendering_is_deterministic(release):
-    first = render_chart({}, release=release)
-    second = render_chart({}, release=release)
+    """Byte for byte with a pinned hash; with a password, given the previous revision (whose
+    hash is kept), since every new hash gets a random salt."""
+    pinned = {"jupyter": {"hashedPassword": HASHED_PASSWORD}}
+    first = render_chart(pinned, release=release, base=None)
+    second = render_chart(pinned, release=release, base=None)
     assert first.manifest_text == second.manifest_text and first.notes == second.notes
+    installed = render_chart({}, release=release)
+    upgraded = render_chart({}, release=release, previous=installed)
+    assert upgraded.manifest_text == installed.manifest_text and upgraded.notes == installed.notes

@@ -14,7 +14,7 @@ from typing import Any
 
 from tfhelm.chart.loader import load_chart
 from tfhelm.chart.model import Chart
-from tfhelm.engine import ReleaseInfo, RenderResult, render_tree
+from tfhelm.engine import PreviousRevision, ReleaseInfo, RenderResult, render_tree
 from tfhelm.values.merge import merge_maps
 from tfhelm.values.options import load_values_file
 from tfhelm.values.tree import chart_values
@@ -24,6 +24,8 @@ CHART = REPO / "charts" / "tf-cluster"
 EXAMPLES = CHART / "examples"
 EXAMPLE_NAMES = ("small", "gpu", "seed", "large")
 PASSWORD = "correct-horse-battery"
+# made with jupyter_server.auth.passwd(PASSWORD): a hash users pin for byte-identical renders
+HASHED_PASSWORD = "argon2:$argon2id$v=19$m=10240,t=10,p=8$nXDENLMVG2VrYjQxcbUUKA$g3kxmO+2Ypi8Phqs5Lx9bv6eBxdN8GoJS03/+DBdhIs"
 # values that satisfy the chart's required settings, for tests that do not care about them
 BASE = {"jupyter": {"password": PASSWORD}}
 
@@ -40,14 +42,18 @@ def render_chart(
     release: str = "tf",
     namespace: str = "default",
     base: dict[str, Any] | None = BASE,
+    previous: RenderResult | None = None,
 ) -> RenderResult:
-    """Render tf-cluster with ``base``, then an example file, then ``values`` merged over it."""
+    """Render tf-cluster with ``base``, then an example file, then ``values`` merged over it.
+
+    ``previous`` plays the release's previous revision (an upgrade keeps its password hash)."""
     user = dict(base or {})
     if example is not None:
         user = merge_maps(user, load_values_file(str(EXAMPLES / f"{example}.yaml")))
     user = merge_maps(user, values or {})
     tree = chart_values(chart(), user)
-    return render_tree(tree, release=ReleaseInfo(release, namespace=namespace))
+    before = PreviousRevision(previous.manifest_text, namespace) if previous is not None else None
+    return render_tree(tree, release=ReleaseInfo(release, namespace=namespace), previous=before)
 
 
 @lru_cache(maxsize=1)

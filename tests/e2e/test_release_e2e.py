@@ -201,6 +201,21 @@ def test_upgrade_without_values_reuses_them_and_asks_for_the_password_again(kube
     assert statuses(kube, ns, "demo") == [(1, "superseded"), (2, "deployed")]
 
 
+def test_the_notebook_password_hash_is_kept_while_the_password_is_the_same(kube, ns, tfhelm):
+    tfhelm("install", "demo", str(TF_CLUSTER), "-f", str(SMALL))
+    secret = live(kube, ns, "Secret", "demo-jupyter")
+    checksum = live(kube, ns, "Deployment", "demo-jupyter", "apps/v1")["spec"]["template"]["metadata"]["annotations"]["tfhelm.io/secret-checksum"]
+    diff = tfhelm("diff", "upgrade", "demo", str(TF_CLUSTER), "-f", str(SMALL), "--set", "jobs.worker.tasks=3")
+    assert "StatefulSet/demo-worker-2" in diff.stdout and "Secret/demo-jupyter" not in diff.stdout  # unchanged: not listed
+    tfhelm("upgrade", "demo", str(TF_CLUSTER), "-f", str(SMALL), "--set", "jobs.worker.tasks=3")
+    assert live(kube, ns, "StatefulSet", "demo-worker-2", "apps/v1") is not None
+    assert live(kube, ns, "Secret", "demo-jupyter")["metadata"]["resourceVersion"] == secret["metadata"]["resourceVersion"]
+    notebook = live(kube, ns, "Deployment", "demo-jupyter", "apps/v1")["spec"]["template"]["metadata"]["annotations"]
+    assert notebook["tfhelm.io/secret-checksum"] == checksum
+    tfhelm("upgrade", "demo", str(TF_CLUSTER), "-f", str(SMALL), "--set-string", "jupyter.password=another-password")
+    assert live(kube, ns, "Secret", "demo-jupyter")["data"] != secret["data"]
+
+
 def test_rollback_restores_revision_one(kube, ns, tfhelm):
     tfhelm("install", "demo", str(TF_CLUSTER), "-f", str(SMALL))
     spec_v1 = live(kube, ns, "ConfigMap", "demo-cluster-spec")["data"]

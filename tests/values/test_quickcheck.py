@@ -12,6 +12,7 @@ import functools
 import json
 import os
 import random
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -615,7 +616,12 @@ def test_template_of_a_valid_chart_does_not_import_jsonschema(args):
     slow_out, _, slow_last = run_template(args, slow=True)
     assert fast_last == "False 0"
     assert slow_last == "True 0"
-    assert fast_out == slow_out and "kind:" in fast_out
+    assert _without_salted_hashes(fast_out) == _without_salted_hashes(slow_out) and "kind:" in fast_out
+
+
+def _without_salted_hashes(output: str) -> str:
+    """tf-cluster's notebook password hash (and its checksum) has a random salt: new in every render."""
+    return re.sub(r"(?m)^( *(?:hashed-password|tfhelm\.io/secret-checksum): ).*$", r"\1<salted>", output)
 
 
 @pytest.mark.parametrize(

@@ -28,7 +28,7 @@ from tfhelm.actions.objects import (
     summary_ref,
 )
 from tfhelm.chart.model import Chart
-from tfhelm.engine import ReleaseInfo, RenderResult, render_tree
+from tfhelm.engine import PreviousRevision, ReleaseInfo, RenderResult, render_tree
 from tfhelm.errors import OwnershipError
 from tfhelm.kube import ObjectRef
 from tfhelm.kube.kinds import OfflineScope
@@ -144,9 +144,13 @@ def render_revision(
     kube_version: str | None = None,
     offline: bool = False,
     tree: ValuesTree | None = None,
+    previous: Release | None = None,
 ) -> Rendered:
     """Values → schema → render → objects for one revision of ``name`` (``tree``: the values
-    already built from ``user_values``)."""
+    already built from ``user_values``).
+
+    ``previous`` is the release's latest revision, whose objects templates may keep
+    (``previous_object``: the notebook's password hash is kept while the password is the same)."""
     from tfhelm.actions.common import build_capabilities
 
     if tree is None:
@@ -154,7 +158,9 @@ def render_revision(
     release = ReleaseInfo(
         name, namespace=config.namespace, revision=revision, is_install=not is_upgrade, is_upgrade=is_upgrade
     )
-    result = render_tree(tree, release=release, capabilities=build_capabilities(kube_version))
+    before = PreviousRevision(previous.manifest, config.namespace) if previous is not None else None
+    capabilities = build_capabilities(kube_version)
+    result = render_tree(tree, release=release, capabilities=capabilities, previous=before)
     # offline (--dry-run=client): the table of built-in kinds stands in for API discovery
     scope_source = OfflineScope() if offline else config.kube
     objects = desired_objects(

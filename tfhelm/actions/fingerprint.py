@@ -1,11 +1,16 @@
 """Recognising an upgrade whose inputs did not change, without rendering again.
 
 Rendering is deterministic: the same chart files, values, release name and namespace and
-Kubernetes version give byte-identical manifests. A record keeps a fingerprint of those inputs;
-when an upgrade's fingerprint equals the deployed revision's and every object still exists,
-the upgrade has nothing to send and the (large) render is skipped. Charts whose templates read
-anything that changes between revisions (``Release.revision``, ``isInstall``, ``isUpgrade`` or
-``Release`` as a whole) never take this shortcut.
+Kubernetes version give byte-identical manifests, given the previous revision (a template that
+salts a hash at random keeps the previous revision's hash through ``previous_object`` while its
+input is unchanged). A record keeps a fingerprint of those inputs; when an upgrade's fingerprint
+equals the deployed revision's and every object still exists, the upgrade has nothing to send
+and the (large) render is skipped. Charts whose templates read anything that changes between
+revisions (``Release.revision``, ``isInstall``, ``isUpgrade`` or ``Release`` as a whole) never
+take this shortcut.
+
+The fingerprint is stored in the release record, so writeOnly values (passwords) enter it only
+through scrypt with a random salt, which the fingerprint carries: ``sha256:<salt>:<hex>``.
 """
 
 from __future__ import annotations
@@ -13,12 +18,13 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import secrets
 from typing import Any
 
 from tfhelm.chart.model import Chart
 from tfhelm.values.tree import ValuesTree
 
-__all__ = ["chart_digest", "render_fingerprint", "revision_independent", "write_only"]
+__all__ = ["chart_digest", "fingerprint_salt", "render_fingerprint", "revision_independent", "write_only"]
 
 _COMMENT = re.compile(r"\{#.*?#\}", re.DOTALL)
 _RELEASE_USE = re.compile(r"\bRelease\b(\s*\.\s*(\w+))?")
@@ -68,33 +74,45 @@ def render_fingerprint(
     namespace: str,
     kube_version: str | None,
     secret_paths: list[tuple] | None = None,
+    salt: str | None = None,
 ) -> str:
     """A digest of every input of rendering ("" when the chart reads revision-dependent fields).
 
     ``secret_paths`` are the values' :func:`write_only` paths, when the caller has them already.
-    """
+    ``salt`` stretches writeOnly values (a new random one when None): pass an earlier
+    fingerprint's (:func:`fingerprint_salt`) to compare with it."""
     chart, computed_values = tree.chart, tree.values
     if not revision_independent(chart):
         return ""
     paths = write_only(chart, computed_values) if secret_paths is None else secret_paths
+    salt = salt or secrets.token_hex(16)
+    values, stretched = _with_secrets_stretched(computed_values, paths, salt)
     inputs = {
         "chart": chart_digest(chart),
-        "values": _with_secrets_stretched(computed_values, paths, f"{namespace}/{name}"),
+        "values": values,
         "release": [name, namespace],
         "kube": kube_version or "",
     }
     encoded = json.dumps(inputs, sort_keys=True, separators=(",", ":"), default=str).encode()
-    return "sha256:" + hashlib.sha256(encoded).hexdigest()
+    return "sha256:" + (f"{salt}:" if stretched else "") + hashlib.sha256(encoded).hexdigest()
 
 
-def _with_secrets_stretched(values: dict[str, Any], paths: list[tuple], salt: str) -> dict[str, Any]:
-    """``values`` with each writeOnly value replaced by a deliberately slow digest of it.
+def fingerprint_salt(fingerprint: str) -> str | None:
+    """The salt a fingerprint's writeOnly values were stretched with (None: it has none)."""
+    parts = fingerprint.split(":")
+    return parts[1] if len(parts) == 3 else None
+
+
+def _with_secrets_stretched(values: dict[str, Any], paths: list[tuple], salt: str) -> tuple[dict[str, Any], bool]:
+    """``values`` with each writeOnly value (at ``paths``) replaced by a deliberately slow, salted
+    digest of it, and whether there was one.
 
     The fingerprint is stored in the release record; a fast hash over values that include the
-    notebook password would let anyone who can read the record guess the password quickly.
+    notebook password, or a salt anyone can compute (from the release's name, say), would let
+    anyone who can read the record guess the password quickly or with tables made in advance.
     """
     if not paths:
-        return values
+        return values, False
     values = json.loads(json.dumps(values, default=str))
     for path in paths:
         parent = values
@@ -103,4 +121,4 @@ def _with_secrets_stretched(values: dict[str, Any], paths: list[tuple], salt: st
         secret = json.dumps(parent[path[-1]], sort_keys=True).encode()
         digest = hashlib.scrypt(secret, salt=f"tfhelm-fingerprint/{salt}".encode(), n=2**14, r=8, p=1, dklen=32)
         parent[path[-1]] = "scrypt:" + digest.hex()
-    return values
+    return values, True

@@ -81,6 +81,7 @@ def upgrade(config: Configuration, options: UpgradeOptions) -> Release:
             is_upgrade=True,
             kube_version=kube_version,
             tree=tree,
+            previous=history[-1],
         )
         return _upgrade_locked(config, options, rendered, history, recovered)
 
@@ -124,6 +125,7 @@ def _render(config: Configuration, options: UpgradeOptions, history: list[Releas
         is_upgrade=bool(history),
         skip_schema_validation=options.deploy.skip_schema_validation,
         kube_version=kube_version,
+        previous=history[-1] if history else None,
     )
 
 
@@ -148,7 +150,7 @@ def _unchanged_upgrade(
     """The next revision without rendering, when nothing rendering depends on changed."""
     from tfhelm.actions.apply import all_exist
     from tfhelm.actions.deploy import deploy, redacted_values
-    from tfhelm.actions.fingerprint import render_fingerprint, write_only
+    from tfhelm.actions.fingerprint import fingerprint_salt, render_fingerprint, write_only
     from tfhelm.actions.objects import summary_ref
     from tfhelm.release.record import now
 
@@ -162,6 +164,7 @@ def _unchanged_upgrade(
         namespace=config.namespace,
         kube_version=kube_version,
         secret_paths=secret_paths,
+        salt=fingerprint_salt(last.fingerprint),
     )
     refs = [summary_ref(s) for s in last.objects]
     if fingerprint != last.fingerprint or not all_exist(config.kube, refs):

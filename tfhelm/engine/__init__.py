@@ -17,11 +17,21 @@ from typing import Any
 from tfhelm.chart.model import Chart
 from tfhelm.engine.context import Capabilities, KubeVersion, ReleaseInfo, template_context
 from tfhelm.engine.manifests import Manifest, format_manifests, parse_manifests, sort_manifests
+from tfhelm.engine.previous import PreviousRevision
 from tfhelm.engine.render import RenderedTemplate, render_templates
 from tfhelm.errors import ChartError, RenderError
 from tfhelm.values.tree import ValuesTree, values_tree
 
-__all__ = ["Capabilities", "KubeVersion", "Manifest", "ReleaseInfo", "RenderResult", "render", "render_tree"]
+__all__ = [
+    "Capabilities",
+    "KubeVersion",
+    "Manifest",
+    "PreviousRevision",
+    "ReleaseInfo",
+    "RenderResult",
+    "render",
+    "render_tree",
+]
 
 NOTES = "templates/NOTES.txt"
 
@@ -53,13 +63,16 @@ def render(
     release: ReleaseInfo | None = None,
     capabilities: Capabilities | None = None,
     show_only: list[str] | None = None,
+    previous: PreviousRevision | None = None,
 ) -> RenderResult:
     """Render ``chart`` (and its enabled subcharts) with ``values`` merged over its defaults
     (``tfhelm.merge_values``); each subchart's own defaults are laid under its values here.
 
-    ``show_only`` limits the output to templates named like ``templates/x.yaml``.
+    ``show_only`` limits the output to templates named like ``templates/x.yaml``. ``previous`` is
+    the release's previous revision, which templates read with ``previous_object`` (on upgrade).
     """
-    return render_tree(values_tree(chart, values), release=release, capabilities=capabilities, show_only=show_only)
+    tree = values_tree(chart, values)
+    return render_tree(tree, release=release, capabilities=capabilities, show_only=show_only, previous=previous)
 
 
 def render_tree(
@@ -68,6 +81,7 @@ def render_tree(
     release: ReleaseInfo | None = None,
     capabilities: Capabilities | None = None,
     show_only: list[str] | None = None,
+    previous: PreviousRevision | None = None,
 ) -> RenderResult:
     """Render each chart of ``tree`` (built once by :mod:`tfhelm.values.tree`) with its values."""
     chart = tree.chart
@@ -77,7 +91,7 @@ def render_tree(
     notes = None
     for node in tree.nodes:
         check_kube_version(node.chart, capabilities.kube_version)
-        context = template_context(node.chart, node.values, release, capabilities)
+        context = template_context(node.chart, node.values, release, capabilities, previous)
         only = _only_for(node.source, chart.name, show_only)
         for template in render_templates(node.chart, context, only, node.source):
             if template.name != NOTES:

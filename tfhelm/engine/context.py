@@ -1,4 +1,5 @@
-"""What templates see: ``Values``, ``Chart``, ``Release``, ``Capabilities``, ``Files``, ``Template``."""
+"""What templates see: ``Values``, ``Chart``, ``Release``, ``Capabilities``, ``Files``, ``Template``,
+and ``previous_object`` (see :mod:`tfhelm.engine.previous`)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tfhelm.chart.model import Chart
+from tfhelm.engine.previous import PreviousRevision
 
 __all__ = [
     "DEFAULT_API_VERSIONS",
@@ -140,7 +142,11 @@ class Files:
 
 
 def template_context(
-    chart: Chart, values: dict[str, Any], release: ReleaseInfo, capabilities: Capabilities
+    chart: Chart,
+    values: dict[str, Any],
+    release: ReleaseInfo,
+    capabilities: Capabilities,
+    previous: PreviousRevision | None = None,
 ) -> dict[str, Any]:
     """The variables every template of ``chart`` is rendered with."""
     chart_context = {"apiVersion": "v2", "type": "application", **chart.metadata.raw}
@@ -150,4 +156,5 @@ def template_context(
         "Release": release.as_context(),
         "Capabilities": capabilities.as_context(),
         "Files": Files(chart.files),
+        "previous_object": (previous or PreviousRevision(namespace=release.namespace)).find,
     }

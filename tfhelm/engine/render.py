@@ -20,6 +20,7 @@ from jinja2.sandbox import SandboxedEnvironment
 from tfhelm.chart.model import Chart
 from tfhelm.engine.bytecode import template_cache
 from tfhelm.engine.filters import FILTERS, GLOBALS
+from tfhelm.engine.passwords import Argon2Filter
 from tfhelm.errors import RenderError, TemplateFailure
 
 __all__ = ["RenderedTemplate", "ValuesMap", "is_emitted", "render_templates"]
@@ -97,6 +98,7 @@ def _environment(chart: Chart) -> SandboxedEnvironment:
         bytecode_cache=template_cache(),
     )
     environment.filters.update(FILTERS)
+    environment.filters["argon2"] = Argon2Filter()  # one per render: remembers the hashes it made
     environment.globals.update(GLOBALS)
     return environment
 

@@ -73,17 +73,18 @@
 {% set spec_tasks = spec.values() | map("length") | sum %}
 {% set annotate_spec = spec_tasks <= Values.clusterSpecAnnotationMaxTasks %}
 
-{#- The Jupyter password is never rendered: only a salted SHA-256 in the form jupyter_server
-    checks (algorithm:salt:hexdigest of password+salt). The salt comes from the release, so the
-    same password renders the same Secret every time (no spurious notebook restarts). -#}
+{#- The Jupyter password is never rendered: only an argon2id hash in jupyter_server's format
+    (argon2:$argon2id$...), salted at random so nothing about it follows from the release. An
+    upgrade keeps the previous revision's hash while it still matches the password, so the same
+    password renders the same Secret (no notebook restart, an empty diff). -#}
+{% set jupyter_secret = Values.jupyter.existingSecret or prefix ~ "jupyter" %}
+{% set jupyter_secret_key = Values.jupyter.existingSecretKey if Values.jupyter.existingSecret else "hashed-password" %}
 {% if Values.jupyter.password %}
-{% set salt = ("tfhelm-jupyter/" ~ Release.namespace ~ "/" ~ Release.name) | sha256 | trunc(16) %}
-{% set jupyter_hash = "sha256:" ~ salt ~ ":" ~ ((Values.jupyter.password ~ salt) | sha256) %}
+{% set previous_hash = (previous_object("v1", "Secret", jupyter_secret).get("data") or {}).get("hashed-password", "") | b64dec %}
+{% set jupyter_hash = "argon2:" ~ (Values.jupyter.password | argon2(previous_hash[7:] if previous_hash.startswith("argon2:") else "")) %}
 {% else %}
 {% set jupyter_hash = Values.jupyter.hashedPassword %}
 {% endif %}
-{% set jupyter_secret = Values.jupyter.existingSecret or prefix ~ "jupyter" %}
-{% set jupyter_secret_key = Values.jupyter.existingSecretKey if Values.jupyter.existingSecret else "hashed-password" %}
 
 {#- The shim that makes any image with /bin/sh a TensorFlow task: TF_CONFIG is built at start
     from the mounted cluster spec and the task's identity, so no pod carries the whole cluster
