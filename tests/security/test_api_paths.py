@@ -18,7 +18,7 @@ import yaml
 from helpers import DEMO_CHART, run_cli
 from security.hostile import assert_refused
 from tfhelm.actions.configuration import Configuration
-from tfhelm.actions.list import list_releases
+from tfhelm.actions.list import ListOptions, list_releases
 from tfhelm.errors import ClusterError, UsageError
 from tfhelm.kube import ALL_NAMESPACES, ObjectRef, connect
 from tfhelm.kube.config import load_settings
@@ -145,7 +145,7 @@ def _releases_path(namespace_part):
 def test_an_action_works_in_the_namespace_resolved_once(tmp_path, api, flag, context_namespace, expected):
     config = Configuration.connect(kubeconfig=str(kubeconfig(tmp_path, api, namespace=context_namespace)), namespace=flag)
     assert config.namespace == expected
-    assert list_releases(config) == []
+    assert list_releases(config, ListOptions()).releases == []
     assert sent_beyond_discovery() == [_releases_path(f"/namespaces/{expected}")]
 
 
@@ -153,7 +153,7 @@ def test_all_namespaces_is_its_own_value_not_a_missing_namespace(tmp_path, api):
     path = str(kubeconfig(tmp_path, api, namespace="team"))
     config = Configuration.connect(kubeconfig=path, namespace="ml", all_namespaces=True)
     assert (config.namespace, config.storage.driver.namespace) == ("ml", ALL_NAMESPACES)
-    list_releases(config)
+    list_releases(config, ListOptions())
     assert sent_beyond_discovery() == [_releases_path("")]
     result = run_cli("list", "-A", "--kubeconfig", path)
     assert result.returncode == 0, result.stderr
