@@ -116,8 +116,10 @@ class FakeKubeClient(KubeClient):
     def is_namespaced(self, api_version: str, kind: str) -> bool:
         if kind in CLUSTER_SCOPED_KINDS:
             return False
-        for (_, crd_kind, _, _), crd in self.objects.items():
-            if crd_kind == "CustomResourceDefinition" and crd.get("spec", {}).get("names", {}).get("kind") == kind:
+        with self._lock:  # apply calls this from several threads while others store objects
+            crds = [crd for (_, crd_kind, _, _), crd in self.objects.items() if crd_kind == "CustomResourceDefinition"]
+        for crd in crds:
+            if crd.get("spec", {}).get("names", {}).get("kind") == kind:
                 return crd["spec"].get("scope", "Namespaced") == "Namespaced"
         return True
 
