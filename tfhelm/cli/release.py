@@ -95,7 +95,7 @@ def _configuration(params: dict[str, Any], *, all_namespaces: bool = False):
     )
 
 
-def _deploy_options(params: dict[str, Any], display=None):
+def _deploy_options(params: dict[str, Any], display=None, counts: list | None = None):
     from tfhelm.actions.deploy import DeployOptions
 
     return DeployOptions(
@@ -110,6 +110,7 @@ def _deploy_options(params: dict[str, Any], display=None):
         take_ownership=params.get("take_ownership", False),
         on_progress=display,
         on_warning=lambda message: echo(f"WARNING: {message}", err=True),
+        on_counts=counts.append if counts is not None else None,
     )
 
 
@@ -247,7 +248,8 @@ def upgrade(name: str, chart: str, **params: Any) -> None:
 
     params["dry_run"] = _dry_run(params)
     config = _configuration(params)
-    make = lambda display: _upgrade_options(name, chart, params, display)  # noqa: E731
+    counts: list = []  # what the apply did, for the first line
+    make = lambda display: _upgrade_options(name, chart, params, display, counts)  # noqa: E731
     if params["dry_run"]:
         from tfhelm.actions.diff import diff_upgrade
         from tfhelm.cli.release_output import print_diff
@@ -255,7 +257,9 @@ def upgrade(name: str, chart: str, **params: Any) -> None:
         print_diff(diff_upgrade(config, make(None)))
         return
     release = _with_display(lambda display: run_upgrade(config, make(display)))
-    echo(f'Release "{name}" has been upgraded.' if release.revision > 1 else f'Release "{name}" has been installed.')
+    done = f": {counts[-1]}" if counts else ""
+    verb = "upgraded" if release.revision > 1 else "installed"
+    echo(f'Release "{name}" has been {verb}{done}.')
     print_status(release)
 
 
@@ -471,7 +475,9 @@ def diff_upgrade_command(name: str, chart: str, **params: Any) -> None:
     print_diff(diff_upgrade(_configuration(params), _upgrade_options(name, chart, params)))
 
 
-def _upgrade_options(name: str, chart: str, params: dict[str, Any], display: Any = None) -> UpgradeOptions:
+def _upgrade_options(
+    name: str, chart: str, params: dict[str, Any], display: Any = None, counts: list | None = None
+) -> UpgradeOptions:
     """What `upgrade` and `diff upgrade` both ask for, from their shared flags (diff has no
     --create-namespace or --dry-run: it never writes)."""
     from tfhelm.actions.upgrade import UpgradeOptions
@@ -489,5 +495,5 @@ def _upgrade_options(name: str, chart: str, params: dict[str, Any], display: Any
         version=params["chart_version"],
         devel=params["devel"],
         registry_tls=_registry_tls(params),
-        deploy=_deploy_options(params, display),
+        deploy=_deploy_options(params, display, counts),
     )
