@@ -93,8 +93,9 @@ def apply_objects(
         for group in kind_groups(objects):
             same = {identity(o) for o in group if previous.get(identity(o)) == digest(o)} if not dry_run else set()
             existing = _existing(kube, group) if same or counting else set()
-            todo = [o for o in group if identity(o) not in same & existing]
-            result.unchanged += [ObjectRef.of(o) for o in group if identity(o) in same & existing]
+            unchanged = same & existing
+            todo = [o for o in group if identity(o) not in unchanged]
+            result.unchanged += [ObjectRef.of(o) for o in group if identity(o) in unchanged]
             if todo and before_batch and not dry_run:
                 before_batch(f"applying {len(todo)} {group[0]['kind']}")
             outcomes = _run(pool, lambda o: kube.apply(o, force=force, dry_run=dry_run), todo)
