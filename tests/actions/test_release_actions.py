@@ -110,6 +110,34 @@ def test_no_op_upgrade_sends_no_object_write(config, kube):
     assert kube.object_writes() == []
 
 
+def test_upgrade_counts_what_it_created_changed_left_alone_and_deleted(config, kube):
+    from tfhelm.actions.apply import ApplyCounts
+
+    do_install(config)
+    counts = []
+    kube.writes.clear()
+    do_upgrade(config, "workers=3", on_counts=counts.append)
+    applied = [ref for verb, ref in kube.object_writes() if verb == "apply"]
+    assert {(r.kind, r.name) for r in applied} >= {("Service", "demo-worker-2"), ("StatefulSet", "demo-worker-2")}
+    (first,) = counts
+    assert first.created == 2 and first.created + first.changed == len(applied)
+    assert first.unchanged == 9 - len(applied) and first.deleted == 0
+    kube.writes.clear()
+    do_upgrade(config, "workers=3", "job=false", on_counts=counts.append)
+    assert counts[1].deleted == 1 and counts[1].created == 0
+    assert counts[1].changed == len([w for w in kube.object_writes() if w[0] == "apply"])
+    kube.writes.clear()
+    do_upgrade(config, "workers=3", "job=false", on_counts=counts.append)
+    assert counts[2] == ApplyCounts(created=0, changed=0, unchanged=8, deleted=0) and kube.object_writes() == []
+    assert str(ApplyCounts(1, 1, 2003, 0)) == "1 created, 1 changed, 2,003 unchanged, 0 deleted"
+
+
+def test_install_counts_every_object_as_created(config):
+    counts = []
+    do_install(config, on_counts=counts.append)
+    assert [(c.created, c.changed, c.unchanged, c.deleted) for c in counts] == [(7, 0, 0, 0)]
+
+
 def test_an_object_deleted_behind_our_back_is_reapplied(config, kube):
     do_install(config)
     kube.delete(ref("ConfigMap", "demo-config"))
@@ -317,8 +345,10 @@ def test_unchanged_inputs_skip_rendering_but_still_record_a_revision(config, kub
     kube.writes.clear()
     renders = []
     monkeypatch.setattr(deploy_module, "render_tree", lambda *a, **k: renders.append(1))
-    release = upgrade(config, UpgradeOptions(name="demo", chart=str(chart)))
+    counts = []
+    release = upgrade(config, UpgradeOptions(name="demo", chart=str(chart), deploy=DeployOptions(on_counts=counts.append)))
     assert (release.revision, release.status, renders, kube.object_writes()) == (2, Status.DEPLOYED, [], [])
+    assert [(c.created, c.changed, c.unchanged, c.deleted) for c in counts] == [(0, 0, 7, 0)]
     assert release.fingerprint == config.storage.get("demo", 1).fingerprint
     assert [r.status for r in history(config, HistoryOptions("demo"))] == [Status.SUPERSEDED, Status.DEPLOYED]
     monkeypatch.undo()

@@ -81,12 +81,15 @@ def test_list_releases_gives_the_latest_revision_of_each(storage):
     assert [(r.name, r.revision) for r in storage.list_releases()] == [("a", 1), ("b", 2)]
 
 
-def test_a_record_over_the_secret_limit_is_refused_with_a_clear_message():
+def test_a_record_over_the_part_limit_is_refused_with_a_clear_message(monkeypatch):
+    from tfhelm.release import parts
+
+    monkeypatch.setattr(parts, "MAX_PARTS", 2)
     kube = FakeKubeClient()
-    huge = record(1, manifest=base64.b64encode(os.urandom(900_000)).decode())
-    with pytest.raises(ReleaseError, match=r"over the 1 MiB a Kubernetes Secret can hold; nothing was changed"):
-        Storage(SecretsDriver(kube, "ml")).create(huge)
-    assert kube.get_secret(secret_name("demo", 1), "ml") is None
+    huge = record(1, manifest=base64.b64encode(os.urandom(1_200_000)).decode())  # 1.2 MB packed: 3 parts of 512 KiB
+    with pytest.raises(ReleaseError, match=r"over the 2 Secrets tfhelm splits a record into; nothing was changed"):
+        Storage(SecretsDriver(kube, "ml", part_bytes=512 * 1024)).create(huge)
+    assert kube.list_secrets("ml", "owner=tfhelm") == []
 
 
 def test_redaction_replaces_only_present_paths():

@@ -2,7 +2,9 @@
 
 CustomResourceDefinitions go first and are waited for until Established, so the custom
 resources after them can be applied. Objects whose digest equals the last revision's and
-that still exist are not sent at all: a no-op upgrade writes nothing. Deletion runs in the
+that still exist are not sent at all: a no-op upgrade writes nothing. Given the last revision's
+digests, one name listing per kind also tells which applied objects were created and which
+changed (:class:`ApplyCounts`). Deletion runs in the
 reverse order and skips objects annotated ``tfhelm.io/resource-policy: keep``; given an owner,
 it deletes only objects whose live annotations name that release, with the resourceVersion it
 read as a precondition. ``before_batch`` runs before each kind's writes (the release lock
@@ -19,14 +21,30 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tfhelm.actions.objects import describe_owner, digest, identity, is_owned_by
-from tfhelm.errors import ClusterError, PreconditionError
+from tfhelm.errors import ClusterError, NotFoundError, PreconditionError
 from tfhelm.kube import KubeClient, ObjectRef
 from tfhelm.kube.readiness import readiness
 
-__all__ = ["ApplyResult", "all_exist", "apply_objects", "delete_objects", "kind_groups"]
+__all__ = ["ApplyCounts", "ApplyResult", "all_exist", "apply_objects", "delete_objects", "kind_groups"]
 
 POOL_SIZE = 16
 CRD_TIMEOUT = 60.0
+
+
+@dataclass(frozen=True)
+class ApplyCounts:
+    """How many objects an apply created, changed (sent again), left alone and deleted."""
+
+    created: int = 0
+    changed: int = 0
+    unchanged: int = 0
+    deleted: int = 0
+
+    def __str__(self) -> str:
+        return (
+            f"{self.created:,} created, {self.changed:,} changed, {self.unchanged:,} unchanged, "
+            f"{self.deleted:,} deleted"
+        )
 
 
 @dataclass
@@ -34,6 +52,16 @@ class ApplyResult:
     applied: list[ObjectRef] = field(default_factory=list)
     unchanged: list[ObjectRef] = field(default_factory=list)
     live: dict[str, dict[str, Any]] = field(default_factory=dict)  # identity -> object the server returned
+    created: list[ObjectRef] = field(default_factory=list)  # applied and new (known when previous was given)
+    deleted: list[ObjectRef] = field(default_factory=list)  # filled by the caller's cleanup
+
+    def counts(self) -> ApplyCounts:
+        return ApplyCounts(
+            created=len(self.created),
+            changed=len(self.applied) - len(self.created),
+            unchanged=len(self.unchanged),
+            deleted=len(self.deleted),
+        )
 
 
 def kind_groups(objects: Iterable[dict[str, Any]]) -> list[list[dict[str, Any]]]:
@@ -55,13 +83,17 @@ def apply_objects(
 ) -> ApplyResult:
     """Apply ``objects``; skip those whose digest is in ``previous`` and that still exist.
 
+    With ``previous`` (even empty), the result also says which applied objects are new.
     ``result`` (filled as objects are applied) tells a caller what the apply reached even when
     it raised."""
     result = result if result is not None else ApplyResult()
+    counting = previous is not None and not dry_run
     previous = previous or {}
     with ThreadPoolExecutor(max_workers=POOL_SIZE) as pool:
         for group in kind_groups(objects):
-            unchanged = _unchanged(kube, group, previous) if previous and not dry_run else set()
+            same = {identity(o) for o in group if previous.get(identity(o)) == digest(o)} if not dry_run else set()
+            existing = _existing(kube, group) if same or counting else set()
+            unchanged = same & existing
             todo = [o for o in group if identity(o) not in unchanged]
             result.unchanged += [ObjectRef.of(o) for o in group if identity(o) in unchanged]
             if todo and before_batch and not dry_run:
@@ -70,6 +102,8 @@ def apply_objects(
             for obj, (live, error) in zip(todo, outcomes, strict=True):
                 if error is None:
                     result.applied.append(ObjectRef.of(obj))
+                    if counting and identity(obj) not in existing:
+                        result.created.append(ObjectRef.of(obj))
                     result.live[identity(obj)] = live
                     if on_applied:
                         on_applied(ObjectRef.of(obj))
@@ -98,18 +132,18 @@ def _raise_first(outcomes: list[tuple[Any, BaseException | None]]) -> None:
             raise error
 
 
-def _unchanged(kube: KubeClient, group: list[dict[str, Any]], previous: dict[str, str]) -> set[str]:
-    """Objects of a kind group whose digest matches the last revision and which still exist."""
-    same = {identity(o) for o in group if previous.get(identity(o)) == digest(o)}
-    if not same:
-        return set()
+def _existing(kube: KubeClient, group: list[dict[str, Any]]) -> set[str]:
+    """Identities of the objects of a kind group's kind that exist (one listing per namespace)."""
     first = group[0]
     namespaces = {o["metadata"].get("namespace") for o in group}
     existing: set[str] = set()
     for namespace in namespaces:
-        for name in kube.names(first["apiVersion"], first["kind"], namespace):
-            existing.add(identity(ObjectRef(first["apiVersion"], first["kind"], name, namespace)))
-    return same & existing
+        try:
+            names = kube.names(first["apiVersion"], first["kind"], namespace)
+        except NotFoundError:  # a kind whose CRD this apply has only just created: none exist yet
+            continue
+        existing |= {identity(ObjectRef(first["apiVersion"], first["kind"], name, namespace)) for name in names}
+    return existing
 
 
 def all_exist(kube: KubeClient, refs: list[ObjectRef]) -> bool:

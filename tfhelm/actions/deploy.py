@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from tfhelm.actions.apply import ApplyResult, apply_objects, delete_objects
+from tfhelm.actions.apply import ApplyCounts, ApplyResult, apply_objects, delete_objects
 from tfhelm.actions.configuration import Configuration
 from tfhelm.actions.fingerprint import chart_digest, render_fingerprint, write_only
 from tfhelm.actions.objects import (
@@ -64,6 +64,7 @@ class DeployOptions:
     on_progress: Callable[[list[Any]], None] | None = field(default=None, compare=False)
     on_event: Callable[[str], None] | None = field(default=None, compare=False)
     on_warning: Callable[[str], None] | None = field(default=None, compare=False)
+    on_counts: Callable[[ApplyCounts], None] | None = field(default=None, compare=False)  # once applied
 
     def warn(self, message: str) -> None:
         if self.on_warning is not None:
@@ -190,10 +191,12 @@ def deploy(
     cleanup: Sequence[Release] = (),
     wait_refs: list[ObjectRef] | None = None,
     history: list[Release] | None = None,
+    known_unchanged: int = 0,
 ) -> Release:
     """Record ``pending``, apply its objects, delete what ``cleanup`` revisions had and it has not,
     wait, and record the outcome. Objects unchanged since ``baseline`` (the deployed revision the
-    cluster holds) are not sent again."""
+    cluster holds) are not sent again. ``known_unchanged`` counts objects the caller already knows need
+    nothing (an upgrade whose inputs did not change); ``options.on_counts`` hears the totals."""
     storage = config.storage
     _refuse_foreign_objects(config, pending.name, rendered_objects, history, options)
     steps = _Steps(config)
@@ -202,6 +205,11 @@ def deploy(
     reached = ApplyResult()
     try:
         _apply_and_clean(config, pending.name, rendered_objects, baseline, list(cleanup), options, reached, steps)
+        if options.on_counts is not None:
+            counts = reached.counts()
+            options.on_counts(
+                ApplyCounts(counts.created, counts.changed, counts.unchanged + known_unchanged, counts.deleted)
+            )
         if options.wait:
             from tfhelm.actions.wait import wait_for_ready
 
@@ -306,7 +314,7 @@ def _apply_and_clean(
                 stale.setdefault(key, summary_ref(summary))
     if stale:
         warning = skipped_warning(name)
-        delete_objects(
+        result.deleted += delete_objects(
             config.kube,
             list(stale.values()),
             owner=(name, config.namespace),

@@ -187,6 +187,7 @@ def _unchanged_upgrade(
         wait_refs=refs,
         history=history,
         success=options.deploy.description or "Upgrade complete",
+        known_unchanged=len(refs),
     )
 
 

@@ -267,8 +267,9 @@ def configuration(params: dict[str, Any], *, all_namespaces: bool = False) -> Co
     )
 
 
-def deploy_options(params: dict[str, Any], display: Any = None) -> DeployOptions:
-    """What the deploy flags ask for; progress goes to ``display`` and warnings to stderr."""
+def deploy_options(params: dict[str, Any], display: Any = None, counts: list | None = None) -> DeployOptions:
+    """What the deploy flags ask for; progress goes to ``display``, warnings to stderr and what the
+    apply did (created, changed, unchanged, deleted) is appended to ``counts``."""
     from tfhelm.actions.deploy import DeployOptions
     from tfhelm.cli.output import echo
 
@@ -284,6 +285,7 @@ def deploy_options(params: dict[str, Any], display: Any = None) -> DeployOptions
         take_ownership=params.get("take_ownership", False),
         on_progress=display,
         on_warning=lambda message: echo(f"WARNING: {message}", err=True),
+        on_counts=counts.append if counts is not None else None,
     )
 
 

@@ -102,7 +102,8 @@ def upgrade(name: str, chart: str, **params: Any) -> None:
 
     params["dry_run"] = dry_run(params)
     config = configuration(params)
-    make = lambda display: _upgrade_options(name, chart, params, display)  # noqa: E731
+    counts: list = []  # what the apply did, for the first line
+    make = lambda display: _upgrade_options(name, chart, params, display, counts)  # noqa: E731
     if params["dry_run"]:
         from tfhelm.actions.diff import diff_upgrade
         from tfhelm.cli.release_output import print_diff
@@ -110,7 +111,9 @@ def upgrade(name: str, chart: str, **params: Any) -> None:
         print_diff(diff_upgrade(config, make(None)))
         return
     release = with_display(lambda display: run_upgrade(config, make(display)))
-    echo(f'Release "{name}" has been upgraded.' if release.revision > 1 else f'Release "{name}" has been installed.')
+    done = f": {counts[-1]}" if counts else ""
+    verb = "upgraded" if release.revision > 1 else "installed"
+    echo(f'Release "{name}" has been {verb}{done}.')
     print_status(release)
 
 
@@ -316,7 +319,9 @@ def diff_upgrade_command(name: str, chart: str, **params: Any) -> None:
     print_diff(diff_upgrade(configuration(params), _upgrade_options(name, chart, params)))
 
 
-def _upgrade_options(name: str, chart: str, params: dict[str, Any], display: Any = None) -> UpgradeOptions:
+def _upgrade_options(
+    name: str, chart: str, params: dict[str, Any], display: Any = None, counts: list | None = None
+) -> UpgradeOptions:
     """What `upgrade` and `diff upgrade` both ask for, from their shared flags (diff has no
     --create-namespace or --dry-run: it never writes)."""
     from tfhelm.actions.upgrade import UpgradeOptions
@@ -332,7 +337,7 @@ def _upgrade_options(name: str, chart: str, params: dict[str, Any], display: Any
         create_namespace=params.get("create_namespace", False),
         dry_run=params.get("dry_run"),
         source=chart_source_from(params),
-        deploy=deploy_options(params, display),
+        deploy=deploy_options(params, display, counts),
     )
 
 
