@@ -26,6 +26,7 @@ from tfcluster import (
     large_render,
     objects,
     render_chart,
+    task_name,
 )
 from tfhelm.actions.lint import LintOptions, run_lint
 from tfhelm.errors import SchemaError
@@ -91,7 +92,7 @@ def test_a_thousand_workers_render_in_under_ten_megabytes():
     kinds = {}
     for manifest in result.manifests:
         kinds[manifest.kind] = kinds.get(manifest.kind, 0) + 1
-    assert kinds["StatefulSet"] == 1100 and kinds["Service"] == 1102
+    assert kinds["Job"] == 1100 and kinds["Service"] == 1102
 
 
 def test_only_the_cluster_spec_grows_with_the_cluster():
@@ -109,7 +110,7 @@ def test_each_tasks_objects_are_the_same_size_at_10_and_1000_workers(name):
     def texts(workers: int) -> dict[str, str]:
         # the small-cluster convenience annotation is off so both sizes render the same way
         result = render_chart({"clusterSpecAnnotationMaxTasks": 0, "jobs": {"worker": {"tasks": workers}}})
-        return {m.kind: m.text for m in result.manifests if m.name == name}
+        return {m.kind: m.text for m in result.manifests if task_name(m.object) == name}
 
     small, large = texts(10), texts(1000)
     assert small.keys() == large.keys() and small
@@ -174,7 +175,7 @@ def test_the_hash_is_stable_per_release_and_salted_per_release():
 def test_changing_the_password_restarts_the_notebook_only():
     def annotations(password: str) -> dict[str, dict]:
         result = render_chart({"jupyter": {"password": password}})
-        return {m.name: m.object["spec"]["template"]["metadata"]["annotations"] for m in result.manifests if m.kind in ("Deployment", "StatefulSet")}
+        return {m.name: m.object["spec"]["template"]["metadata"]["annotations"] for m in result.manifests if m.kind in ("Deployment", "Job")}
 
     before, after = annotations(PASSWORD), annotations(PASSWORD + "2")
     assert before["tf-jupyter"]["tfhelm.io/password-checksum"] != after["tf-jupyter"]["tfhelm.io/password-checksum"]
