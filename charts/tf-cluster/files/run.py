@@ -6,7 +6,7 @@ server with the pod's ServiceAccount (a namespaced Role that may only get/list J
 
 train: the training tasks (chief, MultiWorkerMirroredStrategy workers). Before the program starts,
   it refuses to run again after an earlier attempt of the same Job failed fatally, and (with
-  parameter servers) waits until every ps task runs and remembers their pods. When the program
+  parameter servers) waits until every ps task has a pod and remembers them. When the program
   fails it decides: retried (the exit code is the program's, the Job makes a new pod) or fatal
   (the exit code plus the termination message "tfhelm-run: fatal ..." that every task can read).
   A parameter server that was restarted or replaced while the program ran is always retried:
@@ -146,15 +146,14 @@ def serve(command):
 
 
 def ps_state():
-    """Each ps task's live pods as (uid, restarts, terminating, ready), keyed by task index."""
+    """Each ps task's pods as (uid, restarts, terminating), keyed by task index."""
     state = {}
     for pod in pods(job="ps"):
         index = pod["metadata"]["labels"]["tfhelm.io/task-index"]
         statuses = (pod.get("status") or {}).get("containerStatuses") or []
         restarts = sum(s.get("restartCount", 0) for s in statuses)
-        ready = bool(statuses) and all(s.get("ready") for s in statuses)
         terminating = bool(pod["metadata"].get("deletionTimestamp"))
-        state.setdefault(index, []).append((pod["metadata"]["uid"], restarts, terminating, ready))
+        state.setdefault(index, []).append((pod["metadata"]["uid"], restarts, terminating))
     return {index: sorted(entries) for index, entries in state.items()}
 
 
@@ -163,10 +162,10 @@ def wait_for_ps():
     said = False
     while True:
         state = ps_state()
-        if len(state) == expected and all(len(e) == 1 and e[0][3] and not e[0][2] for e in state.values()):
+        if len(state) == expected and all(len(e) == 1 and not e[0][2] for e in state.values()):
             return state
         if not said:
-            say("waiting for the %d parameter server(s) to be ready" % expected)
+            say("waiting for a pod of each of the %d parameter server(s)" % expected)
             said = True
         time.sleep(2)
 
