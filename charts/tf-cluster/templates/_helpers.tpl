@@ -91,6 +91,13 @@
 {% set spec_json = spec | tojson %}
 {% set spec_checksum = spec_json | sha256 %}
 {% set spec_tasks = spec.values() | map("length") | sum %}
+{% set all_tasks = tasks | length %}
+{% if all_tasks > 10000 %}
+{{ fail("the cluster has " ~ all_tasks ~ " tasks; tf-cluster supports at most 10,000") }}
+{% endif %}
+{% if spec_json | length > 900000 %}
+{{ fail("the cluster spec is " ~ (spec_json | length) ~ " bytes, more than a ConfigMap holds (900,000 with room for run.py): use fewer tasks or a shorter release, job or namespace name") }}
+{% endif %}
 {% set annotate_spec = spec_tasks <= Values.clusterSpecAnnotationMaxTasks %}
 
 {#- The Jupyter password is never rendered: only a salted SHA-256 in the form jupyter_server
@@ -105,14 +112,20 @@
 {% set jupyter_secret = Values.jupyter.existingSecret or prefix ~ "jupyter" %}
 {% set jupyter_secret_key = Values.jupyter.existingSecretKey if Values.jupyter.existingSecret else "hashed-password" %}
 
+{#- Linux refuses to exec with one environment string over 128 KiB (E2BIG): above this size
+    TF_CONFIG goes to a file named by TFHELM_TF_CONFIG_FILE instead (README, 10,000 tasks). -#}
+{% set tf_config_max = 100000 %}
 {#- The shim that makes any image with /bin/sh a TensorFlow task: TF_CONFIG is built at start
     from the mounted cluster spec and the task's identity, so no pod carries the whole cluster
     and every object's size is independent of the cluster's. -#}
-{% set shim = 'TF_CONFIG="{\\"cluster\\":$(cat "$TFHELM_CLUSTER_SPEC_FILE"),\\"task\\":{\\"type\\":\\"$TFHELM_TASK_TYPE\\",\\"index\\":$TFHELM_TASK_INDEX}}" && export TF_CONFIG && exec "$@"' %}
+{% set shim = 'TF_CONFIG="{\\"cluster\\":$(cat "$TFHELM_CLUSTER_SPEC_FILE"),\\"task\\":{\\"type\\":\\"$TFHELM_TASK_TYPE\\",\\"index\\":$TFHELM_TASK_INDEX}}" && if [ ${#TF_CONFIG} -le ' ~ tf_config_max ~ ' ]; then export TF_CONFIG; else TFHELM_TF_CONFIG_FILE=/tmp/tfhelm-tf-config.json && printf %s "$TF_CONFIG" >"$TFHELM_TF_CONFIG_FILE" && unset TF_CONFIG && export TFHELM_TF_CONFIG_FILE; fi && exec "$@"' %}
 {% set shim_command = ["/bin/sh", "-c", shim, "tfhelm-tf-config"] %}
 {#- The server runs as PID 1 of its container, which ignores SIGTERM unless it handles it: without
     the handler every stop (uninstall, rollout) waits the full 30 s grace period for SIGKILL. -#}
-{% set server_command = ["python3", "-c", 'import os, signal, tensorflow as tf; r = tf.distribute.cluster_resolver.TFConfigClusterResolver(); server = tf.distribute.Server(r.cluster_spec(), job_name=r.task_type, task_index=r.task_id, protocol=r.rpc_layer or "grpc", start=True); signal.signal(signal.SIGTERM, lambda *_: os._exit(0)); signal.pause()'] %}
+{#- It reads its own address from the mounted spec and serves with a sparse cluster spec (itself
+    alone): the coordinator sends every server the whole cluster when it connects, so no server
+    carries the cluster in its environment. -#}
+{% set server_command = ["python3", "-c", 'import json, os, signal, tensorflow as tf; job, index = os.environ["TFHELM_TASK_TYPE"], int(os.environ["TFHELM_TASK_INDEX"]); address = json.load(open(os.environ["TFHELM_CLUSTER_SPEC_FILE"]))[job][index]; server = tf.distribute.Server(tf.train.ClusterSpec({job: {index: address}}), job_name=job, task_index=index, protocol="grpc", start=True); signal.signal(signal.SIGTERM, lambda *_: os._exit(0)); signal.pause()'] %}
 
 {#- command/args of a container: behind the shim when TF_CONFIG is on. Items print single-quoted
     (readable, backslashes kept) unless they hold a newline, which only JSON quoting keeps. -#}
