@@ -11,6 +11,10 @@ import base64
 import hashlib
 import json
 import os
+import re
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from helpers import REPO, run_cli
@@ -29,7 +33,7 @@ from tfcluster import (
     task_name,
 )
 from tfhelm.actions.lint import LintOptions, run_lint
-from tfhelm.errors import SchemaError
+from tfhelm.errors import RenderError, SchemaError
 from tfhelm.kubeschema import available_versions
 from tfhelm.values.options import ValueOptions
 from tfhelm.values.schema import write_only_paths
@@ -207,3 +211,51 @@ def test_a_too_short_password_is_not_echoed():
         render_chart({"jupyter": {"password": "hunter2"}}, base=None)
     assert caught.value.violations == [("jupyter.password", "value is too short (minimum length 8)")]
     assert "hunter2" not in str(caught.value)
+
+
+# ------------------------------------------------------------------------------ 10,000 tasks
+
+ARG_MAX_STRLEN = 128 * 1024  # Linux: the longest single argument or environment string exec takes
+
+
+def test_at_ten_thousand_tasks_no_argument_or_environment_string_nears_the_kernel_limit(tmp_path):
+    # 9,899 workers, 100 ps and the notebook as chief: 10,000 tasks. (With a 63-character
+    # namespace the spec would outgrow a ConfigMap: the chart refuses that, see the next test.)
+    result = render_chart({"jobs": {"ps": {"tasks": 100}, "worker": {"tasks": 9899}}}, namespace="ml-team-training")
+    spec = json.loads(next(m for m in result.manifests if m.kind == "ConfigMap").object["data"]["cluster-spec.json"])
+    assert sum(len(addresses) for addresses in spec.values()) == 10000
+    strings = []
+    for manifest in result.manifests:
+        if manifest.kind in ("Job", "Deployment"):
+            for spec_ in manifest.object["spec"]["template"]["spec"]["containers"]:
+                strings += [*spec_.get("command", []), *spec_.get("args", [])]
+                strings += [f"{e['name']}={e['value']}" for e in spec_.get("env", []) if "value" in e]
+    largest = max(len(s.encode()) for s in strings)
+    assert largest < 4096, largest
+    # What the shim exports at start: TF_CONFIG with 10,000 addresses would be too long, so it
+    # goes to a file; the largest string the program is exec'd with stays small.
+    worker = objects(result)[("Job", "tf-worker-0")]
+    tensorflow = container(worker, "tensorflow")
+    (tmp_path / "cluster-spec.json").write_text(json.dumps(spec, separators=(",", ":")))
+    env = {e["name"]: e["value"] for e in tensorflow["env"] if "value" in e}
+    env["TFHELM_CLUSTER_SPEC_FILE"] = str(tmp_path / "cluster-spec.json")
+    shim = tensorflow["command"][3:]  # after the run supervisor
+    report = "import json, os; print(json.dumps({'largest': max(len(k) + 1 + len(v) for k, v in os.environ.items()), 'file': os.environ.get('TFHELM_TF_CONFIG_FILE'), 'tf_config': 'TF_CONFIG' in os.environ}))"
+    done = subprocess.run([*shim, sys.executable, "-c", report], env={**env, "PATH": "/usr/bin:/bin"}, capture_output=True, text=True, check=True)
+    seen = json.loads(done.stdout)
+    assert seen["largest"] < ARG_MAX_STRLEN // 10 and not seen["tf_config"], seen
+    tf_config = json.loads(Path(seen["file"]).read_text())
+    assert tf_config["task"] == {"type": "worker", "index": 0} and len(tf_config["cluster"]["worker"]) == 9899
+    assert len(Path(seen["file"]).read_text()) > ARG_MAX_STRLEN  # it really would not have fit
+
+
+def test_a_cluster_spec_that_outgrows_a_config_map_is_refused():
+    with pytest.raises(RenderError) as caught:
+        render_chart({"jobs": {"ps": {"tasks": 100}, "worker": {"tasks": 9899}}}, namespace="n" * 63)
+    assert re.search(r"the cluster spec is \d+ bytes, more than a ConfigMap holds", str(caught.value))
+
+
+def test_more_than_ten_thousand_tasks_are_refused():
+    with pytest.raises(RenderError) as caught:
+        render_chart({"jobs": {"ps": {"tasks": 2}, "worker": {"tasks": 10000}}})
+    assert "the cluster has 10003 tasks; tf-cluster supports at most 10,000" in str(caught.value)
