@@ -259,3 +259,13 @@ def test_more_than_ten_thousand_tasks_are_refused():
     with pytest.raises(RenderError) as caught:
         render_chart({"jobs": {"ps": {"tasks": 2}, "worker": {"tasks": 10000}}})
     assert "the cluster has 10003 tasks; tf-cluster supports at most 10,000" in str(caught.value)
+
+
+def test_lint_warns_about_a_load_balancer_open_to_everyone(tmp_path):
+    open_values = tmp_path / "open.yaml"
+    open_values.write_text("jupyter: {service: {loadBalancerSourceRanges: []}}\n")
+    report = run_lint(LintOptions(chart=str(CHART), values=ValueOptions(value_files=(str(EXAMPLES / "seed.yaml"), str(open_values)))))
+    warnings = [str(f) for f in report.findings if f.severity == "WARNING" and "loadBalancerSourceRanges" in f.message]
+    assert len(warnings) == 1 and "jupyter-service.yaml: Service/jupyter:" in warnings[0], warnings
+    restricted = run_lint(LintOptions(chart=str(CHART), values=ValueOptions(value_files=(str(EXAMPLES / "seed.yaml"),))))
+    assert not [f for f in restricted.findings if "loadBalancerSourceRanges" in f.message]
