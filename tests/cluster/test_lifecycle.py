@@ -56,7 +56,7 @@ def training(cluster, namespace, tfhelm):
 
 def test_adding_a_worker_mid_run_starts_a_new_run_that_completes(cluster, namespace, tfhelm, training):
     tfhelm("upgrade", RELEASE, str(TF_CLUSTER), "-f", training["values"], "--set", "jobs.worker.tasks=2",
-           "--set", "jobs.chief.env[0].value=3", "--wait", "--wait-for-jobs", "--timeout", "10m")
+           "--set-string", "jobs.chief.env[0].value=3", "--wait", "--wait-for-jobs", "--timeout", "10m")
     # The old run's Jobs and pods are gone; the new run has two workers and has completed.
     assert cluster.find(namespace, "pod", training["chief"]["metadata"]["name"]) is None
     (new_run,) = run_of(cluster, namespace)
@@ -70,7 +70,7 @@ def test_adding_a_worker_mid_run_starts_a_new_run_that_completes(cluster, namesp
 def test_upgrading_a_finished_run_starts_a_new_one(cluster, namespace, tfhelm, training):
     before = run_of(cluster, namespace)
     tfhelm("upgrade", RELEASE, str(TF_CLUSTER), "-f", training["values"], "--set", "jobs.worker.tasks=1",
-           "--set", "jobs.chief.env[0].value=2", "--wait", "--wait-for-jobs", "--timeout", "10m")
+           "--set-string", "jobs.chief.env[0].value=2", "--wait", "--wait-for-jobs", "--timeout", "10m")
     assert run_of(cluster, namespace) != before
     chief = task_job(cluster, namespace, RELEASE, "chief")
     assert job_finished(cluster, namespace, chief) == "Complete"
@@ -78,7 +78,7 @@ def test_upgrading_a_finished_run_starts_a_new_one(cluster, namespace, tfhelm, t
     # The same values again: the finished run is left alone (no new run).
     unchanged = run_of(cluster, namespace)
     tfhelm("upgrade", RELEASE, str(TF_CLUSTER), "-f", training["values"], "--set", "jobs.worker.tasks=1",
-           "--set", "jobs.chief.env[0].value=2", "--wait", "--timeout", "5m")
+           "--set-string", "jobs.chief.env[0].value=2", "--wait", "--timeout", "5m")
     assert run_of(cluster, namespace) == unchanged and job_finished(cluster, namespace, chief) == "Complete"
 
 
