@@ -398,3 +398,42 @@ def test_rendering_is_deterministic(release):
     first = render_chart({}, release=release)
     second = render_chart({}, release=release)
     assert first.manifest_text == second.manifest_text and first.notes == second.notes
+
+
+# ------------------------------------------------------------------------------ shared clusters
+
+
+def test_a_network_policy_lets_only_the_releases_pods_reach_the_tensorflow_ports():
+    found = objects(render_chart({}))
+    tasks, notebook = found[("NetworkPolicy", "tf-tasks")], found[("NetworkPolicy", "tf-notebook")]
+    release = {"app.kubernetes.io/name": "tf-cluster", "app.kubernetes.io/instance": "tf"}
+    assert tasks["spec"]["podSelector"]["matchLabels"] == {**release, "app.kubernetes.io/component": "task"}
+    assert tasks["spec"]["ingress"] == [{"from": [{"podSelector": {"matchLabels": release}}], "ports": [{"port": "tf-grpc", "protocol": "TCP"}]}]
+    # every task pod is selected; the notebook keeps its web ports open to its Service
+    for workload in of_kind(render_chart({}), "Job"):
+        assert tasks["spec"]["podSelector"]["matchLabels"].items() <= workload["spec"]["template"]["metadata"]["labels"].items()
+    assert notebook["spec"]["ingress"][1] == {"ports": [{"port": "notebook", "protocol": "TCP"}, {"port": "tensorboard", "protocol": "TCP"}]}
+    assert not [k for k in objects(render_chart({"networkPolicy": {"enabled": False}})) if k[0] == "NetworkPolicy"]
+
+
+def test_kueue_labels_the_jobs_and_creates_them_suspended():
+    result = render_chart({"kueue": {"queueName": "team-a"}})
+    for job in of_kind(result, "Job"):
+        assert job["metadata"]["labels"]["kueue.x-k8s.io/queue-name"] == "team-a"
+        assert job["spec"]["suspend"] is True
+    assert all("suspend" not in job["spec"] for job in of_kind(render_chart({}), "Job"))
+
+
+@pytest.mark.parametrize(("scheduler", "api_version", "scheduler_name"), [
+    ("volcano", "scheduling.volcano.sh/v1beta1", "volcano"),
+    ("scheduler-plugins", "scheduling.x-k8s.io/v1alpha1", "scheduler-plugins-scheduler"),
+])
+def test_a_pod_group_gangs_every_task(scheduler, api_version, scheduler_name):
+    result = render_chart({"jobs": {"ps": {"tasks": 2}, "worker": {"tasks": 3}}, "gang": {"scheduler": scheduler}})
+    group = objects(result)[("PodGroup", "tf-tasks")]
+    assert group["apiVersion"] == api_version and group["spec"]["minMember"] == 5
+    for job in of_kind(result, "Job"):
+        template = job["spec"]["template"]
+        assert template["spec"]["schedulerName"] == scheduler_name
+        member = template["metadata"]["annotations"].get("scheduling.k8s.io/group-name") or template["metadata"]["labels"].get("scheduling.x-k8s.io/pod-group")
+        assert member == "tf-tasks"

@@ -29,6 +29,11 @@
 {% endif %}
 {% set kube_minor = Capabilities.kubeVersion.minor | int %}
 {% set ttl_supported = Capabilities.kubeVersion.major | int > 1 or kube_minor >= 21 %}
+{% set suspend_supported = Capabilities.kubeVersion.major | int > 1 or kube_minor >= 22 %}
+{% set gang_scheduler = Values.gang.schedulerName or {"volcano": "volcano", "scheduler-plugins": "scheduler-plugins-scheduler"}.get(Values.gang.scheduler, "") %}
+{% if Values.kueue.queueName and not suspend_supported %}
+{{ fail("kueue.queueName needs Kubernetes 1.22 or later (suspended Jobs), but the cluster is " ~ Capabilities.kubeVersion ~ ": remove kueue.queueName") }}
+{% endif %}
 
 {#- ------------------------------------------------------------------ checks fail() makes -#}
 {% if has_ps and not ("chief" in jobs or notebook_is_chief) %}
@@ -305,6 +310,9 @@ imagePullSecrets:
 {#- Training tasks: a failed attempt is a new pod, so run.py can read the earlier ones. Serving
     tasks restart in place (same pod, same address). -#}
 restartPolicy: {{ "Never" if task.training else "OnFailure" }}
+{% if gang_scheduler %}
+schedulerName: {{ gang_scheduler }}
+{% endif %}
 {{ pod_settings(cfg, name("run") if run_outcome else "") | trim }}
 containers:
   - name: tensorflow
