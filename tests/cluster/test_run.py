@@ -6,6 +6,7 @@ Everything is read back with kubectl: Job conditions, pod phases, pod logs.
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -47,6 +48,10 @@ def test_a_run_that_succeeds_leaves_no_serving_pod_running(cluster, namespace, t
         assert "tfhelm-run: the run has succeeded: stopping this task" in log
     (chief_log,) = logs_of(cluster, namespace, task_selector("ok", "chief")).values()
     assert "ROUND 3 loss" in chief_log
+    run = json.loads(tfhelm("status", "ok", "-o", "json").stdout)["run"]
+    assert run["outcome"] == "succeeded"
+    assert {j["job"]: (j["tasks"], j["succeeded"], j["running"]) for j in run["jobs"]} == {
+        "chief": (1, 1, 0), "ps": (1, 1, 0), "worker": (1, 1, 0)}
 
 
 def test_a_chief_exiting_1_fails_the_run_without_retries(cluster, namespace, tfhelm):
@@ -62,8 +67,9 @@ def test_a_chief_exiting_1_fails_the_run_without_retries(cluster, namespace, tfh
         server_job = task_job(cluster, namespace, "fa", server)
         assert cluster.wait_for(f"{server_job} to stop", lambda j=server_job: job_finished(cluster, namespace, j), timeout=120) == "Complete"
     assert "Running" not in phases(cluster, namespace, "fa").values()
-    status = tfhelm("status", "fa", check=False)
-    assert status.returncode == 0
+    status = tfhelm("status", "fa").stdout
+    assert re.search(r"^RUN: failed \(fa-chief-0-\w+-\w+: tfhelm-run: fatal exit 1\)$", status, re.M), status
+    assert re.search(r"^chief +1 +0 +0 +0 +\d+ +0 +exit 1$", status, re.M), status
 
 
 def test_a_worker_deleted_mid_run_comes_back_and_the_run_succeeds(cluster, namespace, tfhelm):
