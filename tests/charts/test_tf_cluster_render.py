@@ -437,3 +437,25 @@ def test_a_pod_group_gangs_every_task(scheduler, api_version, scheduler_name):
         assert template["spec"]["schedulerName"] == scheduler_name
         member = template["metadata"]["annotations"].get("scheduling.k8s.io/group-name") or template["metadata"]["labels"].get("scheduling.x-k8s.io/pod-group")
         assert member == "tf-tasks"
+
+
+# ------------------------------------------------------------------------------ the run revision
+
+
+def _job_names(values: dict) -> set[str]:
+    return {job["metadata"]["name"] for job in of_kind(render_chart(values), "Job")}
+
+
+def test_a_change_to_any_job_is_a_new_run_with_new_job_names():
+    chief = {"jobs": {"chief": CHIEF_JOB}, "jupyter": {"asChief": False}}
+    first = _job_names(chief)
+    assert first == _job_names(chief)  # same values, same run: an upgrade leaves it alone
+    revision = next(iter(first)).rsplit("-", 1)[1]
+    assert first == {f"tf-{task}-{revision}" for task in ("chief-0", "ps-0", "ps-1", *(f"worker-{i}" for i in range(4)))}
+    resized = _job_names({**chief, "jobs": {**chief["jobs"], "worker": {"tasks": 5}}})
+    new_image = _job_names({**chief, "image": {"tag": "2.20.0"}})
+    rerun = _job_names({**chief, "run": {"id": "second-try"}})
+    for other in (resized, new_image, rerun):
+        assert not first & other
+    # the Services keep their names: task addresses never change
+    assert {s["metadata"]["name"] for s in of_kind(render_chart(chief), "Service")} >= {"tf-chief-0", "tf-worker-0"}
