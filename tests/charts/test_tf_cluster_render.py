@@ -459,3 +459,9 @@ def test_a_change_to_any_job_is_a_new_run_with_new_job_names():
         assert not first & other
     # the Services keep their names: task addresses never change
     assert {s["metadata"]["name"] for s in of_kind(render_chart(chief), "Service")} >= {"tf-chief-0", "tf-worker-0"}
+
+
+def test_notes_say_when_the_run_ends():
+    notes = render_chart({"jobs": {"chief": CHIEF_JOB}, "jupyter": {"asChief": False}}).notes
+    assert "The run succeeds when the chief completes; then the other tasks stop. Follow it: tfhelm status tf --namespace default" in notes
+    assert "The run succeeds" not in render_chart({}).notes  # the notebook coordinates: no outcome
