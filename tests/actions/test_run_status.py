@@ -54,3 +54,13 @@ def test_the_outcome_follows_the_deciding_jobs_and_fatal_exits():
     run = run_state([running, serving], [fatal])
     assert (run.outcome, run.reason) == ("failed", "tf-chief-0-abc-x: tfhelm-run: fatal exit 1")
     assert run.jobs[0].last_exit == "exit 1"
+
+
+def test_pods_after_a_fatal_one_still_count():
+    chief = job("tf-chief-0-abc", "chief", "c", decides=True)
+    fatal = pod("tf-chief-0-abc-x", "c", "Failed", terminated={"exitCode": 1, "message": "tfhelm-run: fatal exit 1"})
+    later = pod("tf-chief-0-abc-y", "c", "Failed", terminated={"exitCode": 1, "message": "tfhelm-run: fatal (earlier attempt)"})
+    server = pod("tf-ps-0-abc-x", "p0", "Succeeded", terminated={"exitCode": 0})
+    run = run_state([chief, job("tf-ps-0-abc", "ps", "p0")], [fatal, later, server])
+    assert run.reason == "tf-chief-0-abc-x: tfhelm-run: fatal exit 1"
+    assert [(j.job, j.failed, j.succeeded, j.last_exit) for j in run.jobs] == [("chief", 2, 0, "exit 1"), ("ps", 0, 1, "exit 0")]

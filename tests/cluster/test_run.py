@@ -69,7 +69,8 @@ def test_a_chief_exiting_1_fails_the_run_without_retries(cluster, namespace, tfh
     assert "Running" not in phases(cluster, namespace, "fa").values()
     status = tfhelm("status", "fa").stdout
     assert re.search(r"^RUN: failed \(fa-chief-0-\w+-\w+: tfhelm-run: fatal .*exit 1\)+$", status, re.M), status
-    assert re.search(r"^chief +1 +0 +0 +0 +\d+ +0 +exit 1$", status, re.M), status
+    assert re.search(r"^chief\s+1\s+0\s+0\s+0\s+[1-3]\s+0\s+exit 1$", status, re.M), status
+    assert re.search(r"^ps\s+1\s+0\s+0\s+1\s+0\s+0\s+exit 0$", status, re.M), status
 
 
 def test_a_worker_deleted_mid_run_comes_back_and_the_run_succeeds(cluster, namespace, tfhelm):

@@ -77,7 +77,8 @@ def run_state(jobs: list[dict[str, Any]], pods: list[dict[str, Any]]) -> RunStat
         if owner is None:
             continue
         group = _group_of(groups, by_uid[owner])
-        fatal = fatal or _count_pod(group, pod)
+        found = _count_pod(group, pod)  # every pod counts, also after a fatal one
+        fatal = fatal or found
     return RunState(*_outcome(jobs, fatal), jobs=sorted(groups.values(), key=lambda g: g.job))
 
 
