@@ -82,7 +82,7 @@ def bench(kubeconfig: Path, kubectl: str, workers: int, ps: int, work: Path) -> 
     run(*tfhelm, "install", "bench", str(CHART), "-f", str(values), "--wait", "--timeout", "20m", *where)
     installed = time.perf_counter() - start
     while True:
-        pods = json.loads(run(*kube, "get", "pods", "-l", "job-name=bench-chief-0", "-o", "json").stdout)["items"]
+        pods = json.loads(run(*kube, "get", "pods", "-l", "app.kubernetes.io/instance=bench,tfhelm.io/job=chief", "-o", "json").stdout)["items"]
         log = run(*kube, "logs", pods[0]["metadata"]["name"], check=False).stdout if pods else ""
         if "ROUND 1 " in log:
             break
@@ -91,7 +91,7 @@ def bench(kubeconfig: Path, kubectl: str, workers: int, ps: int, work: Path) -> 
     uninstall = timed(lambda: run(*tfhelm, "uninstall", "bench", "--wait", "--timeout", "10m", *where))
     left = json.loads(run(*kube, "get", "pods", "-o", "json").stdout)["items"]
     return [
-        (f"install --wait: all {ps + workers} server tasks Ready", installed),
+        (f"install --wait: all {ps + workers + 1} task Jobs have a pod running", installed),
         ("install to the chief's first 10 training steps done", first_round),
         (f"uninstall --wait until no pod is left ({len(left)} left)", uninstall),
     ]

@@ -45,6 +45,10 @@ def do_upgrade(config, values: ValueOptions):
     return upgrade(config, UpgradeOptions(name="tf", chart=CHART, values=values))
 
 
+def _jobs(kube) -> dict:
+    return {("Job", j["metadata"]["name"]): j for j in kube.list("batch/v1", "Job", NS)}
+
+
 def stored_hash(kube) -> str:
     return base64.b64decode(kube.get(SECRET)["data"]["hashed-password"]).decode()
 
@@ -67,7 +71,8 @@ def test_install_stores_an_argon2_hash_of_the_password(kube, installed):
 def test_an_upgrade_with_the_same_password_keeps_the_hash(config, kube, installed):
     hashed, annotations = installed
     release = do_upgrade(config, options("jobs.worker.tasks=2"))  # a change, so the chart renders again
-    assert release.revision == 2 and kube.get(ObjectRef("apps/v1", "StatefulSet", "tf-worker-1", NS)) is not None
+    workers = [o for (kind, name), o in _jobs(kube).items() if name.startswith("tf-worker-1-")]
+    assert release.revision == 2 and len(workers) == 1  # the second worker's Job (names carry the run revision)
     assert stored_hash(kube) == hashed
     after = notebook_annotations(kube)
     assert after["tfhelm.io/secret-checksum"] == annotations["tfhelm.io/secret-checksum"]

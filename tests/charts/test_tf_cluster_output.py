@@ -12,6 +12,9 @@ import hashlib
 import json
 import os
 import re
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from helpers import REPO, run_cli
@@ -28,10 +31,11 @@ from tfcluster import (
     large_render,
     objects,
     render_chart,
+    task_name,
 )
 from tfhelm.actions.lint import LintOptions, run_lint
 from tfhelm.engine.passwords import matches
-from tfhelm.errors import SchemaError
+from tfhelm.errors import RenderError, SchemaError
 from tfhelm.kubeschema import available_versions
 from tfhelm.values.options import ValueOptions
 from tfhelm.values.schema import write_only_paths
@@ -108,7 +112,7 @@ def test_a_thousand_workers_render_in_under_ten_megabytes():
     kinds = {}
     for manifest in result.manifests:
         kinds[manifest.kind] = kinds.get(manifest.kind, 0) + 1
-    assert kinds["StatefulSet"] == 1100 and kinds["Service"] == 1102
+    assert kinds["Job"] == 1100 and kinds["Service"] == 1102
 
 
 def test_only_the_cluster_spec_grows_with_the_cluster():
@@ -126,7 +130,7 @@ def test_each_tasks_objects_are_the_same_size_at_10_and_1000_workers(name):
     def texts(workers: int) -> dict[str, str]:
         # the small-cluster convenience annotation is off so both sizes render the same way
         result = render_chart({"clusterSpecAnnotationMaxTasks": 0, "jobs": {"worker": {"tasks": workers}}})
-        return {m.kind: m.text for m in result.manifests if m.name == name}
+        return {m.kind: m.text for m in result.manifests if task_name(m.object) == name}
 
     small, large = texts(10), texts(1000)
     assert small.keys() == large.keys() and small
@@ -213,7 +217,7 @@ def test_with_the_previous_revision_the_same_password_renders_the_same_objects()
 
 def test_changing_the_password_restarts_the_notebook_only():
     def annotations(result) -> dict[str, dict]:
-        return {m.name: m.object["spec"]["template"]["metadata"]["annotations"] for m in result.manifests if m.kind in ("Deployment", "StatefulSet")}
+        return {m.name: m.object["spec"]["template"]["metadata"]["annotations"] for m in result.manifests if m.kind in ("Deployment", "Job")}
 
     first = render_chart({"jupyter": {"password": PASSWORD}})
     before, after = annotations(first), annotations(render_chart({"jupyter": {"password": PASSWORD + "2"}}, previous=first))
@@ -245,3 +249,61 @@ def test_a_too_short_password_is_not_echoed():
         render_chart({"jupyter": {"password": "hunter2"}}, base=None)
     assert caught.value.violations == [("jupyter.password", "value is too short (minimum length 8)")]
     assert "hunter2" not in str(caught.value)
+
+
+# ------------------------------------------------------------------------------ 10,000 tasks
+
+ARG_MAX_STRLEN = 128 * 1024  # Linux: the longest single argument or environment string exec takes
+
+
+def test_at_ten_thousand_tasks_no_argument_or_environment_string_nears_the_kernel_limit(tmp_path):
+    # 9,899 workers, 100 ps and the notebook as chief: 10,000 tasks. (With a 63-character
+    # namespace the spec would outgrow a ConfigMap: the chart refuses that, see the next test.)
+    result = render_chart({"jobs": {"ps": {"tasks": 100}, "worker": {"tasks": 9899}}}, namespace="ml-team-training")
+    spec = json.loads(next(m for m in result.manifests if m.kind == "ConfigMap").object["data"]["cluster-spec.json"])
+    assert sum(len(addresses) for addresses in spec.values()) == 10000
+    strings = []
+    for manifest in result.manifests:
+        if manifest.kind in ("Job", "Deployment"):
+            for spec_ in manifest.object["spec"]["template"]["spec"]["containers"]:
+                strings += [*spec_.get("command", []), *spec_.get("args", [])]
+                strings += [f"{e['name']}={e['value']}" for e in spec_.get("env", []) if "value" in e]
+    largest = max(len(s.encode()) for s in strings)
+    assert largest < 4096, largest
+    # What the shim exports at start: TF_CONFIG with 10,000 addresses would be too long, so it
+    # goes to a file; the largest string the program is exec'd with stays small.
+    worker = objects(result)[("Job", "tf-worker-0")]
+    tensorflow = container(worker, "tensorflow")
+    (tmp_path / "cluster-spec.json").write_text(json.dumps(spec, separators=(",", ":")))
+    env = {e["name"]: e["value"] for e in tensorflow["env"] if "value" in e}
+    env["TFHELM_CLUSTER_SPEC_FILE"] = str(tmp_path / "cluster-spec.json")
+    shim = tensorflow["command"][3:]  # after the run supervisor
+    report = "import json, os; print(json.dumps({'largest': max(len(k) + 1 + len(v) for k, v in os.environ.items()), 'file': os.environ.get('TFHELM_TF_CONFIG_FILE'), 'tf_config': 'TF_CONFIG' in os.environ}))"
+    done = subprocess.run([*shim, sys.executable, "-c", report], env={**env, "PATH": "/usr/bin:/bin"}, capture_output=True, text=True, check=True)
+    seen = json.loads(done.stdout)
+    assert seen["largest"] < ARG_MAX_STRLEN // 10 and not seen["tf_config"], seen
+    tf_config = json.loads(Path(seen["file"]).read_text())
+    assert tf_config["task"] == {"type": "worker", "index": 0} and len(tf_config["cluster"]["worker"]) == 9899
+    assert len(Path(seen["file"]).read_text()) > ARG_MAX_STRLEN  # it really would not have fit
+
+
+def test_a_cluster_spec_that_outgrows_a_config_map_is_refused():
+    with pytest.raises(RenderError) as caught:
+        render_chart({"jobs": {"ps": {"tasks": 100}, "worker": {"tasks": 9899}}}, namespace="n" * 63)
+    assert re.search(r"the cluster spec is \d+ bytes, more than a ConfigMap holds", str(caught.value))
+
+
+def test_more_than_ten_thousand_tasks_are_refused():
+    with pytest.raises(RenderError) as caught:
+        render_chart({"jobs": {"ps": {"tasks": 2}, "worker": {"tasks": 10000}}})
+    assert "the cluster has 10003 tasks; tf-cluster supports at most 10,000" in str(caught.value)
+
+
+def test_lint_warns_about_a_load_balancer_open_to_everyone(tmp_path):
+    open_values = tmp_path / "open.yaml"
+    open_values.write_text("jupyter: {service: {loadBalancerSourceRanges: []}}\n")
+    report = run_lint(LintOptions(chart=str(CHART), values=ValueOptions(value_files=(str(EXAMPLES / "seed.yaml"), str(open_values)))))
+    warnings = [str(f) for f in report.findings if f.severity == "WARNING" and "loadBalancerSourceRanges" in f.message]
+    assert len(warnings) == 1 and "jupyter-service.yaml: Service/jupyter:" in warnings[0], warnings
+    restricted = run_lint(LintOptions(chart=str(CHART), values=ValueOptions(value_files=(str(EXAMPLES / "seed.yaml"),))))
+    assert not [f for f in restricted.findings if "loadBalancerSourceRanges" in f.message]

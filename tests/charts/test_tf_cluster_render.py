@@ -25,9 +25,11 @@ from tfcluster import (
     plain_env,
     pod_spec,
     render_chart,
+    run_wrapper,
+    task_name,
 )
 
-WORKLOAD_KINDS = ("StatefulSet", "Job", "Deployment")
+WORKLOAD_KINDS = ("Job", "Deployment")
 STABLE_SELECTOR_KEYS = {"app.kubernetes.io/name", "app.kubernetes.io/instance", "tfhelm.io/job", "tfhelm.io/task-index"}
 PRINT_TF_CONFIG = [sys.executable, "-c", "import os, sys; sys.stdout.write(os.environ['TF_CONFIG'])"]
 CHIEF_JOB = {"tasks": 1, "command": ["python3", "/app/train.py"]}
@@ -41,7 +43,7 @@ def tf_config_of(workload: dict, container_name: str, tmp_path: Path) -> dict:
     env = plain_env(spec)
     env["TFHELM_CLUSTER_SPEC_FILE"] = str(tmp_path) + env["TFHELM_CLUSTER_SPEC_FILE"][len(mount):]
     completed = subprocess.run(
-        [*spec["command"], *PRINT_TF_CONFIG], env={**env, "PATH": "/usr/bin:/bin"}, capture_output=True, text=True, check=True
+        [*run_wrapper(spec)[1], *PRINT_TF_CONFIG], env={**env, "PATH": "/usr/bin:/bin"}, capture_output=True, text=True, check=True
     )
     return json.loads(completed.stdout)
 
@@ -67,12 +69,11 @@ def test_every_task_has_a_headless_service_and_a_single_pod_workload():
         assert service["spec"]["clusterIP"] == "None"
         assert service["spec"]["publishNotReadyAddresses"] is True
         assert service["spec"]["ports"] == [{"name": "tf-grpc", "port": 8080, "targetPort": "tf-grpc", "protocol": "TCP"}]
-        statefulset = found[("StatefulSet", name)]
-        assert statefulset["spec"]["replicas"] == 1
-        assert statefulset["spec"]["serviceName"] == name
-        assert [c["name"] for c in pod_spec(statefulset)["containers"]] == ["tensorflow"]
+        job = found[("Job", name)]
+        assert job["apiVersion"] == "batch/v1" and "parallelism" not in job["spec"]  # one pod
+        assert [c["name"] for c in pod_spec(job)["containers"]] == ["tensorflow"]
     assert ("Service", "tf-chief-0") in found  # the notebook's chief address
-    assert ("StatefulSet", "tf-chief-0") not in found and ("Job", "tf-chief-0") not in found
+    assert ("Job", "tf-chief-0") not in found
 
 
 def test_addresses_follow_name_namespace_domain_and_port():
@@ -88,7 +89,7 @@ def test_addresses_follow_name_namespace_domain_and_port():
     }
     found = objects(result)
     assert found[("Service", "mnist-ps-0")]["spec"]["ports"][0]["port"] == 3333
-    assert container(found[("StatefulSet", "mnist-ps-0")], "tensorflow")["ports"] == [
+    assert container(found[("Job", "mnist-ps-0")], "tensorflow")["ports"] == [
         {"name": "tf-grpc", "containerPort": 3333, "protocol": "TCP"}
     ]
 
@@ -115,8 +116,8 @@ def test_job_order_in_the_spec_is_task_index_order():
 def test_every_server_task_gets_its_own_tf_config(tmp_path):
     result = render_chart({"jobs": {"ps": {"tasks": 2}, "worker": {"tasks": 2}}})
     spec = write_spec(result, tmp_path)
-    for workload in of_kind(result, "StatefulSet"):
-        job, index = workload["metadata"]["name"].removeprefix("tf-").rsplit("-", 1)
+    for workload in of_kind(result, "Job"):
+        job, index = task_name(workload).removeprefix("tf-").rsplit("-", 1)
         tf_config = tf_config_of(workload, "tensorflow", tmp_path)
         assert tf_config == {"cluster": spec, "task": {"type": job, "index": int(index)}}
         assert isinstance(tf_config["task"]["index"], int)
@@ -142,7 +143,10 @@ def test_a_chief_job_and_an_evaluator_are_jobs_and_the_evaluator_stays_out_of_th
     found = objects(result)
     chief, evaluator = found[("Job", "tf-chief-0")], found[("Job", "tf-evaluator-0")]
     assert chief["apiVersion"] == evaluator["apiVersion"] == "batch/v1"
-    assert pod_spec(chief)["restartPolicy"] == "OnFailure"
+    assert pod_spec(chief)["restartPolicy"] == "Never"  # each attempt a new pod, for run.py to judge
+    assert pod_spec(evaluator)["restartPolicy"] == "OnFailure"  # it serves until the run ends
+    assert run_wrapper(container(chief, "tensorflow"))[0][2] == "train"
+    assert run_wrapper(container(evaluator, "tensorflow"))[0][2] == "serve"
     assert container(chief, "tensorflow")["args"] == ["python3", "/app/train.py"]
     assert tf_config_of(chief, "tensorflow", tmp_path) == {"cluster": spec, "task": {"type": "chief", "index": 0}}
     assert tf_config_of(evaluator, "tensorflow", tmp_path) == {"cluster": spec, "task": {"type": "evaluator", "index": 0}}
@@ -164,8 +168,9 @@ def test_without_parameter_servers_workers_run_their_command_as_jobs(tmp_path):
 
 def test_the_default_task_command_is_the_standard_server():
     result = render_chart({})
-    ps = container(objects(result)[("StatefulSet", "tf-ps-0")], "tensorflow")
-    assert ps["command"][:2] == ["/bin/sh", "-c"]
+    ps = container(objects(result)[("Job", "tf-ps-0")], "tensorflow")
+    assert run_wrapper(ps) == (["python3", "/etc/tfhelm/run.py", "serve"], ps["command"][3:])
+    assert ps["command"][3:5] == ["/bin/sh", "-c"]
     assert ps["args"][:2] == ["python3", "-c"]
     assert "tf.distribute.Server(" in ps["args"][2] and "signal.SIGTERM" in ps["args"][2]
     assert plain_env(ps)["GRPC_FAIL_FAST"] == "use_caller"
@@ -173,7 +178,7 @@ def test_the_default_task_command_is_the_standard_server():
 
 def test_a_jobs_own_command_and_args_run_behind_the_shim():
     result = render_chart({"jobs": {"worker": {"tasks": 1, "command": ["python3", "-m", "srv"], "args": ["--x", "a\nb"]}}})
-    worker = container(objects(result)[("StatefulSet", "tf-worker-0")], "tensorflow")
+    worker = container(objects(result)[("Job", "tf-worker-0")], "tensorflow")
     assert worker["args"] == ["python3", "-m", "srv", "--x", "a\nb"]
 
 
@@ -181,8 +186,8 @@ def test_tf_config_off_allows_any_job_names_and_runs_commands_directly():
     result = render_chart(
         {"tfConfig": False, "jobs": {"ps": None, "worker": None, "server": {"tasks": 2, "command": ["serve"]}}, "jupyter": {"asChief": False}}
     )
-    server = container(objects(result)[("StatefulSet", "tf-server-1")], "tensorflow")
-    assert server["command"] == ["serve"] and "args" not in server
+    server = container(objects(result)[("Job", "tf-server-1")], "tensorflow")
+    assert server["command"] == ["python3", "/etc/tfhelm/run.py", "serve", "serve"] and "args" not in server
     assert plain_env(server)["TFHELM_TASK_INDEX"] == "1"
     assert cluster_spec(result) == {"server": [f"tf-server-{i}.default.svc.cluster.local:8080" for i in range(2)]}
 
@@ -205,8 +210,9 @@ def test_selectors_use_stable_labels_only_and_match_their_own_pods():
         selector = workload["spec"]["selector"]["matchLabels"]
         assert selector.items() <= pod_labels.items()
         assert not {"app.kubernetes.io/version", "tfhelm.io/chart"} & selector.keys()
-    for statefulset in of_kind(result, "StatefulSet"):
-        assert set(statefulset["spec"]["selector"]["matchLabels"]) == STABLE_SELECTOR_KEYS
+    for service in of_kind(result, "Service"):
+        if service["metadata"]["name"] != "tf-jupyter":
+            assert set(service["spec"]["selector"]) == STABLE_SELECTOR_KEYS | {"tfhelm.io/run"}
 
 
 def test_each_task_service_selects_exactly_its_own_pod():
@@ -220,11 +226,12 @@ def test_each_task_service_selects_exactly_its_own_pod():
         for service in of_kind(result, "Service"):
             name = service["metadata"]["name"]
             selected = [pod for pod, labels in pods if service["spec"]["selector"].items() <= labels.items()]
-            assert selected == (["tf-jupyter"] if name in notebook_services else [name]), name
+            tasks = [pod if pod == "tf-jupyter" else pod.rsplit("-", 1)[0] for pod in selected]
+            assert tasks == (["tf-jupyter"] if name in notebook_services else [name]), name
 
 
 def test_labels_name_the_chart_release_and_version():
-    labels = objects(render_chart({}))[("StatefulSet", "tf-worker-0")]["metadata"]["labels"]
+    labels = objects(render_chart({}))[("Job", "tf-worker-0")]["metadata"]["labels"]
     assert labels == {
         "app.kubernetes.io/name": "tf-cluster",
         "app.kubernetes.io/instance": "tf",
@@ -234,7 +241,10 @@ def test_labels_name_the_chart_release_and_version():
         "tfhelm.io/chart": "tf-cluster-0.1.0",
         "tfhelm.io/job": "worker",
         "tfhelm.io/task-index": "0",
+        "tfhelm.io/run": labels["tfhelm.io/run"],
+        "tfhelm.io/role": "serve",
     }
+    assert len(labels["tfhelm.io/run"]) == 6
 
 
 # ------------------------------------------------------------------------------ annotations
@@ -245,7 +255,7 @@ def test_workloads_and_pods_say_which_task_they_are():
     spec_json = next(m.object for m in result.manifests if m.kind == "ConfigMap")["data"]["cluster-spec.json"]
     checksum = hashlib.sha256(spec_json.encode()).hexdigest()
     for workload in workloads(result):
-        name = workload["metadata"]["name"]
+        name = task_name(workload)
         task = "chief/0" if name == "tf-jupyter" else "/".join(name.removeprefix("tf-").rsplit("-", 1))
         address = f"tf-{task.replace('/', '-')}.default.svc.cluster.local:8080"
         for annotations in (workload["metadata"]["annotations"], workload["spec"]["template"]["metadata"]["annotations"]):
@@ -258,7 +268,7 @@ def test_workloads_and_pods_say_which_task_they_are():
 def test_resizing_the_cluster_changes_every_pods_checksum():
     def checksums(workers: int) -> dict[str, str]:
         result = render_chart({"jobs": {"worker": {"tasks": workers}}})
-        return {w["metadata"]["name"]: w["spec"]["template"]["metadata"]["annotations"]["tfhelm.io/cluster-spec-checksum"] for w in workloads(result)}
+        return {task_name(w): w["spec"]["template"]["metadata"]["annotations"]["tfhelm.io/cluster-spec-checksum"] for w in workloads(result)}
 
     before, after = checksums(2), checksums(3)
     assert all(before[name] != after[name] for name in before)
@@ -269,7 +279,7 @@ def test_the_cluster_spec_annotation_stops_at_the_threshold():
         values = {"jobs": {"worker": {"tasks": workers}}}
         if limit is not None:
             values["clusterSpecAnnotationMaxTasks"] = limit
-        statefulset = objects(render_chart(values))[("StatefulSet", "tf-worker-0")]
+        statefulset = objects(render_chart(values))[("Job", "tf-worker-0")]
         return "tfhelm.io/cluster-spec" in statefulset["metadata"]["annotations"]
 
     # 2 ps + 1 chief + workers: 64 tasks with 61 workers
@@ -291,15 +301,22 @@ def test_ports_state_tcp_everywhere():
                     assert all(port["protocol"] == "TCP" for port in spec["ports"])
 
 
-def test_pods_get_no_service_links_and_no_api_token():
+def test_pods_get_no_service_links_and_no_api_token_unless_the_run_reads_its_state():
+    # The notebook coordinates: no run outcome, so no pod reads the API.
     for workload in workloads(render_chart({})):
         assert pod_spec(workload)["enableServiceLinks"] is False
         assert pod_spec(workload)["automountServiceAccountToken"] is False
+    # A chief Job decides the run: the tasks read it with the read-only run ServiceAccount.
+    result = render_chart({"jobs": {"chief": CHIEF_JOB}, "jupyter": {"asChief": False}})
+    for workload in workloads(result):
+        tasks = workload["kind"] == "Job"
+        assert pod_spec(workload)["automountServiceAccountToken"] is tasks
+        assert pod_spec(workload).get("serviceAccountName") == ("tf-run" if tasks else None)
 
 
 def test_gpu_example_puts_gpus_tolerations_and_shared_storage_where_asked():
     found = objects(render_chart(example="gpu", base=None))
-    worker, ps = found[("StatefulSet", "tf-worker-0")], found[("StatefulSet", "tf-ps-0")]
+    worker, ps = found[("Job", "tf-worker-0")], found[("Job", "tf-ps-0")]
     assert container(worker, "tensorflow")["resources"]["limits"] == {"nvidia.com/gpu": 1}
     assert "limits" not in container(ps, "tensorflow")["resources"]
     assert pod_spec(worker)["tolerations"][0]["key"] == "nvidia.com/gpu"
@@ -327,7 +344,7 @@ def test_job_settings_override_chart_defaults():
         }
     )
     found = objects(result)
-    worker, ps = pod_spec(found[("StatefulSet", "tf-worker-0")]), pod_spec(found[("StatefulSet", "tf-ps-0")])
+    worker, ps = pod_spec(found[("Job", "tf-worker-0")]), pod_spec(found[("Job", "tf-ps-0")])
     assert worker["nodeSelector"] == {"pool": "gpu"} and ps["nodeSelector"] == {"pool": "cpu"}
     assert worker["priorityClassName"] == "high" and ps["priorityClassName"] == "batch"
     assert worker["imagePullSecrets"] == ps["imagePullSecrets"] == [{"name": "registry"}]
@@ -338,7 +355,7 @@ def test_job_settings_override_chart_defaults():
 def test_existing_claim_is_used_without_creating_one():
     found = objects(render_chart({"persistence": {"enabled": True, "existingClaim": "shared"}}))
     assert not [key for key in found if key[0] == "PersistentVolumeClaim"]
-    volumes = {v["name"]: v for v in pod_spec(found[("StatefulSet", "tf-ps-0")])["volumes"]}
+    volumes = {v["name"]: v for v in pod_spec(found[("Job", "tf-ps-0")])["volumes"]}
     assert volumes["checkpoints"]["persistentVolumeClaim"]["claimName"] == "shared"
 
 
@@ -388,3 +405,70 @@ def test_rendering_is_deterministic(release):
     installed = render_chart({}, release=release)
     upgraded = render_chart({}, release=release, previous=installed)
     assert upgraded.manifest_text == installed.manifest_text and upgraded.notes == installed.notes
+
+
+# ------------------------------------------------------------------------------ shared clusters
+
+
+def test_a_network_policy_lets_only_the_releases_pods_reach_the_tensorflow_ports():
+    found = objects(render_chart({}))
+    tasks, notebook = found[("NetworkPolicy", "tf-tasks")], found[("NetworkPolicy", "tf-notebook")]
+    release = {"app.kubernetes.io/name": "tf-cluster", "app.kubernetes.io/instance": "tf"}
+    assert tasks["spec"]["podSelector"]["matchLabels"] == {**release, "app.kubernetes.io/component": "task"}
+    assert tasks["spec"]["ingress"] == [{"from": [{"podSelector": {"matchLabels": release}}], "ports": [{"port": "tf-grpc", "protocol": "TCP"}]}]
+    # every task pod is selected; the notebook keeps its web ports open to its Service
+    for workload in of_kind(render_chart({}), "Job"):
+        assert tasks["spec"]["podSelector"]["matchLabels"].items() <= workload["spec"]["template"]["metadata"]["labels"].items()
+    assert notebook["spec"]["ingress"][1] == {"ports": [{"port": "notebook", "protocol": "TCP"}, {"port": "tensorboard", "protocol": "TCP"}]}
+    assert not [k for k in objects(render_chart({"networkPolicy": {"enabled": False}})) if k[0] == "NetworkPolicy"]
+
+
+def test_kueue_labels_the_jobs_and_creates_them_suspended():
+    result = render_chart({"kueue": {"queueName": "team-a"}})
+    for job in of_kind(result, "Job"):
+        assert job["metadata"]["labels"]["kueue.x-k8s.io/queue-name"] == "team-a"
+        assert job["spec"]["suspend"] is True
+    assert all("suspend" not in job["spec"] for job in of_kind(render_chart({}), "Job"))
+
+
+@pytest.mark.parametrize(("scheduler", "api_version", "scheduler_name"), [
+    ("volcano", "scheduling.volcano.sh/v1beta1", "volcano"),
+    ("scheduler-plugins", "scheduling.x-k8s.io/v1alpha1", "scheduler-plugins-scheduler"),
+])
+def test_a_pod_group_gangs_every_task(scheduler, api_version, scheduler_name):
+    result = render_chart({"jobs": {"ps": {"tasks": 2}, "worker": {"tasks": 3}}, "gang": {"scheduler": scheduler}})
+    group = objects(result)[("PodGroup", "tf-tasks")]
+    assert group["apiVersion"] == api_version and group["spec"]["minMember"] == 5
+    for job in of_kind(result, "Job"):
+        template = job["spec"]["template"]
+        assert template["spec"]["schedulerName"] == scheduler_name
+        member = template["metadata"]["annotations"].get("scheduling.k8s.io/group-name") or template["metadata"]["labels"].get("scheduling.x-k8s.io/pod-group")
+        assert member == "tf-tasks"
+
+
+# ------------------------------------------------------------------------------ the run revision
+
+
+def _job_names(values: dict) -> set[str]:
+    return {job["metadata"]["name"] for job in of_kind(render_chart(values), "Job")}
+
+
+def test_a_change_to_any_job_is_a_new_run_with_new_job_names():
+    chief = {"jobs": {"chief": CHIEF_JOB}, "jupyter": {"asChief": False}}
+    first = _job_names(chief)
+    assert first == _job_names(chief)  # same values, same run: an upgrade leaves it alone
+    revision = next(iter(first)).rsplit("-", 1)[1]
+    assert first == {f"tf-{task}-{revision}" for task in ("chief-0", "ps-0", "ps-1", *(f"worker-{i}" for i in range(4)))}
+    resized = _job_names({**chief, "jobs": {**chief["jobs"], "worker": {"tasks": 5}}})
+    new_image = _job_names({**chief, "image": {"tag": "2.20.0"}})
+    rerun = _job_names({**chief, "run": {"id": "second-try"}})
+    for other in (resized, new_image, rerun):
+        assert not first & other
+    # the Services keep their names: task addresses never change
+    assert {s["metadata"]["name"] for s in of_kind(render_chart(chief), "Service")} >= {"tf-chief-0", "tf-worker-0"}
+
+
+def test_notes_say_when_the_run_ends():
+    notes = render_chart({"jobs": {"chief": CHIEF_JOB}, "jupyter": {"asChief": False}}).notes
+    assert "The run succeeds when the chief completes; then the other tasks stop. Follow it: tfhelm status tf --namespace default" in notes
+    assert "The run succeeds" not in render_chart({}).notes  # the notebook coordinates: no outcome

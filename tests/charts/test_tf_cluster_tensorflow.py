@@ -22,7 +22,7 @@ import time
 from pathlib import Path
 
 import pytest
-from tfcluster import argv, cluster_spec, container, free_port, objects, of_kind, plain_env, render_chart
+from tfcluster import argv, cluster_spec, container, free_port, objects, of_kind, plain_env, render_chart, task_name
 
 from support.netns import private_network
 from support.peers import peers_python_or_skip
@@ -80,18 +80,22 @@ def cluster_run(rendered, tmp_path_factory):
     spec_dir.mkdir()
     config_map = next(m.object for m in rendered.manifests if m.kind == "ConfigMap")
     (spec_dir / "cluster-spec.json").write_text(_localize(config_map["data"]["cluster-spec.json"], addresses))
+    (spec_dir / "run.py").write_text(config_map["data"]["run.py"])
 
     processes: list[subprocess.Popen] = []
     logs = []
     # TensorFlow servers listen on every interface: keep them in a loopback-only namespace
     with private_network() as netns:
         try:
-            for workload in of_kind(rendered, "StatefulSet"):
+            for workload in of_kind(rendered, "Job"):
                 tensorflow = container(workload, "tensorflow")
-                env = _environment(tensorflow, addresses, _spec_mount(workload, "tensorflow"), spec_dir, root)
-                log = open(root / f"{workload['metadata']['name']}.log", "w+")
+                mount = _spec_mount(workload, "tensorflow")
+                env = _environment(tensorflow, addresses, mount, spec_dir, root)
+                log = open(root / f"{task_name(workload)}.log", "w+")
                 logs.append(log)
-                processes.append(subprocess.Popen([*netns, *argv(tensorflow)], env=env, stdout=log, stderr=subprocess.STDOUT, cwd=root))
+                # run.py (the run supervisor) runs from the mounted directory too
+                command = [_substitute(item, addresses, mount, spec_dir) for item in argv(tensorflow)]
+                processes.append(subprocess.Popen([*netns, *command], env=env, stdout=log, stderr=subprocess.STDOUT, cwd=root))
             notebook_deployment = next(o for o in of_kind(rendered, "Deployment"))
             notebook = container(notebook_deployment, "notebook")
             script = root / "chief.py"
@@ -140,8 +144,8 @@ def test_the_tensorflow_servers_are_unreachable_outside_their_namespace(cluster_
 
 
 def test_the_rendered_tasks_are_servers_of_the_rendered_cluster(rendered):
-    workloads = {(o["kind"], o["metadata"]["name"]) for o in objects(rendered).values() if o["kind"] != "Service"}
-    assert {name for kind, name in workloads if kind == "StatefulSet"} == {"tf-ps-0", "tf-ps-1", "tf-worker-0", "tf-worker-1"}
+    workloads = {(kind, name) for kind, name in objects(rendered) if kind != "Service"}
+    assert {name for kind, name in workloads if kind == "Job"} == {"tf-ps-0", "tf-ps-1", "tf-worker-0", "tf-worker-1"}
     assert cluster_spec(rendered) == {
         "chief": ["tf-chief-0.default.svc.cluster.local:8080"],
         "ps": [f"tf-ps-{i}.default.svc.cluster.local:8080" for i in range(2)],
@@ -165,6 +169,14 @@ def test_variables_live_on_the_parameter_servers(cluster_run):
     assert devices and all("/job:ps/" in device for device in devices), devices
     # two variables (kernel, bias) are placed round-robin: both ps tasks hold one
     assert {device.split("/task:")[1].split("/")[0] for device in devices} == {"0", "1"}
+
+
+def test_each_server_runs_with_a_sparse_cluster_spec_of_itself(rendered):
+    # The default server never reads TF_CONFIG: the coordinator sends the whole cluster when it
+    # connects, so the training above proves the sparse form trains.
+    for workload in of_kind(rendered, "Job"):
+        program = argv(container(workload, "tensorflow"))[-1]
+        assert "tf.train.ClusterSpec({job: {index: address}})" in program and "TF_CONFIG" not in program
 
 
 def test_training_through_the_workers_lowers_the_loss(cluster_run):

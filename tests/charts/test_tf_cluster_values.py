@@ -163,32 +163,38 @@ def test_only_one_way_to_give_the_password():
     )
 
 
-def test_task_names_fit_a_statefulset():
-    release = "m" * 44  # tf-worker-9 would be 53 characters
+def test_task_names_leave_room_for_the_run_revision():
+    release = "m" * 48  # tf-worker-9 would be 57 characters, its Job 64
     assert failure({"jobs": {"worker": {"tasks": 10}}}, release=release) == (
-        f"the name {release}-worker-9 of job worker is 53 characters, more than 52 (a StatefulSet name: "
-        "Kubernetes adds an 11-character revision hash to it in a 63-character label): use a shorter release "
+        f"the name {release}-worker-9 of job worker is 57 characters, more than 56 (its Job is named "
+        f"{release}-worker-9-<run revision>, at most 63 characters as a label value): use a shorter release "
         "or job name, or releasePrefix=false"
     )
     assert render_chart({"releasePrefix": False, "jobs": {"worker": {"tasks": 10}}}, release=release).manifests
 
 
-def test_task_names_fit_a_kubernetes_name():
-    release = "m" * 56  # workers without ps are Jobs; worker-1 would be 65 characters
-    values = {"jobs": {"ps": None, "worker": {"tasks": 2, "command": ["train"]}}, "jupyter": {"asChief": False}}
-    assert failure(values, release=release) == (
-        f"the name {release}-worker-1 of job worker is 65 characters, more than 63 (a Kubernetes name): "
-        "use a shorter release or job name, or releasePrefix=false"
-    )
-
-
 def test_the_notebooks_chief_name_fits_a_kubernetes_name():
     release = "m" * 56
-    values = {"jobs": {"ps": None, "worker": {"tasks": 1, "command": ["train"]}}}
+    values = {"jobs": {"worker": {"tasks": 1}}}
     assert failure(values, release=release) == (
         f"the name {release}-chief-0 of the notebook's chief Service is more than 63 characters: "
         "use a shorter release name, or releasePrefix=false"
     )
+
+
+def test_the_notebook_cannot_coordinate_multi_worker_mirrored_strategy():
+    values = {"jobs": {"ps": None, "worker": {"tasks": 2, "command": ["train"]}}}
+    assert failure(values) == (
+        "jupyter.asChief=true needs jobs.ps: without parameter servers (MultiWorkerMirroredStrategy) TensorFlow "
+        "counts the chief as a worker and makes it the collective leader, so the workers would wait for a notebook "
+        "kernel. Set jupyter.asChief=false (the notebook runs beside the cluster) or add jobs.ps"
+    )
+    assert render_chart({**values, "jupyter": {"asChief": False}}).manifests
+
+
+def test_all_workers_success_needs_training_workers():
+    values = {"jobs": {"chief": {"tasks": 1, "command": ["train"]}}, "jupyter": {"asChief": False}, "run": {"successPolicy": "AllWorkers"}}
+    assert failure(values).startswith("run.successPolicy=AllWorkers needs workers that train to completion")
 
 
 def test_the_command_line_shows_schema_violations_and_exits_1():

@@ -62,9 +62,25 @@ def large_render() -> RenderResult:
     return render_chart(example="large", base=None)
 
 
+def task_name(obj: dict[str, Any]) -> str:
+    """An object's name; a task's Job without its run revision (``tf-ps-0-1a2b3c`` -> ``tf-ps-0``)."""
+    name = obj["metadata"]["name"]
+    revision = (obj["metadata"].get("labels") or {}).get("tfhelm.io/run")
+    return name.removesuffix("-" + revision) if obj["kind"] == "Job" and revision else name
+
+
 def objects(result: RenderResult) -> dict[tuple[str, str], dict[str, Any]]:
-    """Rendered objects keyed by (kind, name)."""
-    return {(m.kind, m.name): m.object for m in result.manifests}
+    """Rendered objects keyed by (kind, name); a task's Job by its task name (``task_name``)."""
+    return {(m.kind, task_name(m.object)): m.object for m in result.manifests}
+
+
+def run_wrapper(spec: dict[str, Any]) -> tuple[list[str], list[str]]:
+    """A task container's command split into the run supervisor (``python3 /etc/tfhelm/run.py
+    MODE``) and what it runs."""
+    command = spec["command"]
+    if command[:2] == ["python3", "/etc/tfhelm/run.py"]:
+        return command[:3], command[3:]
+    return [], command
 
 
 def of_kind(result: RenderResult, kind: str) -> list[dict[str, Any]]:

@@ -1,8 +1,9 @@
 """ParameterServerStrategy on real pods: 2 ps, 2 workers and a chief Job that trains.
 
-``tfhelm install --wait`` must return only once every server task's pod is really Ready (read
-back with kubectl, not tfhelm); the chief's log must show the loss falling and the model's
-variables placed on both parameter servers, reached through the cluster DNS names.
+``tfhelm install --wait --wait-for-jobs`` must return only once the whole run has ended: the
+chief's Job and every server's (read back with kubectl, not tfhelm); the chief's log must show the
+loss falling and the model's variables placed on both parameter servers, reached through the
+cluster DNS names.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import json
 import re
 
 import pytest
-from clusterkit import TF_CLUSTER, job_finished, ready
+from clusterkit import TF_CLUSTER, job_finished, task_job, task_selector
 
 from support.tfprograms import PS_TRAINING, python
 
@@ -31,19 +32,20 @@ def run(cluster, namespace, tfhelm):
         "jobs": {"ps": {"tasks": 2}, "worker": {"tasks": 2}, "chief": {"tasks": 1, "command": python(PS_TRAINING)}},
         "jupyter": {"enabled": False},
     })
-    installed = tfhelm("install", RELEASE, str(TF_CLUSTER), "-f", values, "--wait", "--timeout", "10m")
+    installed = tfhelm("install", RELEASE, str(TF_CLUSTER), "-f", values, "--wait", "--wait-for-jobs", "--timeout", "10m")
     pods_at_return = cluster.pods(namespace, f"app.kubernetes.io/instance={RELEASE}")
-    outcome = cluster.wait_for("the chief Job to finish", lambda: job_finished(cluster, namespace, f"{RELEASE}-chief-0"), timeout=600)
-    chief_pod = cluster.pods(namespace, f"job-name={RELEASE}-chief-0")[0]["metadata"]["name"]
+    chief = task_job(cluster, namespace, RELEASE, "chief")
+    outcome = job_finished(cluster, namespace, chief)
+    chief_pod = cluster.pods(namespace, task_selector(RELEASE, "chief"))[0]["metadata"]["name"]
     return {"installed": installed, "pods_at_return": pods_at_return, "outcome": outcome,
             "log": cluster.logs(namespace, chief_pod)}
 
 
-def test_install_wait_returns_only_when_every_server_task_is_ready(run):
-    servers = {p["metadata"]["name"]: ready(p) for p in run["pods_at_return"]
-               if p["metadata"]["labels"]["tfhelm.io/job"] in ("ps", "worker")}
-    assert sorted(servers) == ["tf-ps-0-0", "tf-ps-1-0", "tf-worker-0-0", "tf-worker-1-0"]
-    assert all(servers.values()), f"install --wait returned with unready server pods: {servers}"
+def test_install_wait_for_jobs_returns_once_the_whole_run_has_ended(run):
+    servers = {(p["metadata"]["labels"]["tfhelm.io/job"], p["metadata"]["labels"]["tfhelm.io/task-index"]): p["status"]["phase"]
+               for p in run["pods_at_return"] if p["metadata"]["labels"]["tfhelm.io/job"] in ("ps", "worker")}
+    assert sorted(servers) == [("ps", "0"), ("ps", "1"), ("worker", "0"), ("worker", "1")]
+    assert set(servers.values()) == {"Succeeded"}, f"install --wait-for-jobs returned with servers still running: {servers}"
 
 
 def test_the_chief_trains_and_the_loss_falls(run):

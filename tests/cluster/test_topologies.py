@@ -11,7 +11,7 @@ import json
 import re
 
 import pytest
-from clusterkit import TF_CLUSTER, job_finished, ready
+from clusterkit import TF_CLUSTER, job_finished, ready, task_job, task_selector
 
 from support.tfprograms import MWMS_TRAINING, RESOLVE_ALL, python
 
@@ -24,11 +24,12 @@ def test_every_task_address_resolves_inside_a_pod_before_the_task_is_ready(clust
     values = tfhelm.values_file("dns", {
         "jobs": {"ps": {"tasks": 2, "command": never_ready}, "worker": {"tasks": 2, "command": never_ready},
                  "chief": {"tasks": 1, "command": python(RESOLVE_ALL)}},
-        "jupyter": {"enabled": False},
+        "jupyter": {"enabled": False}, "run": {"cleanPodPolicy": "None"},  # the servers stay for the check
     })
     tfhelm("install", "dns", str(TF_CLUSTER), "-f", values)
-    outcome = cluster.wait_for("the resolving chief to finish", lambda: job_finished(cluster, namespace, "dns-chief-0"), timeout=300)
-    chief = cluster.pods(namespace, "job-name=dns-chief-0")[0]["metadata"]["name"]
+    job = cluster.wait_for("the chief Job", lambda: task_job(cluster, namespace, "dns", "chief"), timeout=120)
+    outcome = cluster.wait_for("the resolving chief to finish", lambda: job_finished(cluster, namespace, job), timeout=300)
+    chief = cluster.pods(namespace, task_selector("dns", "chief"))[0]["metadata"]["name"]
     log = cluster.logs(namespace, chief)
     assert outcome == "Complete", log
     resolved = dict(re.findall(r"^RESOLVED (\S+) (\S+)$", log, re.M))
@@ -51,9 +52,9 @@ def test_multi_worker_mirrored_strategy_trains_to_completion(cluster, namespace,
     tfhelm("install", "mw", str(TF_CLUSTER), "-f", values, "--wait", "--timeout", "10m")
     results = []
     for index in range(2):
-        job = f"mw-worker-{index}"
+        job = task_job(cluster, namespace, "mw", "worker", index)
         outcome = cluster.wait_for(f"{job} to finish", lambda job=job: job_finished(cluster, namespace, job), timeout=600)
-        pod = cluster.pods(namespace, f"job-name={job}")[0]["metadata"]["name"]
+        pod = cluster.pods(namespace, task_selector("mw", "worker", index))[0]["metadata"]["name"]
         log = cluster.logs(namespace, pod)
         assert outcome == "Complete", log
         results.append(json.loads(re.search(r"^RESULT (.*)$", log, re.M).group(1)))

@@ -87,6 +87,14 @@ def live(kube, ns, kind, name, api="v1"):
     return kube.get(ObjectRef(api, kind, name, ns))
 
 
+def task_job(kube, ns, release, job, index):
+    """The Job of one tf-cluster task (its name ends in the run revision), or None."""
+    selector = f"app.kubernetes.io/instance={release},tfhelm.io/job={job},tfhelm.io/task-index={index}"
+    jobs = kube.list("batch/v1", "Job", ns, label_selector=selector)
+    assert len(jobs) <= 1, [j["metadata"]["name"] for j in jobs]
+    return jobs[0] if jobs else None
+
+
 def resource_versions(kube, release):
     from tfhelm.actions.objects import summary_ref
 
@@ -141,7 +149,7 @@ def test_install_tf_cluster_creates_every_object_and_the_record(kube, ns, tfhelm
         assert obj is not None, summary
         managers = {m["manager"] for m in obj["metadata"]["managedFields"]}
         assert "tfhelm" in managers
-    worker = live(kube, ns, "StatefulSet", "demo-worker-1", "apps/v1")
+    worker = task_job(kube, ns, "demo", "worker", 1)
     assert worker["metadata"]["annotations"]["tfhelm.io/release-name"] == "demo"
     assert worker["spec"]["template"]["spec"]["containers"][0]["image"].startswith("tensorflow/tensorflow")
     assert "demo-worker-1" in live(kube, ns, "ConfigMap", "demo-cluster-spec")["data"]["cluster-spec.json"]
@@ -164,8 +172,8 @@ def test_upgrade_to_more_workers_then_remove_a_job(kube, ns, tfhelm):
     spec_before = live(kube, ns, "ConfigMap", "demo-cluster-spec")
     evaluator = ["--set", "jobs.evaluator.tasks=1", "--set-json", 'jobs.evaluator.command=["python","eval.py"]']
     tfhelm("upgrade", "demo", str(TF_CLUSTER), "-f", str(SMALL), "--set", "jobs.worker.tasks=3", *evaluator)
-    assert live(kube, ns, "StatefulSet", "demo-worker-2", "apps/v1") is not None
-    assert live(kube, ns, "Job", "demo-evaluator-0", "batch/v1") is not None
+    assert task_job(kube, ns, "demo", "worker", 2) is not None
+    assert task_job(kube, ns, "demo", "evaluator", 0) is not None
     assert live(kube, ns, "Service", "demo-worker-2") is not None
     spec_after = live(kube, ns, "ConfigMap", "demo-cluster-spec")
     assert spec_after["data"] != spec_before["data"]
@@ -174,9 +182,9 @@ def test_upgrade_to_more_workers_then_remove_a_job(kube, ns, tfhelm):
     assert statuses(kube, ns, "demo") == [(1, "superseded"), (2, "deployed")]
 
     tfhelm("upgrade", "demo", str(TF_CLUSTER), "-f", str(SMALL), "--set", "jobs.worker.tasks=3")
-    assert live(kube, ns, "Job", "demo-evaluator-0", "batch/v1") is None
+    assert task_job(kube, ns, "demo", "evaluator", 0) is None
     assert live(kube, ns, "Service", "demo-evaluator-0") is None
-    assert live(kube, ns, "StatefulSet", "demo-worker-2", "apps/v1") is not None
+    assert task_job(kube, ns, "demo", "worker", 2) is not None
     assert statuses(kube, ns, "demo") == [(1, "superseded"), (2, "superseded"), (3, "deployed")]
 
 
@@ -197,7 +205,7 @@ def test_upgrade_without_values_reuses_them_and_asks_for_the_password_again(kube
     assert "--reset-then-reuse-values --set-string jupyter.password=…" in done.stderr
     assert statuses(kube, ns, "demo") == [(1, "deployed")]
     tfhelm("upgrade", "demo", str(TF_CLUSTER), "--reset-then-reuse-values", "--set-string", "jupyter.password=another-password")
-    assert live(kube, ns, "StatefulSet", "demo-worker-2", "apps/v1") is not None  # tasks=3 was reused
+    assert task_job(kube, ns, "demo", "worker", 2) is not None  # tasks=3 was reused
     assert statuses(kube, ns, "demo") == [(1, "superseded"), (2, "deployed")]
 
 
@@ -223,7 +231,7 @@ def test_rollback_restores_revision_one(kube, ns, tfhelm):
     out = tfhelm("rollback", "demo", "1").stdout
     assert "now at revision 3" in out
     assert live(kube, ns, "ConfigMap", "demo-cluster-spec")["data"] == spec_v1
-    assert live(kube, ns, "StatefulSet", "demo-worker-3", "apps/v1") is None
+    assert task_job(kube, ns, "demo", "worker", 3) is None
     assert statuses(kube, ns, "demo") == [(1, "superseded"), (2, "superseded"), (3, "deployed")]
 
 

@@ -76,6 +76,7 @@ def run_lint(options: LintOptions) -> LintReport:
     _check_metadata(chart, report)
     manifests = _render(chart, options, capabilities, report)
     if manifests is not None:
+        _check_exposure(manifests, report)
         _check_objects(manifests, capabilities.kube_version, report)
     return report
 
@@ -102,6 +103,20 @@ def _render(chart: Chart, options: LintOptions, capabilities, report: LintReport
     except (ValuesError, RenderError) as error:
         report.add(ERROR, getattr(error, "template", None) or "values", str(error))
     return None
+
+
+def _check_exposure(manifests: list[Manifest], report: LintReport) -> None:
+    """A LoadBalancer open to the whole internet is rarely meant: say so."""
+    for manifest in manifests:
+        spec = manifest.object.get("spec") or {}
+        open_to_all = not spec.get("loadBalancerSourceRanges")
+        if manifest.kind == "Service" and spec.get("type") == "LoadBalancer" and open_to_all:
+            report.add(
+                WARNING,
+                f"{manifest.source}: {manifest.describe()}",
+                "a LoadBalancer without loadBalancerSourceRanges is reachable from anywhere: "
+                "list the networks that may reach it",
+            )
 
 
 def _check_objects(manifests: list[Manifest], kube_version, report: LintReport) -> None:

@@ -237,9 +237,13 @@ def status(name: str, **params: Any) -> None:
     if params["output"] != "table":
         document = result.release.to_dict()
         document.pop("computed_values", None)
+        if result.run is not None:
+            from dataclasses import asdict
+
+            document["run"] = asdict(result.run)
         print_document(document, params["output"])
         return
-    print_status(result.release, resources=result.resources)
+    print_status(result.release, resources=result.resources, run=result.run)
 
 
 @click.group(context_settings=CONTEXT_SETTINGS)

@@ -25,7 +25,7 @@ def _local_time(stamp: str) -> str:
     return moment.strftime("%a %b %e %H:%M:%S %Y")
 
 
-def print_status(release, *, resources=None, show_notes: bool = True, manifest: bool = False) -> None:
+def print_status(release, *, resources=None, run=None, show_notes: bool = True, manifest: bool = False) -> None:
     echo(f"NAME: {terminal_safe(release.name, one_line=True)}")
     echo(f"LAST DEPLOYED: {_local_time(release.last_deployed)}")
     echo(f"NAMESPACE: {terminal_safe(release.namespace, one_line=True)}")
@@ -41,12 +41,24 @@ def print_status(release, *, resources=None, show_notes: bool = True, manifest: 
             ],
             "table",
         )
+    if run is not None:
+        print_run(run)
     if manifest:
         echo("MANIFEST:")
         echo(release.manifest, nl=False)
     if show_notes and release.notes:
         echo("NOTES:")
         echo(release.notes.rstrip("\n"))
+
+
+def print_run(run) -> None:
+    """The run's outcome, a row per job, and the pods the scheduler cannot place."""
+    echo(f"RUN: {run.outcome} ({terminal_safe(run.reason, one_line=True)})")
+    columns = ["job", "tasks", "running", "pending", "succeeded", "failed", "restarts", "last_exit"]
+    print_rows([{c: getattr(job, c) for c in columns} for job in run.jobs], "table", columns=columns)
+    for job in run.jobs:
+        for line in job.unscheduled:
+            echo(f"UNSCHEDULED {terminal_safe(job.job, one_line=True)}: {terminal_safe(line, one_line=True)}")
 
 
 def print_rows(rows: list[dict[str, Any]], output: str, *, columns: list[str] | None = None) -> None:
