@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tfhelm.chart.model import Chart
+from tfhelm.engine.budget import RenderBudget
 from tfhelm.engine.context import Capabilities, KubeVersion, ReleaseInfo, template_context
 from tfhelm.engine.manifests import Manifest, format_manifests, parse_manifests, sort_manifests
 from tfhelm.engine.render import RenderedTemplate, render_templates
@@ -59,10 +60,11 @@ def render(
     capabilities = capabilities or Capabilities()
     rendered: list[RenderedTemplate] = []
     notes = None
+    budget = RenderBudget()
     for node, node_values, root in chart_tree(chart, values):
         check_kube_version(node, capabilities.kube_version)
         context = template_context(node, node_values, release, capabilities)
-        for template in render_templates(node, context, _only_for(root, chart.name, show_only), root):
+        for template in render_templates(node, context, _only_for(root, chart.name, show_only), root, budget):
             if template.name != NOTES:
                 rendered.append(template)
             elif node is chart:
