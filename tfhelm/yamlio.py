@@ -115,7 +115,12 @@ class _Builder:
         key = (node.tag, node.value)
         if key in _scalars:
             return _scalars[key]
-        value = self.loader.construct_object(node, deep=True)
+        try:
+            value = self.loader.construct_object(node, deep=True)
+        except ValueError:  # Python's limit on integer digits (sys.get_int_max_str_digits(), 4,300)
+            raise yaml.constructor.ConstructorError(
+                None, None, f"a number of {len(node.value):,} characters is too long to read", node.start_mark
+            ) from None
         if isinstance(value, (int, float, bool, type(None))) and len(_scalars) < _CACHE_LIMIT:
             _scalars[key] = value
         return value
@@ -238,6 +243,8 @@ def _problems(loader: _Loader) -> Iterator[None]:
         raise _problem(error) from None
     except RecursionError:
         raise YamlProblem("the document is nested too deeply", None, None) from None
+    except MemoryError:
+        raise YamlProblem("the document is too large to load into memory", None, None) from None
     finally:
         loader.dispose()
 

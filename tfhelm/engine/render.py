@@ -210,7 +210,9 @@ def render_one(environment: SandboxedEnvironment, chart: Chart, name: str) -> st
     except RecursionError as error:
         where, line = _template_frame(error.__traceback__, f"{chart.name}/{name}")
         raise RenderError(
-            "templates call each other without end (a recursive macro or include?)", template=where, line=line
+            "templates nest too deeply or call each other without end (a recursive macro or include?)",
+            template=where,
+            line=line,
         ) from None
     except (TypeError, ValueError, ArithmeticError, LookupError, AttributeError) as error:
         where, line = _template_frame(error.__traceback__, f"{chart.name}/{name}")
