@@ -12,6 +12,7 @@ from pathlib import Path
 from tfhelm.actions.common import build_capabilities, compute_values, locate_chart
 from tfhelm.engine import ReleaseInfo, RenderResult, render
 from tfhelm.errors import ChartError, UsageError
+from tfhelm.release.names import check_release_name
 from tfhelm.values.options import ValueOptions
 
 __all__ = ["TemplateOptions", "run_template", "write_output_dir"]
@@ -34,6 +35,8 @@ class TemplateOptions:
 
 def run_template(options: TemplateOptions) -> RenderResult:
     """Load, merge, validate and render; return the result (the CLI prints it)."""
+    if options.release_name is not None:
+        check_release_name(options.release_name)
     chart = locate_chart(options.chart, version=options.version, devel=options.devel, **options.registry_tls)
     values = compute_values(chart, options.values, skip_schema_validation=options.skip_schema_validation)
     release = ReleaseInfo(options.release_name or chart.name, namespace=options.namespace)
