@@ -24,8 +24,6 @@ import types
 from collections.abc import Iterator
 from typing import Any
 
-import re2
-
 __all__ = [
     "MAX_EXPANDED_SUBSCHEMAS",
     "compile_pattern",
@@ -43,9 +41,6 @@ _SCHEMA_MAPS = frozenset(
 )
 _DATA_KEYWORDS = frozenset({"enum", "const", "default", "examples"})
 
-_options = re2.Options()
-_options.log_errors = False  # RE2 would print its own complaint on stderr
-_options.max_mem = _MAX_PATTERN_MEMORY
 _compiled: dict[str, Any] = {}
 
 
@@ -62,8 +57,13 @@ def compile_pattern(pattern: str) -> Any:
     """The compiled RE2 pattern (cached); :class:`PatternError` if RE2 refuses it."""
     compiled = _compiled.get(pattern)
     if compiled is None:
+        import re2  # 25 ms to import: only once a schema has a pattern
+
+        options = re2.Options()
+        options.log_errors = False  # RE2 would print its own complaint on stderr
+        options.max_mem = _MAX_PATTERN_MEMORY
         try:
-            compiled = re2.compile(pattern, _options)
+            compiled = re2.compile(pattern, options)
         except re2.error as error:
             detail = error.args[0] if error.args else error
             reason = detail.decode("utf-8", "replace") if isinstance(detail, bytes) else str(detail)
