@@ -10,7 +10,7 @@ import tfhelm
 import tfhelm.errors as errors
 
 # Plain Exceptions on purpose: the docstring says why each never reaches the user.
-SIGNALS = {"YamlProblem", "UnknownKind"}
+SIGNALS = {"YamlProblem", "UnknownKind", "BudgetExceeded", "PatternError"}  # plain Exceptions, drawn in the docstring
 
 
 def _every_module():

@@ -11,7 +11,7 @@ import tfhelm
 PACKAGE = Path(tfhelm.__file__).parent
 DEMO = Path(__file__).parent / "fixtures" / "charts" / "demo"
 
-BASE = {"chartsource", "errors", "fileio", "yamlio", "versions", "kubeschema", "_version", "__init__", "__main__"}
+BASE = {"chartsource", "errors", "fileio", "names", "yamlio", "versions", "kubeschema", "_version", "__init__", "__main__"}
 MIDDLE = {"chart", "values", "engine", "release", "repo"}
 
 

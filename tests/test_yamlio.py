@@ -3,7 +3,7 @@
 import pytest
 import yaml
 
-from tfhelm.yamlio import YamlProblem, dump_yaml, load_yaml, load_yaml_documents
+from tfhelm.yamlio import YamlProblem, dump_yaml, load_yaml, load_yaml_documents, load_yaml_streamed
 
 SAME_AS_SAFE_LOAD = [
     "a: 1\nb: -2\nc: 0x1f\nd: 0o17\ne: 1_000\nf: 1.5\ng: .inf\nh: -.Inf\n",
@@ -67,3 +67,43 @@ def test_dump_round_trips_and_uses_block_strings():
     text = dump_yaml(value)
     assert "a: |\n" in text and text.index("b:") < text.index("a:")
     assert load_yaml(text) == value
+
+
+# --------------------------------------------------------------------------- load_yaml_streamed
+
+STREAMED_CASES = [
+    "",
+    "# only a comment\n",
+    "a: 1\nb: [1, 2.5, true, null, ~, 0x1F, 0o17, .inf, -.nan, 1_000]\nc: {d: 'e', f: \"g\"}\n",
+    "date: 2024-01-01\nwhen: 2024-01-01T00:00:00Z\nversion: 1.10\nv: '1.10'\nyes: yes\nno: off\n",
+    "- a\n- - b\n  - c: |\n      text\n      more\n- ! 12\n- !!str 12\n- !!int '12'\n",
+    "base: &b {x: 1}\nuse: *b\n",
+    "base: &b {x: 1}\nmerged:\n  <<: *b\n  y: 2\n",
+    "? [a, b]\n: 1\n",
+    "? {a: 1}\n: 1\n",
+    "key: value\nkey: later\n",
+    "entries:\n  demo:\n  - name: demo\n    version: 1.0.0\n    urls: [https://example.com/demo-1.0.0.tgz]\n",
+    "- !!binary aGVsbG8=\n- !!set {a, b}\n",
+]
+
+
+@pytest.mark.parametrize("text", STREAMED_CASES)
+def test_streamed_loading_gives_what_load_yaml_gives(text):
+    def outcome(load):
+        try:
+            return "value", load(text)
+        except YamlProblem as problem:
+            return "problem", problem.problem, problem.line
+        except Exception as error:  # noqa: BLE001 - both must fail the same way
+            return "error", type(error).__name__
+
+    assert outcome(load_yaml_streamed) == outcome(load_yaml)
+
+
+@pytest.mark.parametrize("text", ["a: [1, 2\n", "a: 1\n---\nb: 2\n", f"x: {'9' * 10000}\n", "a: *nowhere\n", "a:\n\t- 1\n"])
+def test_streamed_loading_fails_as_load_yaml_does(text):
+    with pytest.raises(YamlProblem) as streamed:
+        load_yaml_streamed(text)
+    with pytest.raises(YamlProblem) as plain:
+        load_yaml(text)
+    assert (streamed.value.problem, streamed.value.line) == (plain.value.problem, plain.value.line)

@@ -30,13 +30,17 @@ tfhelm is defined here (a test checks it), so one import reaches them all:
     └── RepoError              packages, chart repositories, OCI registries
         └── ArchiveError       an unsafe or malformed chart archive
 
-Two signals are plain ``Exception`` on purpose: they never reach the user, because the one
+Four signals are plain ``Exception`` on purpose: they never reach the user, because the one
 caller that can meet each turns it into a user error or a finding:
 
     YamlProblem                a YAML parse error and its line (yamlio; callers use
                                ``yamlio.parse_yaml``, which raises the right TfhelmError)
     UnknownKind                the offline schemas do not know a kind (kubeschema; lint
                                reports it as a finding)
+    PatternError               RE2 cannot compile a schema pattern (values; schema checks
+                               report it as a SchemaError naming the schema file and keyword)
+    BudgetExceeded             a template went over the render budget (engine; the renderer
+                               raises a RenderError naming the template file and line)
 
 Errors carry the fields a user needs (file, line, value path, object) so callers can act on
 them programmatically; the message is built from those fields.
@@ -50,6 +54,7 @@ from typing import Any
 __all__ = [
     "ApplyConflictError",
     "ArchiveError",
+    "BudgetExceeded",
     "ChartError",
     "ChartNotFoundError",
     "ClusterError",
@@ -58,6 +63,7 @@ __all__ = [
     "ManifestError",
     "NotFoundError",
     "OwnershipError",
+    "PatternError",
     "PreconditionError",
     "ReleaseError",
     "RenderError",
@@ -275,6 +281,19 @@ class YamlProblem(Exception):
         self.problem = problem
         self.line = line
         self.column = column
+
+
+class PatternError(ValueError):
+    """RE2 cannot compile a pattern; ``reason`` says why in RE2's words."""
+
+    def __init__(self, pattern: str, reason: str) -> None:
+        super().__init__(f"RE2 cannot compile the pattern {pattern!r}: {reason}")
+        self.pattern = pattern
+        self.reason = reason
+
+
+class BudgetExceeded(Exception):
+    """A template went over the render budget; the renderer adds the file and line."""
 
 
 class UnknownKind(Exception):

@@ -19,6 +19,15 @@ from contextlib import contextmanager
 from typing import Any
 
 import yaml
+from yaml.events import (
+    DocumentEndEvent,
+    MappingEndEvent,
+    MappingStartEvent,
+    ScalarEvent,
+    SequenceEndEvent,
+    SequenceStartEvent,
+    StreamEndEvent,
+)
 from yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
 from tfhelm.errors import ChartError, TfhelmError, ValuesError, YamlProblem, location
@@ -28,7 +37,7 @@ try:
 except ImportError:  # pragma: no cover - libyaml missing
     from yaml import SafeDumper as _BaseDumper, SafeLoader as _BaseLoader  # type: ignore[assignment]
 
-__all__ = ["YamlProblem", "dump_yaml", "load_yaml", "load_yaml_documents", "parse_yaml"]
+__all__ = ["YamlProblem", "dump_yaml", "load_yaml", "load_yaml_documents", "load_yaml_streamed", "parse_yaml"]
 
 
 _STR = "tag:yaml.org,2002:str"
@@ -117,7 +126,12 @@ class _Builder:
         key = (node.tag, node.value)
         if key in _scalars:
             return _scalars[key]
-        value = self.loader.construct_object(node, deep=True)
+        try:
+            value = self.loader.construct_object(node, deep=True)
+        except ValueError:  # Python's limit on integer digits (sys.get_int_max_str_digits(), 4,300)
+            raise yaml.constructor.ConstructorError(
+                None, None, f"a number of {len(node.value):,} characters is too long to read", node.start_mark
+            ) from None
         if isinstance(value, (int, float, bool, type(None))) and len(_scalars) < _CACHE_LIMIT:
             _scalars[key] = value
         return value
@@ -230,6 +244,8 @@ def _problems(loader: _Loader) -> Iterator[None]:
         raise _problem(error) from None
     except RecursionError:
         raise YamlProblem("the document is nested too deeply", None, None) from None
+    except MemoryError:
+        raise YamlProblem("the document is too large to load into memory", None, None) from None
     finally:
         loader.dispose()
 
@@ -267,6 +283,88 @@ def load_yaml_documents(text: str | bytes) -> Iterator[Any]:
     with _problems(loader):
         while loader.check_node():
             yield _Builder(loader).build(_checked(loader.get_node(), text))
+
+
+class _NotPlain(Exception):
+    """The document uses anchors, aliases, merge keys or tags: :func:`load_yaml` must read it."""
+
+
+class _StreamBuilder:
+    """Builds one plain document straight from parser events, never holding the node graph.
+
+    PyYAML's composer keeps a node (with two position marks) for every scalar of the document
+    until it is built: about 25 times the text in memory. Here each event is built and dropped.
+    Scalars are typed exactly as :class:`_Builder` types them.
+    """
+
+    def __init__(self, loader: _Loader) -> None:
+        self.loader = loader
+        self.scalars = _Builder(loader)
+
+    def document(self) -> Any:
+        loader = self.loader
+        loader.get_event()  # stream start
+        if loader.check_event(StreamEndEvent):
+            return None
+        loader.get_event()  # document start
+        value = self.value(loader.get_event())
+        if not loader.check_event(DocumentEndEvent):
+            raise _NotPlain
+        loader.get_event()
+        if not loader.check_event(StreamEndEvent):
+            raise _NotPlain  # several documents: load_yaml reports it
+        return value
+
+    def value(self, event: Any) -> Any:
+        kind = event.__class__
+        if kind is ScalarEvent and event.anchor is None:
+            return self.scalar(event)
+        if kind is MappingStartEvent and event.anchor is None and event.tag in (None, "!", _MAP):
+            return self.mapping()
+        if kind is SequenceStartEvent and event.anchor is None and event.tag in (None, "!", _SEQ):
+            items = []
+            while not self.loader.check_event(SequenceEndEvent):
+                items.append(self.value(self.loader.get_event()))
+            self.loader.get_event()
+            return items
+        raise _NotPlain  # an alias, an anchor or an explicit tag
+
+    def scalar(self, event: Any) -> Any:
+        tag = event.tag
+        if tag is None or tag == "!":
+            tag = self.loader.resolve(ScalarNode, event.value, event.implicit)
+        elif tag != _STR:
+            raise _NotPlain
+        if tag == _STR:
+            return event.value
+        if tag == _MERGE:
+            raise _NotPlain
+        return self.scalars.build(ScalarNode(tag, event.value, event.start_mark, event.end_mark, event.style))
+
+    def mapping(self) -> dict[Any, Any]:
+        mapping: dict[Any, Any] = {}
+        while not self.loader.check_event(MappingEndEvent):
+            key = self.value(self.loader.get_event())
+            value = self.value(self.loader.get_event())
+            try:
+                mapping[key] = value
+            except TypeError:
+                raise _NotPlain from None
+        self.loader.get_event()
+        return mapping
+
+
+def load_yaml_streamed(text: str | bytes) -> Any:
+    """:func:`load_yaml` for large documents (repository indexes): the same result, built from
+    parser events in a fraction of the memory. Documents with anchors, aliases, merge keys or
+    explicit tags are read by :func:`load_yaml` itself, with its alias budget.
+    """
+    loader = _Loader(text)
+    try:
+        with _problems(loader):
+            return _StreamBuilder(loader).document()
+    except _NotPlain:
+        return load_yaml(text)
 
 
 def dump_yaml(value: Any) -> str:

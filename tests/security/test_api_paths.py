@@ -236,8 +236,7 @@ def test_ordinary_requests_are_unchanged(tmp_path, api):
 def test_a_release_name_with_a_slash_never_reaches_a_path(tmp_path, api, command):
     result = run_cli(*command, "-n", "ns", "--kubeconfig", str(kubeconfig(tmp_path, api)))
     assert result.returncode != 0 and "Traceback" not in result.stderr
-    if command[0] != "status":  # its lock Secret is named after the release: refused by the client
-        assert "not a valid object name" in result.stderr
+    assert f"invalid release name {command[1]!r}" in result.stderr  # Helm's rule, before any request
     paths = [request.split(" ", 1)[1].split("?")[0] for request in _Recorder.requests]
     assert all(path in ("/version", "/api/v1", "/api/v1/namespaces/ns/secrets") for path in paths), paths
 

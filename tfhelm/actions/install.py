@@ -6,20 +6,18 @@ wait → record deployed (or failed; with ``atomic``, the objects are removed ag
 
 from __future__ import annotations
 
-import re
 import time
 from dataclasses import dataclass, field
 
 from tfhelm.actions.configuration import Configuration
 from tfhelm.actions.deploy import DeployOptions, Rendered, deploy, render_revision, server_kube_version
 from tfhelm.chartsource import ChartSource
-from tfhelm.errors import ReleaseError, UsageError
+from tfhelm.errors import ReleaseError
+from tfhelm.names import check_release_name
 from tfhelm.release import Release, Status
 from tfhelm.values.options import ValueOptions
 
 __all__ = ["InstallOptions", "install", "install_locked"]
-
-_RELEASE_NAME = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
 
 
 @dataclass(frozen=True)
@@ -98,13 +96,7 @@ def install_locked(
 def _release_name(options: InstallOptions, chart_name: str) -> str:
     if options.generate_name:
         return f"{chart_name}-{int(time.time())}"
-    name = options.name or chart_name
-    if len(name) > 53 or not _RELEASE_NAME.fullmatch(name):
-        raise UsageError(
-            f"invalid release name {name!r}: use at most 53 lower-case letters, digits, '-' and '.', "
-            "starting and ending with a letter or digit"
-        )
-    return name
+    return check_release_name(options.name or chart_name)
 
 
 def _check_name_free(config: Configuration, name: str, history: list[Release] | None = None) -> None:

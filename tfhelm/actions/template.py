@@ -13,6 +13,7 @@ from tfhelm.actions.common import build_capabilities, locate_chart
 from tfhelm.chartsource import ChartSource
 from tfhelm.engine import ReleaseInfo, RenderResult, render_tree
 from tfhelm.errors import ChartError, UsageError
+from tfhelm.names import check_release_name
 from tfhelm.values.options import ValueOptions
 from tfhelm.values.tree import chart_values
 
@@ -34,6 +35,8 @@ class TemplateOptions:
 
 def run_template(options: TemplateOptions) -> RenderResult:
     """Load, merge, validate and render; return the result (the CLI prints it)."""
+    if options.release_name is not None:
+        check_release_name(options.release_name)
     chart = locate_chart(options.chart, options.source)
     tree = chart_values(chart, options.values.user_values(), validate=not options.skip_schema_validation)
     release = ReleaseInfo(options.release_name or chart.name, namespace=options.namespace)

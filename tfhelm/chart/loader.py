@@ -92,8 +92,7 @@ def _ignore_spec(root: Path):
         return lambda relative, is_dir: False
     import pathspec
 
-    lines = ignore_file.read_text(encoding="utf-8").splitlines()
-    spec = pathspec.GitIgnoreSpec.from_lines(lines)
+    spec = pathspec.GitIgnoreSpec.from_lines(_ignore_lines(ignore_file))
 
     def ignored(relative: str, is_dir: bool) -> bool:
         parts = PurePosixPath(relative).parts
@@ -102,6 +101,19 @@ def _ignore_spec(root: Path):
         return any(spec.match_file(p) for p in prefixes) or spec.match_file(relative + ("/" if is_dir else ""))
 
     return ignored
+
+
+def _ignore_lines(ignore_file: Path) -> list[str]:
+    """The ignore file's lines; a line that is not UTF-8 is a ChartError naming it."""
+    lines = []
+    for number, raw in enumerate(ignore_file.read_bytes().splitlines(), start=1):
+        try:
+            lines.append(raw.decode("utf-8"))
+        except UnicodeDecodeError as error:
+            raise ChartError(
+                f"not UTF-8 text ({error.reason} at byte {error.start})", file=ignore_file, line=number
+            ) from None
+    return lines
 
 
 def chart_from_files(files: dict[str, bytes], *, source: str, budget: ArchiveBudget | None = None) -> Chart:
@@ -162,6 +174,10 @@ def _default_values(files: dict[str, bytes], source: str) -> dict[str, Any]:
         return {}
     if not isinstance(values, dict):
         raise ChartError(f"must be a mapping of values, not a {type(values).__name__}", file=where)
+    from tfhelm.values.limits import MAX_VALUES_DEPTH, depth_exceeded
+
+    if depth_exceeded(values):
+        raise ChartError(f"values nested deeper than {MAX_VALUES_DEPTH} levels", file=where)
     return values
 
 
@@ -173,6 +189,12 @@ def _schema(files: dict[str, bytes], source: str, chart_name: str) -> dict[str, 
         schema = json.loads(_text(files, SCHEMA_FILE, source))
     except json.JSONDecodeError as error:
         raise ChartError(f"invalid JSON: {error.msg} (column {error.colno})", file=where, line=error.lineno) from None
+    except RecursionError:
+        raise ChartError("invalid JSON: nested too deeply", file=where) from None
+    except MemoryError:
+        raise ChartError("too large to load into memory", file=where) from None
+    except ValueError as error:  # Python's limit on integer digits (4,300)
+        raise ChartError(f"invalid JSON: {error}".split(";")[0], file=where) from None
     if not isinstance(schema, dict):
         raise ChartError("a JSON Schema must be an object", file=where)
     from tfhelm.values.schema import check_schema

@@ -41,6 +41,8 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 1
+    except MemoryError as error:  # the layers that know the file say so; this is the last resort
+        return _report(error, debug, 1, message="tfhelm ran out of memory (run again with --debug to see where)")
     except Exception as error:  # noqa: BLE001 - the last line of defence before a traceback
         return _report(error, debug, 1, unexpected=True)
 
@@ -54,7 +56,9 @@ def _take_debug_flag(args: list[str]) -> bool:
     return found or os.environ.get("TFHELM_DEBUG", "") not in ("", "0")
 
 
-def _report(error: BaseException, debug: bool, code: int, *, unexpected: bool = False) -> int:
+def _report(
+    error: BaseException, debug: bool, code: int, *, unexpected: bool = False, message: str | None = None
+) -> int:
     from tfhelm.cli.output import echo
 
     if debug:
@@ -64,7 +68,8 @@ def _report(error: BaseException, debug: bool, code: int, *, unexpected: bool = 
         details = getattr(error, "details", None)
         if details:
             echo(f"The server's whole answer:\n{details}", err=True)
-    message = f"unexpected {type(error).__name__}: {error}" if unexpected else str(error)
+    if message is None:
+        message = f"unexpected {type(error).__name__}: {error}" if unexpected else str(error)
     echo(f"Error: {message}", err=True, fg="red")
     if unexpected and not debug:
         echo("Run again with --debug to see where it happened.", err=True)

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tfhelm.chart.model import Chart
+from tfhelm.engine.budget import RenderBudget
 from tfhelm.engine.context import Capabilities, KubeVersion, ReleaseInfo, template_context
 from tfhelm.engine.manifests import Manifest, format_manifests, parse_manifests, sort_manifests
 from tfhelm.engine.previous import PreviousRevision
@@ -89,11 +90,12 @@ def render_tree(
     capabilities = capabilities or Capabilities()
     rendered: list[RenderedTemplate] = []
     notes = None
+    budget = RenderBudget()
     for node in tree.nodes:
         check_kube_version(node.chart, capabilities.kube_version)
         context = template_context(node.chart, node.values, release, capabilities, previous)
         only = _only_for(node.source, chart.name, show_only)
-        for template in render_templates(node.chart, context, only, node.source):
+        for template in render_templates(node.chart, context, only, node.source, budget):
             if template.name != NOTES:
                 rendered.append(template)
             elif node.chart is chart:

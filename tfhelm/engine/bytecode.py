@@ -21,7 +21,7 @@ from jinja2.bccache import Bucket, FileSystemBytecodeCache
 __all__ = ["template_cache"]
 
 # bump when the environment's options change the code Jinja generates
-_ENVIRONMENT_SIGNATURE = "tfhelm-sandbox-strict-trim-lstrip-v1"
+_ENVIRONMENT_SIGNATURE = "tfhelm-sandbox-strict-trim-lstrip-budget-v2"
 
 
 def _cache_dir() -> Path:

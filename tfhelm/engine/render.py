@@ -3,7 +3,8 @@
 Templates run in a :class:`~jinja2.sandbox.SandboxedEnvironment` with a strict undefined: a
 misspelt value is an error naming the value path (``Values.jobs.worker.taks is undefined (did
 you mean 'tasks'?)``), never an empty string. ``trim_blocks`` and ``lstrip_blocks`` are on, so
-``{% if %}`` lines leave no blank lines or stray indentation in YAML.
+``{% if %}`` lines leave no blank lines or stray indentation in YAML. Every render spends from one
+:class:`~tfhelm.engine.budget.RenderBudget` (sizes, loop iterations, CPU time, output).
 """
 
 from __future__ import annotations
@@ -15,9 +16,12 @@ from types import TracebackType
 from typing import Any
 
 import jinja2
+from jinja2 import nodes
+from jinja2.compiler import CodeGenerator, Frame
 from jinja2.sandbox import SandboxedEnvironment
 
 from tfhelm.chart.model import Chart
+from tfhelm.engine.budget import INTERCEPTED_BINOPS, BudgetExceeded, RenderBudget, bounded_width, count_loops
 from tfhelm.engine.bytecode import template_cache
 from tfhelm.engine.filters import FILTERS, GLOBALS
 from tfhelm.engine.passwords import Argon2Filter
@@ -86,8 +90,49 @@ class _ChartLoader(jinja2.BaseLoader):
         return self.chart.templates[key], f"{self.chart.name}/{key}", lambda: True
 
 
-def _environment(chart: Chart) -> SandboxedEnvironment:
-    environment = SandboxedEnvironment(
+class _BudgetedCodeGenerator(CodeGenerator):
+    """Compiles ``a ~ b`` to a call that checks the result's size before building it."""
+
+    def visit_Concat(self, node: nodes.Concat, frame: Frame) -> None:
+        self.write("environment.budget.concat((")
+        for argument in node.nodes:
+            self.visit(argument, frame)
+            self.write(", ")
+        self.write("))")
+
+
+class _BudgetedEnvironment(SandboxedEnvironment):
+    """The sandbox, with costly operators, calls and loops charged to a :class:`RenderBudget`.
+
+    Intercepted operators are also never folded at compile time, so ``{% if false %}{{ 10**(10**9) }}``
+    costs nothing.
+    """
+
+    intercepted_binops = INTERCEPTED_BINOPS
+    code_generator_class = _BudgetedCodeGenerator
+
+    def __init__(self, budget: RenderBudget, **options: Any) -> None:
+        super().__init__(**options)
+        self.budget = budget
+
+    def _parse(self, source: str, name: str | None, filename: str | None) -> nodes.Template:
+        return count_loops(super()._parse(source, name, filename))
+
+    def call_binop(self, context: jinja2.runtime.Context, operator: str, left: Any, right: Any) -> Any:
+        return self.budget.binop(operator, left, right)
+
+    # Jinja's own signature: the dunder names keep every keyword free for the callee
+    def call(__self, __context: jinja2.runtime.Context, __obj: Any, *args: Any, **kwargs: Any) -> Any:
+        __self.budget.check_call(__obj, args, kwargs)
+        return super().call(__context, __obj, *args, **kwargs)
+
+    def budget_loop(self, iterable: Any) -> Any:
+        return self.budget.iterate(iterable)
+
+
+def _environment(chart: Chart, budget: RenderBudget) -> SandboxedEnvironment:
+    environment = _BudgetedEnvironment(
+        budget,
         loader=_ChartLoader(chart),
         undefined=_StrictUndefined,
         autoescape=False,
@@ -99,6 +144,8 @@ def _environment(chart: Chart) -> SandboxedEnvironment:
     )
     environment.filters.update(FILTERS)
     environment.filters["argon2"] = Argon2Filter()  # one per render: remembers the hashes it made
+    for name in ("indent", "nindent", "center", "wordwrap", "truncate"):
+        environment.filters[name] = bounded_width(environment.filters[name])
     environment.globals.update(GLOBALS)
     return environment
 
@@ -110,13 +157,18 @@ def is_emitted(name: str) -> bool:
 
 
 def render_templates(
-    chart: Chart, context: dict[str, Any], only: set[str] | None = None, root: str | None = None
+    chart: Chart,
+    context: dict[str, Any],
+    only: set[str] | None = None,
+    root: str | None = None,
+    budget: RenderBudget | None = None,
 ) -> list[RenderedTemplate]:
     """Render every emitted template of ``chart`` (or those named in ``only``), in path order.
 
     ``root`` is how sources are named (``parent/charts/sub`` for a subchart); default the chart name.
+    ``budget`` is shared by every chart of one render; default a fresh one.
     """
-    environment = _environment(chart)
+    environment = _environment(chart, budget or RenderBudget())
     # the context lives in the environment's globals so macros imported from _* files see it too
     environment.globals.update(context, Values=_with_paths(context.get("Values", {}), "Values"))
     rendered = []
@@ -132,7 +184,8 @@ def render_one(environment: SandboxedEnvironment, chart: Chart, name: str) -> st
     """Render one template; every failure becomes a RenderError naming the file and line."""
     try:
         template = environment.get_template(name[len(TEMPLATES_DIR) :])
-        return template.render(Template={"name": f"{chart.name}/{name}", "basePath": f"{chart.name}/templates"})
+        chunks = template.generate(Template={"name": f"{chart.name}/{name}", "basePath": f"{chart.name}/templates"})
+        return _emit(environment, chunks)
     except jinja2.TemplateSyntaxError as error:
         raise RenderError(
             f"template syntax error: {error.message}", template=error.filename or name, line=error.lineno
@@ -150,14 +203,34 @@ def render_one(environment: SandboxedEnvironment, chart: Chart, name: str) -> st
     except jinja2.sandbox.SecurityError as error:
         where, line = _template_frame(error.__traceback__, f"{chart.name}/{name}")
         raise RenderError(f"not allowed in templates: {error}", template=where, line=line) from error
+    except BudgetExceeded as error:
+        where, line = _template_frame(error.__traceback__, f"{chart.name}/{name}")
+        raise RenderError(str(error), template=where, line=line) from None
+    except MemoryError as error:
+        where, line = _template_frame(error.__traceback__, f"{chart.name}/{name}")
+        raise RenderError("the template ran out of memory", template=where, line=line) from None
     except RecursionError as error:
         where, line = _template_frame(error.__traceback__, f"{chart.name}/{name}")
         raise RenderError(
-            "templates call each other without end (a recursive macro or include?)", template=where, line=line
+            "templates nest too deeply or call each other without end (a recursive macro or include?)",
+            template=where,
+            line=line,
         ) from None
     except (TypeError, ValueError, ArithmeticError, LookupError, AttributeError) as error:
         where, line = _template_frame(error.__traceback__, f"{chart.name}/{name}")
         raise RenderError(f"{type(error).__name__}: {error}", template=where, line=line) from error
+
+
+def _emit(environment: SandboxedEnvironment, chunks: Any) -> str:
+    """The template's text; over the output budget, the error is thrown in where the template yielded."""
+    budget: RenderBudget = environment.budget  # type: ignore[attr-defined]  # always a _BudgetedEnvironment
+    parts = []
+    for chunk in chunks:
+        budget.output_left -= len(chunk)
+        if budget.output_left < 0:
+            chunks.throw(BudgetExceeded(budget.output_message()))
+        parts.append(chunk)
+    return "".join(parts)
 
 
 def _template_frame(traceback: TracebackType | None, fallback: str) -> tuple[str, int | None]:

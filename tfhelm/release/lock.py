@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from tfhelm.errors import LockLostError, NotFoundError, PreconditionError, ReleaseError
+from tfhelm.names import check_release_name
 
 __all__ = ["DEFAULT_TTL", "Lease", "ReleaseLock", "lock_name", "lock_ttl", "machine_identity"]
 
@@ -48,7 +49,7 @@ def machine_identity() -> str:
 
 
 def lock_name(release: str) -> str:
-    return f"sh.tfhelm.lock.v1.{release}"
+    return f"sh.tfhelm.lock.v1.{check_release_name(release)}"
 
 
 def _now() -> dt.datetime:

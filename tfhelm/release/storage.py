@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from tfhelm.errors import ReleaseError
+from tfhelm.names import check_release_name
 from tfhelm.release import parts
 from tfhelm.release.record import Release, Status
 
@@ -388,8 +389,8 @@ class Storage:
         self.driver = driver
 
     def history(self, name: str) -> list[Release]:
-        """Every revision of ``name``, oldest first."""
-        return sorted(self.driver.query(name), key=lambda r: r.revision)
+        """Every revision of ``name``, oldest first (UsageError for a name Helm would refuse)."""
+        return sorted(self.driver.query(check_release_name(name)), key=lambda r: r.revision)
 
     def get(self, name: str, revision: int | None = None) -> Release:
         """One revision (the latest when ``revision`` is None); ReleaseError when missing."""
@@ -418,6 +419,7 @@ class Storage:
         return [latest[key] for key in sorted(latest)]
 
     def create(self, release: Release) -> None:
+        check_release_name(release.name)
         self.driver.create(release)
 
     def update(self, release: Release) -> None:

@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from tfhelm.errors import RepoError
+from tfhelm.errors import RepoError, location
 
 __all__ = [
     "INDEX_FILE",
@@ -134,13 +134,15 @@ class RepoIndex:
 
 def parse_index(data: bytes, *, source: str) -> RepoIndex:
     """Parse index.yaml (or index.json) text; ``source`` names it in messages."""
-    from tfhelm.yamlio import parse_yaml
+    from tfhelm.yamlio import YamlProblem, load_yaml_streamed
 
     try:
-        text = data.decode("utf-8")
+        raw = load_yaml_streamed(data.decode("utf-8"))
     except UnicodeDecodeError as error:
         raise RepoError(f"{source} is not a chart repository index: not UTF-8 text ({error.reason})") from None
-    raw = parse_yaml(text, file=source, error=RepoError, what=" in the repository index")
+    except YamlProblem as problem:
+        where = location(source, problem.line)
+        raise RepoError(f"{where}: invalid YAML in the repository index: {problem.problem}") from None
     if not isinstance(raw, dict):
         raise RepoError(f"{source} is not a chart repository index: expected a mapping with apiVersion and entries")
     if not raw.get("apiVersion"):

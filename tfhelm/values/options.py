@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from tfhelm.errors import ValuesError
+from tfhelm.values.limits import MAX_VALUES_DEPTH, depth_exceeded, read_limited
 from tfhelm.values.merge import coalesce, merge_maps
 from tfhelm.yamlio import parse_yaml
 
@@ -42,34 +43,44 @@ class ValueOptions:
         from tfhelm.values import strvals
 
         parsers = (
-            (self.json_values, strvals.parse_set_json),
-            (self.values, strvals.parse_set),
-            (self.string_values, strvals.parse_set_string),
-            (self.file_values, strvals.parse_set_file),
-            (self.literal_values, strvals.parse_set_literal),
+            (self.json_values, strvals.parse_set_json, "--set-json"),
+            (self.values, strvals.parse_set, "--set"),
+            (self.string_values, strvals.parse_set_string, "--set-string"),
+            (self.file_values, strvals.parse_set_file, "--set-file"),
+            (self.literal_values, strvals.parse_set_literal, "--set-literal"),
         )
-        for expressions, parse in parsers:
+        for expressions, parse, flag in parsers:
             for expression in expressions:
                 merged = parse(expression, merged)
+                if flag == "--set-json" and depth_exceeded(merged):
+                    key = expression.split("=", 1)[0]
+                    raise ValuesError(
+                        f"--set-json for key {key!r}: values nested deeper than {MAX_VALUES_DEPTH} levels"
+                    )
         return merged
 
 
 def load_values_file(name: str, *, read_stdin: Callable[[], str] | None = None) -> dict[str, Any]:
     """Load one ``-f`` values file (``-`` for standard input); it must hold a mapping."""
     label = "<stdin>" if name == "-" else name
-    text = (read_stdin or sys.stdin.read)() if name == "-" else _read(name)
+    try:
+        text = (read_stdin or (lambda: read_limited(sys.stdin)))() if name == "-" else _read(name)
+    except OSError as error:
+        raise ValuesError(f"cannot read values file {label!r}: {error.strerror}") from None
     values = parse_yaml(text, file=label, error=ValuesError)
     if values is None:
         return {}
     if not isinstance(values, dict):
         raise ValuesError(f"a values file must hold a mapping, not a {type(values).__name__}", file=label)
+    if depth_exceeded(values):
+        raise ValuesError(f"values nested deeper than {MAX_VALUES_DEPTH} levels", file=label)
     return values
 
 
 def _read(name: str) -> str:
-    path = Path(name)
     try:
-        return path.read_text(encoding="utf-8")
+        with Path(name).open("rb") as handle:
+            return read_limited(handle).decode("utf-8")
     except FileNotFoundError:
         raise ValuesError(f"values file {name!r} not found") from None
     except IsADirectoryError:

@@ -14,7 +14,7 @@ so every error message is jsonschema-based). Certainty comes from a closed world
 * values must be plain JSON (dict with str keys, list, str, int, finite float, bool, None);
 * each keyword is evaluated as jsonschema's ``Draft202012Validator`` does it (``bool`` is not a
   number, ``1.0`` is an integer, ``True != 1`` in ``enum``/``const``/``uniqueItems``, regexes
-  use ``re.search``, ``additionalProperties`` sees the joined ``patternProperties`` regex,
+  use RE2's search, ``additionalProperties`` sees the joined ``patternProperties`` regex,
   ``format`` is not asserted). Where an exact answer is hard (``multipleOf`` with floats, some
   ``uniqueItems`` cases) evaluation raises :class:`_Uncertain`, which also propagates through
   ``not``/``anyOf``/``oneOf``/``if`` so a doubtful "invalid" never turns into "valid".
@@ -30,15 +30,17 @@ import re
 from collections.abc import Callable
 from typing import Any, TypeGuard
 
+from tfhelm.values import schema_limits
+
 __all__ = ["schema_is_plainly_valid", "values_are_valid"]
 
 DRAFT_2020_12 = "https://json-schema.org/draft/2020-12/schema"
 _CACHE_SIZE = 32
 _TYPE_NAMES = frozenset({"array", "boolean", "integer", "null", "number", "object", "string"})
 # A local JSON pointer with characters that are valid in a URI fragment without escapes.
-_LOCAL_REF = r"#(/[A-Za-z0-9._~$!&'()*+,;=:@-]*)*"
+_LOCAL_REF = re.compile(r"#(/[A-Za-z0-9._~$!&'()*+,;=:@-]*)*")
 # A root $id: a plain absolute http(s) URL, not one of the metaschemas bundled with jsonschema.
-_PLAIN_ID = r"https?://(?!json-schema\.org)[A-Za-z0-9.-]+(/[A-Za-z0-9._~-]*)*"
+_PLAIN_ID = re.compile(r"https?://(?!json-schema\.org)[A-Za-z0-9.-]+(/[A-Za-z0-9._~-]*)*")
 
 _SUBSCHEMA_ONE = frozenset({"additionalProperties", "items", "not", "if", "then", "else", "propertyNames"})
 _SUBSCHEMA_MAPS = frozenset({"properties", "patternProperties", "$defs", "definitions"})
@@ -48,7 +50,6 @@ _ROOT_ONLY = frozenset({"$schema", "$id"})
 # id(schema) -> (schema, resolved refs or None when the schema is not plainly valid). The schema
 # is kept so its id cannot be reused by another object while the entry exists.
 _plans: dict[int, tuple[object, dict[str, object] | None]] = {}
-_regexes: dict[str, re.Pattern[str]] = {}
 
 
 class _Uncertain(Exception):
@@ -58,13 +59,9 @@ class _Uncertain(Exception):
 # --------------------------------------------------------------------------- shared helpers
 
 
-def _regex(pattern: str) -> re.Pattern[str]:
-    compiled = _regexes.get(pattern)
-    if compiled is None:
-        if len(_regexes) >= 1024:
-            _regexes.clear()
-        compiled = _regexes[pattern] = re.compile(pattern)
-    return compiled
+def _regex(pattern: str) -> Any:
+    # RE2, as jsonschema is made to use (tfhelm.values.schema_limits): linear time, same answers
+    return schema_limits.compile_pattern(pattern)
 
 
 def _is_json(value: Any) -> bool:
@@ -102,7 +99,7 @@ def _equal(one: Any, two: Any) -> bool:
 def _is_regex(value: Any) -> bool:
     try:
         return type(value) is str and _regex(value) is not None
-    except re.error:
+    except schema_limits.PatternError:
         return False
 
 
@@ -126,7 +123,7 @@ def _is_dependent_required(value: Any) -> bool:
 
 _VALUE_CHECKS: dict[str, Callable[[object], bool]] = {
     "$schema": lambda value: value == DRAFT_2020_12,
-    "$id": lambda value: type(value) is str and _regex(_PLAIN_ID).fullmatch(value) is not None,
+    "$id": lambda value: type(value) is str and _PLAIN_ID.fullmatch(value) is not None,
     "$comment": lambda value: type(value) is str,
     "title": lambda value: type(value) is str,
     "description": lambda value: type(value) is str,
@@ -188,7 +185,7 @@ class _SchemaWalk:
                 and all(self.schema(sub, (*where, key, index)) for index, sub in enumerate(value))
             )
         if key == "$ref":
-            if type(value) is not str or _regex(_LOCAL_REF).fullmatch(value) is None:
+            if type(value) is not str or _LOCAL_REF.fullmatch(value) is None:
                 return False
             self.refs.add(value)
             return True
@@ -242,6 +239,8 @@ def _plan(schema: object) -> dict[str, object] | None:
         return cached[1]
     try:
         plan = _resolved_refs(schema)
+        if plan and schema_limits.expanded_size(schema) > schema_limits.MAX_EXPANDED_SUBSCHEMAS:
+            plan = None  # jsonschema's path refuses it with a message
     except Exception:  # noqa: BLE001 - e.g. a recursion error on an absurdly deep schema
         plan = None
     if len(_plans) >= _CACHE_SIZE:

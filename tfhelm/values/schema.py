@@ -17,12 +17,11 @@ values that :mod:`tfhelm.values.quickcheck` proves valid skip jsonschema altoget
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, overload
 
 from tfhelm.errors import ChartError, SchemaError
-from tfhelm.values import quickcheck
+from tfhelm.values import quickcheck, schema_limits
 
 if TYPE_CHECKING:
     from jsonschema.exceptions import ValidationError
@@ -121,8 +120,33 @@ def _checked_validator_class(schema: object, *, chart: str, file: str) -> type[V
     if problem is not None:
         where = _schema_pointer(problem.absolute_path)
         raise ChartError(f"invalid schema for chart {chart!r} at {where}: {problem.message}", file=file)
+    _check_patterns(schema, chart=chart, file=file)
     _check_refs(schema, cls, chart=chart, file=file)
+    _check_expansion(schema, chart=chart, file=file)
     return cls
+
+
+def _check_patterns(schema: object, *, chart: str, file: str) -> None:
+    """Every ``pattern`` and ``patternProperties`` key must compile under RE2 (as in Helm)."""
+    for where, pattern in schema_limits.pattern_locations(schema):
+        try:
+            schema_limits.compile_pattern(pattern)
+        except schema_limits.PatternError as error:
+            raise ChartError(
+                f"invalid schema for chart {chart!r} at {_schema_pointer(where)}: {error} "
+                "(schema patterns are matched with RE2, as Helm does: no lookaround or backreferences)",
+                file=file,
+            ) from None
+
+
+def _check_expansion(schema: object, *, chart: str, file: str) -> None:
+    limit = schema_limits.MAX_EXPANDED_SUBSCHEMAS
+    if schema_limits.expanded_size(schema, limit) > limit:
+        raise ChartError(
+            f"the schema of chart {chart!r} is too large once its $refs are expanded "
+            f"(more than {limit:,} subschemas); refer to shared definitions less often",
+            file=file,
+        )
 
 
 def _jsonschema_validator_for(schema: Mapping[str, Any] | bool, default: type[Validator]) -> type[Validator]:
@@ -271,6 +295,7 @@ def _cached_validator(schema: dict, *, chart: str) -> Validator:
     if cached is not None and cached[0] is schema:
         return cached[1]
     cls = _checked_validator_class(schema, chart=chart, file=_SCHEMA_FILE)
+    schema_limits.use_re2_in_jsonschema()
     validator = cls(_without_false_subschemas(schema), registry=_refusing_registry())
     if len(_validators) >= _CACHE_SIZE:
         _validators.pop(next(iter(_validators)))
@@ -344,8 +369,8 @@ def _unknown_keys(instance: object, schema: dict) -> list[object]:
 
 def _search(pattern: str, key: object) -> bool:
     try:
-        return re.search(pattern, str(key)) is not None
-    except re.error:
+        return schema_limits.search(pattern, str(key))
+    except schema_limits.PatternError:
         return False
 
 

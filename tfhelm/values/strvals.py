@@ -108,7 +108,7 @@ def typed_value(text: str) -> object:
             return {"true": True, "false": False, "null": None}[folded]
     if text == "0":
         return 0
-    if text[:1] not in ("", "0") and _INT.fullmatch(text):
+    if text[:1] not in ("", "0") and len(text) <= 20 and _INT.fullmatch(text):
         number = int(text)
         if _INT64_MIN <= number <= _INT64_MAX:
             return number
@@ -124,10 +124,12 @@ def _verbatim(raw: str, key: str) -> object:
 
 
 def _read_file(path: str) -> str:
+    from tfhelm.values.limits import read_limited
+
     if path.strip() == "-":  # Helm reads stdin for "-"
-        return sys.stdin.read()
+        return read_limited(sys.stdin)
     with open(path, "rb") as handle:
-        return handle.read().decode("utf-8", "replace")
+        return read_limited(handle).decode("utf-8", "replace")
 
 
 def _reject_constant(name: str) -> object:
