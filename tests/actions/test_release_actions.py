@@ -156,6 +156,21 @@ def test_rollback_restores_the_earlier_objects(config, kube):
     assert [r.status for r in history(config, HistoryOptions("demo"))] == [Status.SUPERSEDED] * 2 + [Status.DEPLOYED]
 
 
+def test_rollback_sends_only_the_objects_that_differ(config, kube):
+    do_install(config)
+    do_upgrade(config, "message=changed")
+    kube.writes.clear()
+    counts = []
+    rollback(config, RollbackOptions(name="demo", revision=1, deploy=DeployOptions(on_counts=counts.append)))
+    first, second = config.storage.get("demo", 1), config.storage.get("demo", 2)
+    differ = {(s["kind"], s["name"]) for s in first.objects} - {(s["kind"], s["name"]) for s in first.objects
+                                                                  if s in second.objects}
+    assert ("ConfigMap", "demo-config") in differ and len(differ) < len(first.objects)
+    assert sorted((r.kind, r.name) for verb, r in kube.object_writes()) == sorted(differ)
+    assert [(c.created, c.changed, c.unchanged, c.deleted) for c in counts] == [(0, len(differ), 7 - len(differ), 0)]
+    assert kube.get(ref("ConfigMap", "demo-config"))["data"]["message"] == "hello"
+
+
 def test_list_rows_have_helms_fields(config):
     do_install(config)
     rows = [release_row(r) for r in list_releases(config, ListOptions()).releases]

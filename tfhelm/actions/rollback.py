@@ -1,4 +1,6 @@
-"""``tfhelm rollback``: deploy an earlier revision's manifest again, as a new revision."""
+"""``tfhelm rollback``: deploy an earlier revision's manifest again, as a new revision.
+
+Only objects whose content differs from the deployed revision's are sent (as in upgrade)."""
 
 from __future__ import annotations
 
@@ -64,12 +66,16 @@ def rollback_locked(
         last_deployed=now(),
         objects=object_summaries(objects),
     )
+    # as in upgrade: objects unchanged since the deployed revision are not sent again, unless a
+    # failure since then means the cluster may hold anything
+    baseline = last if last.status is Status.DEPLOYED else None
     return deploy(
         config,
         pending,
         objects,
         options,
         verb="rollback",
+        baseline=baseline,
         cleanup=[last, *deployed],
         history=history,
         success=options.description or f"Rollback to {target.revision}{atomic_note}",
