@@ -15,18 +15,20 @@ TensorFlow's parameter-server tutorial uses.
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import socket
 import subprocess
 import time
 from pathlib import Path
 
 import pytest
-from tfcluster import argv, cluster_spec, container, free_port, objects, of_kind, plain_env, render_chart
+from tfcluster import argv, cluster_spec, container, free_port, of_kind, plain_env, render_chart
 
 from support.netns import private_network
 from support.peers import peers_python_or_skip
-from support.tfprograms import PS_TRAINING
+from support.tfprograms import PS_TRAINING, TASK_PROCESSES
 
 # The peers run from their own virtual environment (.venv-peers, see scripts/bootstrap); its
 # bin directory plays the image's PATH. Outside CI the test skips when it is missing; in CI it fails.
@@ -81,7 +83,7 @@ def cluster_run(rendered, tmp_path_factory):
     config_map = next(m.object for m in rendered.manifests if m.kind == "ConfigMap")
     (spec_dir / "cluster-spec.json").write_text(_localize(config_map["data"]["cluster-spec.json"], addresses))
 
-    processes: list[subprocess.Popen] = []
+    processes: dict[str, subprocess.Popen] = {}
     logs = []
     # TensorFlow servers listen on every interface: keep them in a loopback-only namespace
     with private_network() as netns:
@@ -91,11 +93,14 @@ def cluster_run(rendered, tmp_path_factory):
                 env = _environment(tensorflow, addresses, _spec_mount(workload, "tensorflow"), spec_dir, root)
                 log = open(root / f"{workload['metadata']['name']}.log", "w+")
                 logs.append(log)
-                processes.append(subprocess.Popen([*netns, *argv(tensorflow)], env=env, stdout=log, stderr=subprocess.STDOUT, cwd=root))
+                # nsenter and the TF_CONFIG shim exec: the pid is the TensorFlow server's
+                processes[workload["metadata"]["name"]] = subprocess.Popen(
+                    [*netns, *argv(tensorflow)], env=env, stdout=log, stderr=subprocess.STDOUT, cwd=root
+                )
             notebook_deployment = next(o for o in of_kind(rendered, "Deployment"))
             notebook = container(notebook_deployment, "notebook")
             script = root / "chief.py"
-            script.write_text(PS_TRAINING)
+            script.write_text(TASK_PROCESSES + PS_TRAINING)
             # the notebook's own command is the TF_CONFIG shim; a kernel inherits what it exports
             shim = notebook["command"]
             env = _environment(notebook, addresses, _spec_mount(notebook_deployment, "notebook"), spec_dir, root)
@@ -103,12 +108,13 @@ def cluster_run(rendered, tmp_path_factory):
             started = time.monotonic()
             chief = subprocess.run([*netns, *shim, "python3", str(script)], env=env, capture_output=True, text=True, cwd=root, timeout=180)
             elapsed = time.monotonic() - started
-            exited_early = [p.args for p in processes if p.poll() is not None]
+            exited_early = [p.args for p in processes.values() if p.poll() is not None]
             reachable_outside = [a for a in addresses.values() if _accepts_connections(a)]
+            tasks = {name: _what_the_process_is(process.pid) for name, process in processes.items()}
         finally:
-            for process in processes:
+            for process in processes.values():
                 process.kill()
-            for process in processes:
+            for process in processes.values():
                 process.wait(timeout=30)
     task_logs = {}
     for log in logs:
@@ -116,6 +122,7 @@ def cluster_run(rendered, tmp_path_factory):
         task_logs[Path(log.name).stem] = log.read()[-2000:]
         log.close()
     lines = [line for line in chief.stdout.splitlines() if line.startswith("RESULT ")]
+    served = [line for line in chief.stdout.splitlines() if line.startswith("SERVED ")]
     assert chief.returncode == 0 and lines, f"chief failed ({chief.returncode}):\n{chief.stderr[-4000:]}\ntasks:\n{task_logs}"
     assert not exited_early, f"tasks exited early: {exited_early}\n{task_logs}"
     return {
@@ -123,6 +130,32 @@ def cluster_run(rendered, tmp_path_factory):
         "addresses": addresses,
         "elapsed": elapsed,
         "reachable_outside": reachable_outside,
+        "tasks": tasks,
+        "served": json.loads(served[-1][len("SERVED "):]),
+    }
+
+
+def _what_the_process_is(pid: int) -> dict:
+    """A running task seen from outside: its TF_CONFIG, its command line, its listening TCP ports."""
+    proc = Path(f"/proc/{pid}")
+    environ = dict(item.split("=", 1) for item in proc.joinpath("environ").read_text().split("\0") if "=" in item)
+    sockets = set()
+    for fd in proc.joinpath("fd").iterdir():
+        with contextlib.suppress(OSError):
+            target = os.readlink(fd)
+            if target.startswith("socket:["):
+                sockets.add(target[len("socket:["):-1])
+    listening = set()
+    for table in ("tcp", "tcp6"):  # the tables of the process's own network namespace
+        for row in proc.joinpath("net", table).read_text().splitlines()[1:]:
+            fields = row.split()
+            if fields[3] == "0A" and fields[9] in sockets:  # state LISTEN, a socket this process holds
+                listening.add(int(fields[1].rsplit(":", 1)[1], 16))
+    return {
+        "pid": pid,
+        "tf_config": json.loads(environ.get("TF_CONFIG", "null")),
+        "argv": proc.joinpath("cmdline").read_text().split("\0")[:-1],
+        "listening": sorted(listening),
     }
 
 
@@ -139,14 +172,36 @@ def test_the_tensorflow_servers_are_unreachable_outside_their_namespace(cluster_
     assert cluster_run["reachable_outside"] == []
 
 
-def test_the_rendered_tasks_are_servers_of_the_rendered_cluster(rendered):
-    workloads = {(o["kind"], o["metadata"]["name"]) for o in objects(rendered).values() if o["kind"] != "Service"}
-    assert {name for kind, name in workloads if kind == "StatefulSet"} == {"tf-ps-0", "tf-ps-1", "tf-worker-0", "tf-worker-1"}
-    assert cluster_spec(rendered) == {
+def test_the_rendered_tasks_are_servers_of_the_rendered_cluster(rendered, cluster_run):
+    local = cluster_run["addresses"]
+    rendered_spec = cluster_spec(rendered)
+    assert rendered_spec == {
         "chief": ["tf-chief-0.default.svc.cluster.local:8080"],
         "ps": [f"tf-ps-{i}.default.svc.cluster.local:8080" for i in range(2)],
         "worker": [f"tf-worker-{i}.default.svc.cluster.local:8080" for i in range(2)],
     }
+    local_spec = {job: [local[address] for address in addresses] for job, addresses in rendered_spec.items()}
+    services = {o["metadata"]["name"]: o for o in of_kind(rendered, "Service")}
+    workloads = {o["metadata"]["name"]: o for o in of_kind(rendered, "StatefulSet")}
+    tasks = {"tf-ps-0": ("ps", 0), "tf-ps-1": ("ps", 1), "tf-worker-0": ("worker", 0), "tf-worker-1": ("worker", 1)}
+    assert workloads.keys() == cluster_run["tasks"].keys() == tasks.keys()
+    for name, (job, index) in tasks.items():
+        host, port = rendered_spec[job][index].split(".", 1)[0], int(rendered_spec[job][index].rsplit(":", 1)[1])
+        # in Kubernetes: the address's Service selects this workload's pod, on the port its server listens on
+        pod = workloads[name]["spec"]["template"]
+        service = services[host]
+        assert service["spec"]["selector"].items() <= pod["metadata"]["labels"].items(), name
+        (grpc,) = [p for p in container(workloads[name], "tensorflow")["ports"] if p["name"] == "tf-grpc"]
+        assert service["spec"]["ports"] == [{"name": "tf-grpc", "port": port, "targetPort": "tf-grpc", "protocol": "TCP"}]
+        assert grpc["containerPort"] == port
+        # here: the process started from the workload is a TensorFlow server that believes it is
+        # this task of the rendered cluster, listens on the task's address, and is the process
+        # that runs what the chief sends to /job:<job>/task:<index>
+        process = cluster_run["tasks"][name]
+        assert process["argv"][0].endswith("python3") and "tf.distribute.Server(" in process["argv"][-1], process
+        assert process["tf_config"] == {"cluster": local_spec, "task": {"type": job, "index": index}}, name
+        assert int(local_spec[job][index].rsplit(":", 1)[1]) in process["listening"], (name, process)
+        assert process["pid"] in cluster_run["served"][f"{job}/{index}"], name
 
 
 def test_the_chief_sees_tf_config_for_chief_0_of_the_whole_cluster(cluster_run):
