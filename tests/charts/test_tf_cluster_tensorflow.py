@@ -11,6 +11,11 @@ cell would: ParameterServerStrategy from TF_CONFIG, a small Keras model trained 
 with a ClusterCoordinator (``support.tfprograms.PS_TRAINING``, which the cluster tests run in real
 pods too). Keras 3 has no model.fit for this strategy, so the loop is the one
 TensorFlow's parameter-server tutorial uses.
+
+Before training, the chief asks each ps and worker task, through TensorFlow, which process runs
+its ops (``support.tfprograms.TASK_PROCESSES``); the test reads each started process's TF_CONFIG
+and listening ports from /proc, so it can tell that the server started from workload tf-ps-1 is
+the one serving ps:1 of the rendered cluster at ps:1's address.
 """
 
 from __future__ import annotations
