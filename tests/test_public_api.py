@@ -33,22 +33,30 @@ def test_version_matches_pyproject():
     assert tfhelm.__version__ == pyproject["project"]["version"]
 
 
-def _loaded_modules(code: str) -> set[str]:
+def _run_probe(code: str) -> tuple[str, set[str]]:
+    """Run ``code`` in a fresh interpreter: what it printed, and the modules it loaded."""
     probe = f"import sys\n{code}\nprint(' '.join(sorted(sys.modules)))"
-    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
-    return set(done.stdout.strip().splitlines()[-1].split())
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    printed, _, modules = done.stdout.rstrip("\n").rpartition("\n")
+    return printed, set(modules.split())
 
 
 def test_import_tfhelm_is_cheap():
-    loaded = _loaded_modules("import tfhelm")
+    _, loaded = _run_probe("import tfhelm")
+    assert "tfhelm" in loaded
     assert not {"jinja2", "jsonschema", "yaml", "click"} & loaded
 
 
 def test_template_path_never_imports_cluster_or_http_clients():
-    code = f"from tfhelm.cli import main\nmain(['template', {str(DEMO)!r}])"
-    loaded = {name.split(".")[0] for name in _loaded_modules(code)}
-    assert not {"lightkube", "httpx", "httpx2", "kubernetes", "kubernetes_validate", "rich"} & loaded
-    assert not any(name.startswith(("tfhelm.kube", "tfhelm.release", "tfhelm.repo")) for name in _loaded_modules(code))
+    # the render must succeed, or the probe would prove nothing about the template path
+    printed, loaded = _run_probe(f"from tfhelm.cli import main\nassert main(['template', {str(DEMO)!r}]) == 0")
+    assert "kind: Deployment" in printed
+    assert {"jinja2", "tfhelm.engine.render"} <= loaded
+    assert not {"lightkube", "httpx", "httpx2", "kubernetes", "kubernetes_validate", "rich"} & {
+        name.split(".")[0] for name in loaded
+    }
+    assert not any(name.startswith(("tfhelm.kube", "tfhelm.release", "tfhelm.repo")) for name in loaded)
 
 
 def _layer(module: str) -> str:

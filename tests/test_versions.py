@@ -1,7 +1,8 @@
 """Tests for tfhelm.versions: SemVer 2 parsing and ordering, Masterminds/semver v3 constraints.
 
-The constraint expectations follow Masterminds/semver v3 (the library Helm uses); they were
-cross-checked against that library's behaviour.
+The constraint expectations follow Masterminds/semver v3 (the library Helm uses);
+tests/interop/test_helm_recorded_tables.py re-checks CONSTRAINT_CASES and HIGHEST_MATCH_CASES
+against the real Helm 4 binary's dependency resolution.
 """
 
 from __future__ import annotations
@@ -454,24 +455,25 @@ def test_normalised_text_means_the_same(text: str) -> None:
 
 INDEX = ["0.9.0", "1.0.0", "1.2.0", "v1.3", "1.4.0-rc.1", "2.0.0-beta.1", "not-a-version", "", "1.3.1+build"]
 
+# (constraint, include_prerelease (Helm's --devel), the version of INDEX chosen); the rows without
+# prereleases are re-checked against the real Helm in tests/interop/test_helm_recorded_tables.py
+HIGHEST_MATCH_CASES = [
+    ("*", False, "1.3.1+build"),
+    ("*", True, "2.0.0-beta.1"),
+    ("^1.0", False, "1.3.1+build"),
+    ("^1.0", True, "1.4.0-rc.1"),
+    ("~1.2", False, "1.2.0"),
+    ("<1.0.0", False, "0.9.0"),
+    (">=1.4.0-0", False, "2.0.0-beta.1"),
+    (">=1.4.0-0 <2.0.0", False, "2.0.0-beta.1"),  # 2.0.0-beta.1 precedes 2.0.0
+    (">=1.4.0-0 <2.0.0-0", False, "1.4.0-rc.1"),
+    ("1.3", False, "1.3.1+build"),
+    ("1.3.0", False, "1.3.0"),
+    (">=3", True, None),
+]
 
-@pytest.mark.parametrize(
-    ("constraint", "include_prerelease", "expected"),
-    [
-        ("*", False, "1.3.1+build"),
-        ("*", True, "2.0.0-beta.1"),
-        ("^1.0", False, "1.3.1+build"),
-        ("^1.0", True, "1.4.0-rc.1"),
-        ("~1.2", False, "1.2.0"),
-        ("<1.0.0", False, "0.9.0"),
-        (">=1.4.0-0", False, "2.0.0-beta.1"),
-        (">=1.4.0-0 <2.0.0", False, "2.0.0-beta.1"),  # 2.0.0-beta.1 precedes 2.0.0
-        (">=1.4.0-0 <2.0.0-0", False, "1.4.0-rc.1"),
-        ("1.3", False, "1.3.1+build"),
-        ("1.3.0", False, "1.3.0"),
-        (">=3", True, None),
-    ],
-)
+
+@pytest.mark.parametrize(("constraint", "include_prerelease", "expected"), HIGHEST_MATCH_CASES)
 def test_highest_match(constraint: str, include_prerelease: bool, expected: str | None) -> None:
     found = highest_match(parse_constraint(constraint), INDEX, include_prerelease=include_prerelease)
     assert (str(found) if found else None) == expected

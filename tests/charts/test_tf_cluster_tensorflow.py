@@ -146,11 +146,26 @@ def test_the_tensorflow_servers_are_unreachable_outside_their_namespace(cluster_
 def test_the_rendered_tasks_are_servers_of_the_rendered_cluster(rendered):
     workloads = {(kind, name) for kind, name in objects(rendered) if kind != "Service"}
     assert {name for kind, name in workloads if kind == "Job"} == {"tf-ps-0", "tf-ps-1", "tf-worker-0", "tf-worker-1"}
-    assert cluster_spec(rendered) == {
+    rendered_spec = cluster_spec(rendered)
+    assert rendered_spec == {
         "chief": ["tf-chief-0.default.svc.cluster.local:8080"],
         "ps": [f"tf-ps-{i}.default.svc.cluster.local:8080" for i in range(2)],
         "worker": [f"tf-worker-{i}.default.svc.cluster.local:8080" for i in range(2)],
     }
+    # each address's Service selects that task's pod (and no other), on the port its server listens on
+    services = {o["metadata"]["name"]: o for o in of_kind(rendered, "Service")}
+    jobs = of_kind(rendered, "Job")
+    for job, addresses in rendered_spec.items():
+        for index, address in enumerate(addresses):
+            if job == "chief":
+                continue  # the notebook is the chief here (a Deployment)
+            host, port = address.split(".", 1)[0], int(address.rsplit(":", 1)[1])
+            selector = services[host]["spec"]["selector"].items()
+            (selected,) = [j for j in jobs if selector <= j["spec"]["template"]["metadata"]["labels"].items()]
+            assert task_name(selected) == host
+            (grpc,) = [p for p in container(selected, "tensorflow")["ports"] if p["name"] == "tf-grpc"]
+            assert grpc["containerPort"] == port
+            assert services[host]["spec"]["ports"][0]["targetPort"] == "tf-grpc"
 
 
 def test_the_chief_sees_tf_config_for_chief_0_of_the_whole_cluster(cluster_run):

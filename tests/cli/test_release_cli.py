@@ -44,14 +44,16 @@ def test_help_and_template_never_import_the_cluster_client(tmp_path):
     probe = (
         "import sys\n"
         "from tfhelm.cli import main\n"
-        "main(['--help'])\n"
-        "main(['template', 'tests/fixtures/release/workers'])\n"
-        "main(['install', '--help'])\n"
+        "assert main(['--help']) == 0\n"
+        "assert main(['template', 'tests/fixtures/release/workers']) == 0\n"
+        "assert main(['install', '--help']) == 0\n"
+        "assert 'jinja2' in sys.modules, 'nothing was rendered'\n"
         "loaded = sorted(m for m in sys.modules if m.split('.')[0] in ('lightkube', 'httpx', 'httpx2'))\n"
         "assert not loaded, loaded\n"
     )
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
+    assert "kind: StatefulSet" in done.stdout and "Usage: tfhelm install" in done.stdout
 
 
 def test_every_release_command_is_registered():

@@ -2,6 +2,7 @@
 
 import stat
 
+import jinja2
 import pytest
 
 from tfhelm.chart import load_chart
@@ -22,6 +23,37 @@ def _render(root, values):
     return render(load_chart(root), values, release=ReleaseInfo("r")).manifest_text
 
 
+@pytest.fixture
+def compiled(monkeypatch):
+    """The names of the templates Jinja's compiler was run on, in order."""
+    names: list[str] = []
+    compile_source = jinja2.Environment.compile
+
+    def spy(self, source, name=None, filename=None, raw=False, defer_init=False):
+        names.append(name)
+        return compile_source(self, source, name, filename, raw, defer_init)
+
+    monkeypatch.setattr(jinja2.Environment, "compile", spy)
+    return names
+
+
+def test_a_second_render_loads_the_compiled_template_from_the_cache(chart_dir, cache_home, compiled):
+    root = chart_dir({"templates/cm.yaml": CM})
+    _render(root, {"v": 1})
+    assert compiled == ["cm.yaml"]
+    assert 'v: "2"' in _render(root, {"v": 2})  # a new environment, so only the disk cache can serve it
+    assert compiled == ["cm.yaml"]
+
+
+def test_without_the_cache_every_render_compiles(chart_dir, cache_home, compiled, monkeypatch):
+    monkeypatch.setenv("TFHELM_NO_TEMPLATE_CACHE", "1")
+    root = chart_dir({"templates/cm.yaml": CM})
+    _render(root, {"v": 1})
+    _render(root, {"v": 1})
+    assert compiled == ["cm.yaml", "cm.yaml"]
+    assert not cache_home.exists()
+
+
 def test_cached_renders_match_and_the_cache_is_private(chart_dir, cache_home):
     root = chart_dir({"templates/cm.yaml": CM})
     first = _render(root, {"v": 1})
@@ -32,11 +64,12 @@ def test_cached_renders_match_and_the_cache_is_private(chart_dir, cache_home):
     assert _render(root, {"v": 1}) == first
 
 
-def test_an_edited_template_is_compiled_again(chart_dir, cache_home):
+def test_an_edited_template_is_compiled_again(chart_dir, cache_home, compiled):
     root = chart_dir({"templates/cm.yaml": CM})
     _render(root, {"v": 1})
     (root / "templates" / "cm.yaml").write_text(CM.replace("quote", "b64enc | quote"))
     assert 'v: "MQ=="' in _render(root, {"v": 1})
+    assert compiled == ["cm.yaml", "cm.yaml"]
 
 
 def test_the_sandbox_holds_for_cached_templates(chart_dir, cache_home):
@@ -54,8 +87,11 @@ def test_an_unusable_cache_directory_only_means_no_cache(chart_dir, tmp_path, mo
     assert "v: \"2\"" in _render(root, {"v": 2})
 
 
-def test_a_shared_cache_directory_is_not_used(chart_dir, cache_home):
+def test_a_shared_cache_directory_is_not_used(chart_dir, cache_home, compiled):
     cache_home.mkdir(parents=True)
     cache_home.chmod(0o777)
-    _render(chart_dir({"templates/cm.yaml": CM}), {"v": 1})
+    root = chart_dir({"templates/cm.yaml": CM})
+    _render(root, {"v": 1})
+    _render(root, {"v": 1})
     assert list(cache_home.iterdir()) == []
+    assert compiled == ["cm.yaml", "cm.yaml"]

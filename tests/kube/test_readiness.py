@@ -42,6 +42,33 @@ def test_readiness_per_kind(obj, ready, reason):
     assert reason in result.reason
 
 
+def statefulset(**status):
+    return {"kind": "StatefulSet", "metadata": {"generation": 2}, "spec": {"replicas": 3}, "status": status}
+
+
+# A rolling update: the controller has seen generation 2 (revision "new"); the old pods are still
+# Ready, so only the updated count tells that the rollout is not over.
+ROLLING = {"observedGeneration": 2, "currentRevision": "old", "updateRevision": "new", "readyReplicas": 3}
+
+
+@pytest.mark.parametrize(
+    ("status", "ready", "reason"),
+    [
+        ({**ROLLING, "observedGeneration": 1}, False, "rollout not yet observed by the controller"),
+        ({**ROLLING, "updatedReplicas": 1}, False, "1/3 replicas updated"),
+        (ROLLING, False, "0/3 replicas updated"),
+        # every pod is on the new revision; the controller moves currentRevision a moment later
+        ({**ROLLING, "updatedReplicas": 3}, True, "3/3 replicas ready"),
+        ({**ROLLING, "updatedReplicas": 3, "readyReplicas": 2}, False, "2/3 replicas ready"),
+        # currentRevision caught up with updateRevision: nothing is rolling out
+        ({**ROLLING, "currentRevision": "new"}, True, "3/3 replicas ready"),
+    ],
+)
+def test_statefulset_rollout(status, ready, reason):
+    result = readiness(statefulset(**status))
+    assert (result.ready, result.reason) == (ready, reason)
+
+
 def test_a_failed_job_is_failed_not_just_unready():
     job = {"kind": "Job", "status": {"conditions": [{"type": "Failed", "status": "True", "reason": "BackoffLimitExceeded"}]}}
     result = readiness(job)

@@ -2,7 +2,7 @@
 ``python3 -c`` commands of chart jobs, or in a notebook kernel) and as local processes
 (tests/charts/test_tf_cluster_tensorflow.py).
 
-Each prints machine-readable lines (``ROUND``, ``RESOLVED``, ``RESULT <json>``) the tests parse
+Each prints machine-readable lines (``ROUND``, ``RESOLVED``, ``SERVED <json>``, ``RESULT <json>``) the tests parse
 from ``kubectl logs`` or stdout. They use only TensorFlow and the chart's TF_CONFIG.
 """
 
@@ -71,6 +71,27 @@ PS_TRAINING = textwrap.dedent(
     }), flush=True)
     if "ipykernel" not in sys.modules:
         os._exit(0)  # the coordinator's threads would keep polling the servers forever
+    """
+)
+
+# Run before PS_TRAINING on a chief: connects (defining ``strategy``), then asks every other task
+# of TF_CONFIG's cluster, through TensorFlow itself, which process it is. The op runs in the
+# server process that answers for ``/job:<job>/task:<index>``; the thread ids under its
+# /proc/self/task include that process's pid. Prints ``SERVED {"ps/0": [tids], ...}``.
+TASK_PROCESSES = textwrap.dedent(
+    """
+    import json
+    import tensorflow as tf
+
+    resolver = tf.distribute.cluster_resolver.TFConfigClusterResolver()
+    strategy = tf.distribute.ParameterServerStrategy(resolver)
+    served = {}
+    for job, addresses in resolver.cluster_spec().as_dict().items():
+        for index in range(len(addresses)) if job != resolver.task_type else ():
+            with tf.device("/job:%s/replica:0/task:%d/device:CPU:0" % (job, index)):
+                threads = tf.io.matching_files("/proc/self/task/*")
+            served["%s/%d" % (job, index)] = sorted(int(path.rsplit(b"/", 1)[1]) for path in threads.numpy())
+    print("SERVED " + json.dumps(served), flush=True)
     """
 )
 

@@ -475,8 +475,19 @@ def test_ref_like_data_and_property_names_are_not_refs():
     assert violations({"$ref": 1}, schema) == [("$ref", "1 is not of type string")]
 
 
-def test_bundled_metaschemas_resolve_locally():
-    check_schema({"properties": {"nested": {"$ref": DRAFT_07}}}, chart="tf")
+def test_bundled_metaschemas_resolve_locally(monkeypatch):
+    def no_network(*args, **kwargs):
+        raise AssertionError("a schema was fetched")
+
+    monkeypatch.setattr("urllib.request.urlopen", no_network)
+    schema = {"properties": {"nested": {"$ref": DRAFT_07}}}
+    check_schema(schema, chart="tf")
+    # the value under "nested" is checked against the draft-07 metaschema itself
+    validate_values({"nested": {"type": "string", "minLength": 2}}, schema, chart="tf")
+    found = dict(violations({"nested": {"type": 5, "minLength": -1}}, schema))
+    assert found.keys() == {"nested.minLength", "nested.type"}
+    assert found["nested.minLength"] == "-1 is less than the minimum of 0"
+    assert '5 is not one of the allowed values: "array", "boolean", "integer", "null"' in found["nested.type"]
 
 
 # --------------------------------------------------------------------------- secrets
