@@ -11,7 +11,7 @@ import tfhelm
 PACKAGE = Path(tfhelm.__file__).parent
 DEMO = Path(__file__).parent / "fixtures" / "charts" / "demo"
 
-BASE = {"errors", "yamlio", "versions", "kubeschema", "_version", "__init__", "__main__"}
+BASE = {"errors", "yamlio", "versions", "names", "kubeschema", "_version", "__init__", "__main__"}
 MIDDLE = {"chart", "values", "engine", "release", "repo"}
 
 

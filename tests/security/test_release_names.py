@@ -1,7 +1,7 @@
 """Release names are checked like Helm's, by every command that takes one, before any request.
 
 A release name becomes part of Secret and lease names, labels and the names templates give
-objects. ``tfhelm.release.names.check_release_name`` is the one rule (a DNS-1123 subdomain of
+objects. ``tfhelm.names.check_release_name`` is the one rule (a DNS-1123 subdomain of
 at most 53 characters); the storage, the lease lock and ``template`` apply it.
 """
 
@@ -15,7 +15,7 @@ from security.test_api_paths import _Recorder, api, kubeconfig  # noqa: F401 - a
 from tfhelm.errors import UsageError
 from tfhelm.release import MemoryDriver, Storage
 from tfhelm.release.lock import lock_name
-from tfhelm.release.names import check_release_name
+from tfhelm.names import check_release_name
 
 BAD_NAMES = ["UPPER", "under_score", "-x", "x-", "a..b", "../x", "x?y", "x y", "a" * 54, "n\x1bx", ""]
 GOOD_NAMES = ["a", "tf", "tf-cluster", "tf.cluster-2", "0x", "a" * 53]

@@ -13,8 +13,8 @@ from typing import Any
 from tfhelm.actions.configuration import Configuration
 from tfhelm.actions.deploy import DeployOptions, Rendered, deploy, render_revision, server_kube_version
 from tfhelm.errors import ReleaseError
+from tfhelm.names import check_release_name
 from tfhelm.release import Release, Status
-from tfhelm.release.names import check_release_name
 from tfhelm.values.options import ValueOptions
 
 __all__ = ["InstallOptions", "install", "install_locked"]

@@ -12,7 +12,7 @@ from pathlib import Path
 from tfhelm.actions.common import build_capabilities, compute_values, locate_chart
 from tfhelm.engine import ReleaseInfo, RenderResult, render
 from tfhelm.errors import ChartError, UsageError
-from tfhelm.release.names import check_release_name
+from tfhelm.names import check_release_name
 from tfhelm.values.options import ValueOptions
 
 __all__ = ["TemplateOptions", "run_template", "write_output_dir"]

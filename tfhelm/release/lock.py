@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from tfhelm.errors import ReleaseError
-from tfhelm.release.names import check_release_name
+from tfhelm.names import check_release_name
 
 __all__ = ["DEFAULT_TTL", "Lease", "LockLostError", "ReleaseLock", "lock_name", "lock_ttl", "machine_identity"]
 

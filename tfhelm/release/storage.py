@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from tfhelm.errors import ReleaseError
-from tfhelm.release.names import check_release_name
+from tfhelm.names import check_release_name
 from tfhelm.release.record import Release, Status
 
 __all__ = ["MAX_RECORD_BYTES", "Driver", "MemoryDriver", "SecretsDriver", "Storage", "decode", "encode", "secret_name"]

@@ -2,9 +2,10 @@
 
 A release name becomes part of Secret names (``sh.tfhelm.release.v1.<name>.v1``), label values
 and the names templates give objects, so it must be a DNS-1123 subdomain of at most 53
-characters, exactly as Helm's ``chartutil.ValidateReleaseName`` requires. The check lives here,
-beside the records; :class:`~tfhelm.release.storage.Storage` and the lease lock apply it to every
-name they are given, and ``template`` (which stores nothing) calls it directly.
+characters, exactly as Helm's ``chartutil.ValidateReleaseName`` requires. The check lives at the
+top of the package so every layer may use it (``template`` must not import the release layer):
+:class:`~tfhelm.release.storage.Storage` and the lease lock apply it to every name they are
+given, and ``template`` (which stores nothing) calls it directly.
 """
 
 from __future__ import annotations
