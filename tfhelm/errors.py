@@ -22,7 +22,8 @@ a subclass of :class:`TfhelmError`. The CLI prints ``str(error)`` and exits with
     │   └── WaitTimeout, ResourceFailed      --wait gave up    (actions.wait)
     ├── ReleaseError          release records, locks, history
     └── RepoError             packages, chart repositories, OCI registries
-        └── ArchiveError      an unsafe or malformed chart archive
+        ├── ArchiveError      an unsafe or malformed chart archive
+        └── ProvenanceError   a chart's signature (.prov) is missing, bad, by an unknown key or for other bytes
 
 Subclasses that belong to one layer live beside it (named in brackets) and are still caught as
 their parent here. Errors carry the fields a user needs (file, line, value path, object) so callers can act on
@@ -40,6 +41,7 @@ __all__ = [
     "ClusterError",
     "LintError",
     "ManifestError",
+    "ProvenanceError",
     "ReleaseError",
     "RenderError",
     "RepoError",
@@ -170,3 +172,15 @@ class RepoError(TfhelmError):
 
 class ArchiveError(RepoError):
     """A chart archive is malformed or unsafe; nothing was extracted."""
+
+
+class ProvenanceError(RepoError):
+    """Signing a package, or verifying it against its ``.prov`` file, failed; nothing was trusted.
+
+    ``file`` names the archive or ``.prov`` file, ``key`` the signing key or the keyring involved.
+    """
+
+    def __init__(self, message: str, *, file: object | None = None, key: str | None = None) -> None:
+        super().__init__(f"{file}: {message}" if file is not None else message)
+        self.file = file
+        self.key = key
