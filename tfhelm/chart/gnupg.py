@@ -87,6 +87,11 @@ class GnuPGHome:
     def __init__(self, *, agent: bool) -> None:
         self.agent = agent
         self.home = Path(tempfile.mkdtemp(prefix="tfhelm-gpg-"))
+        # The agent re-protects an imported secret key before its first use, by default with an
+        # iteration count calibrated on the spot: seconds on a busy machine. This home is private
+        # (0700), lives for one command and is deleted, so a fixed, modest count is enough here;
+        # the keyring file itself keeps its own protection.
+        (self.home / "gpg-agent.conf").write_text("s2k-count 65536\n")
 
     def __enter__(self) -> GnuPGHome:
         return self
