@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable
+from pathlib import Path
 from typing import Any
 
 from tfhelm.chart.loader import load_chart
@@ -19,7 +20,14 @@ from tfhelm.values.options import ValueOptions
 __all__ = ["build_capabilities", "check_dependencies", "compute_values", "locate_chart", "validate_chart_values"]
 
 
-def locate_chart(reference: str, *, version: str | None = None, devel: bool = False, **registry_tls: Any) -> Chart:
+def locate_chart(
+    reference: str,
+    *,
+    version: str | None = None,
+    devel: bool = False,
+    verify_keyring: Path | None = None,
+    **registry_tls: Any,
+) -> Chart:
     """Load a chart named on the command line.
 
     ``reference`` is a chart directory, a ``.tgz`` archive, ``REPO/CHART`` of a repository
@@ -29,21 +37,29 @@ def locate_chart(reference: str, *, version: str | None = None, devel: bool = Fa
     of the same name. Remote charts are verified (digest, archive safety) before loading.
     ``registry_tls`` (``plain_http``, ``insecure_skip_tls_verify``, ``ca_file``) reaches an OCI
     registry; a chart repository's TLS settings are those given to ``tfhelm repo add``.
+    With ``verify_keyring`` (``--verify``) the chart must be a package whose ``.prov`` signature
+    (beside a local ``.tgz``, ``URL.prov`` in a repository, a layer in a registry) verifies
+    against that keyring; a chart directory cannot be verified and is refused.
     """
-    if reference.startswith("oci://"):
-        from tfhelm.chart.archive import read_chart_archive_bytes
-        from tfhelm.chart.loader import chart_from_files
-        from tfhelm.repo.oci import pull_chart
+    from tfhelm.chart.archive import read_chart_archive_bytes
+    from tfhelm.chart.loader import chart_from_files
 
-        data = pull_chart(reference, version=version, devel=devel, **registry_tls)
+    if reference.startswith("oci://"):
+        from tfhelm.repo.oci import fetch_chart
+
+        data = fetch_chart(reference, version=version, devel=devel, verify_keyring=verify_keyring, **registry_tls).data
         return chart_from_files(read_chart_archive_bytes(data, source=reference), source=reference)
     if os.path.exists(reference) or not _names_a_repository(reference):
-        return load_chart(reference)
-    from tfhelm.chart.loader import chart_from_files
+        if verify_keyring is None:
+            return load_chart(reference)
+        from tfhelm.chart.provenance import read_verified_package
+
+        data, _ = read_verified_package(Path(reference), keyring=verify_keyring)
+        return chart_from_files(read_chart_archive_bytes(data, source=reference), source=reference)
     from tfhelm.repo.http import redact
     from tfhelm.repo.resolve import fetch_repo_chart
 
-    fetched = fetch_repo_chart(reference, version=version, devel=devel)
+    fetched = fetch_repo_chart(reference, version=version, devel=devel, verify_keyring=verify_keyring)
     return chart_from_files(fetched.files, source=redact(fetched.url))
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from tfhelm.actions.configuration import Configuration
@@ -33,6 +34,7 @@ class InstallOptions:
     version: str | None = None
     devel: bool = False  # allow prerelease chart versions
     registry_tls: dict[str, Any] = field(default_factory=dict)  # plain_http, insecure_skip_tls_verify, ca_file
+    verify_keyring: Path | None = None  # --verify: the chart's .prov must verify against this keyring
     deploy: DeployOptions = field(default_factory=DeployOptions)
 
 
@@ -41,7 +43,13 @@ def install(config: Configuration, options: InstallOptions) -> Release:
     from tfhelm.actions.common import locate_chart
     from tfhelm.release.lock import ReleaseLock
 
-    chart = locate_chart(options.chart, version=options.version, devel=options.devel, **options.registry_tls)
+    chart = locate_chart(
+        options.chart,
+        version=options.version,
+        devel=options.devel,
+        verify_keyring=options.verify_keyring,
+        **options.registry_tls,
+    )
     name = _release_name(options, chart.name)
     offline = options.dry_run == "client"
     kube_version = None if offline else server_kube_version(config)

@@ -12,6 +12,7 @@ need one, the user is asked to pass it again instead of silently dropping it.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from tfhelm.actions.configuration import Configuration
@@ -47,6 +48,7 @@ class UpgradeOptions:
     version: str | None = None
     devel: bool = False  # allow prerelease chart versions
     registry_tls: dict[str, Any] = field(default_factory=dict)  # plain_http, insecure_skip_tls_verify, ca_file
+    verify_keyring: Path | None = None  # --verify: the chart's .prov must verify against this keyring
     deploy: DeployOptions = field(default_factory=DeployOptions)
 
 
@@ -112,7 +114,13 @@ def plan_upgrade(config: Configuration, options: UpgradeOptions) -> tuple[list[R
 def _render(config: Configuration, options: UpgradeOptions, history: list[Release], kube_version: str) -> Rendered:
     from tfhelm.actions.common import locate_chart
 
-    chart = locate_chart(options.chart, version=options.version, devel=options.devel, **options.registry_tls)
+    chart = locate_chart(
+        options.chart,
+        version=options.version,
+        devel=options.devel,
+        verify_keyring=options.verify_keyring,
+        **options.registry_tls,
+    )
     user_values = _user_values(options, history)
     revision = history[-1].revision + 1 if history else 1
     return render_revision(
@@ -131,7 +139,13 @@ def _values(options: UpgradeOptions, history: list[Release]) -> tuple[Any, dict[
     """The chart, the user-supplied values and the computed (validated) values."""
     from tfhelm.actions.common import compute_values, locate_chart
 
-    chart = locate_chart(options.chart, version=options.version, devel=options.devel, **options.registry_tls)
+    chart = locate_chart(
+        options.chart,
+        version=options.version,
+        devel=options.devel,
+        verify_keyring=options.verify_keyring,
+        **options.registry_tls,
+    )
     user_values = _user_values(options, history)
     computed = compute_values(
         chart, user_values=user_values, skip_schema_validation=options.deploy.skip_schema_validation

@@ -50,7 +50,9 @@ __all__ = [
     "message_block",
     "provenance_path",
     "read_passphrase",
+    "read_verified_package",
     "sign_package",
+    "sign_package_bytes",
     "verify_package",
     "verify_package_bytes",
 ]
@@ -143,25 +145,37 @@ def _signed_sums(plaintext: bytes, source: str) -> dict[str, str]:
 
 
 def sign_package(archive: Path, *, key: str, keyring: Path, passphrase: bytes | None = None) -> Path:
-    """Write ``ARCHIVE.prov``, signed with the secret key of ``keyring`` whose user ID is ``key``
-    (exactly, else the one key containing it, as Helm chooses) or whose fingerprint or key ID it is."""
-    from tfhelm.chart.archive import read_chart_archive_bytes, write_file_atomically
+    """Write ``ARCHIVE.prov`` for the package ``archive`` (see :func:`sign_package_bytes`)."""
+    from tfhelm.chart.archive import write_file_atomically
+
+    signature = sign_package_bytes(
+        archive.read_bytes(), archive.name, key=key, keyring=keyring, passphrase=passphrase, source=str(archive)
+    )
+    destination = provenance_path(archive)
+    write_file_atomically(destination, signature)
+    return destination
+
+
+def sign_package_bytes(
+    data: bytes, file_name: str, *, key: str, keyring: Path, passphrase: bytes | None = None, source: str
+) -> bytes:
+    """The ``.prov`` text for archive bytes known as ``file_name``, signed with the secret key of
+    ``keyring`` whose user ID is ``key`` (exactly, else the one key containing it, as Helm chooses)
+    or whose fingerprint or long key ID it is. ``source`` names the archive in errors."""
+    from tfhelm.chart.archive import read_chart_archive_bytes
     from tfhelm.chart.metadata import parse_metadata
 
-    data = archive.read_bytes()
-    files = read_chart_archive_bytes(data, source=str(archive))
-    metadata = parse_metadata(files["Chart.yaml"].decode("utf-8", errors="replace"), source=f"{archive}:Chart.yaml")
-    block = message_block(data, archive.name, metadata.raw)
+    files = read_chart_archive_bytes(data, source=source)
+    metadata = parse_metadata(files["Chart.yaml"].decode("utf-8", errors="replace"), source=f"{source}:Chart.yaml")
+    block = message_block(data, file_name, metadata.raw)
     _require_keyring(keyring)
     with GnuPGHome(agent=True) as gpg:
         _import(gpg, keyring)
         signer = _signing_key(gpg, key, keyring)
         result = gpg.clearsign(block, signer.fingerprint, passphrase)
     if not result.first("SIG_CREATED") or result.returncode != 0:
-        raise ProvenanceError(_signing_failure(result, signer, passphrase is not None), file=archive, key=signer.name)
-    destination = provenance_path(archive)
-    write_file_atomically(destination, result.output)
-    return destination
+        raise ProvenanceError(_signing_failure(result, signer, passphrase is not None), file=source, key=signer.name)
+    return result.output
 
 
 def _signing_key(gpg: GnuPGHome, wanted: str, keyring: Path) -> KeyInfo:
@@ -213,6 +227,13 @@ def _signing_failure(result: GpgResult, signer: KeyInfo, had_passphrase: bool) -
 
 def verify_package(archive: Path, *, keyring: Path, provenance: Path | None = None) -> Verification:
     """Verify a ``.tgz`` against ``provenance`` (default: ``ARCHIVE.prov``) and ``keyring``."""
+    return read_verified_package(archive, keyring=keyring, provenance=provenance)[1]
+
+
+def read_verified_package(
+    archive: Path, *, keyring: Path, provenance: Path | None = None
+) -> tuple[bytes, Verification]:
+    """The bytes of ``archive``, read once and verified (so what is loaded next is what was checked)."""
     if archive.is_dir():
         raise ProvenanceError("unpacked charts cannot be verified; verify the .tgz package", file=archive)
     if archive.suffix.lower() != ".tgz":
@@ -220,7 +241,7 @@ def verify_package(archive: Path, *, keyring: Path, provenance: Path | None = No
     provenance = provenance or provenance_path(archive)
     data = _read(archive, "no such chart package")
     signature = _read(provenance, "no provenance file: the chart is not signed (tfhelm package --sign writes one)")
-    return verify_package_bytes(data, archive.name, signature, keyring=keyring, source=str(provenance))
+    return data, verify_package_bytes(data, archive.name, signature, keyring=keyring, source=str(provenance))
 
 
 def _read(path: Path, missing: str) -> bytes:

@@ -5,12 +5,14 @@ from __future__ import annotations
 import click
 
 from tfhelm.cli.app import CONTEXT_SETTINGS, cli
+from tfhelm.cli.options import verify_flags, verify_keyring_from
 from tfhelm.cli.output import echo, terminal_safe
 
 __all__ = ["dependency"]
 
 
 def _fetch_flags(function):
+    function = verify_flags(function)
     function = click.option(
         "--ca-file",
         type=click.Path(exists=True, dir_okay=False),
@@ -30,6 +32,7 @@ def _settings(refresh: bool, params: dict):
         plain_http=params["plain_http"],
         insecure_skip_tls_verify=params["insecure_skip_tls_verify"],
         ca_file=params["ca_file"],
+        verify_keyring=verify_keyring_from(params),
     )
 
 

@@ -1,13 +1,21 @@
-"""Flag groups shared by several commands (values flags, chart version, Kubernetes capabilities)."""
+"""Flag groups shared by several commands (values flags, chart version, Kubernetes capabilities, --verify)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import click
 
-__all__ = ["capabilities_flags", "registry_tls_flags", "value_flags", "value_options_from"]
+__all__ = [
+    "capabilities_flags",
+    "registry_tls_flags",
+    "value_flags",
+    "value_options_from",
+    "verify_flags",
+    "verify_keyring_from",
+]
 
 
 def _compose(*decorators: Callable[[Any], Any]) -> Callable[[Any], Any]:
@@ -83,6 +91,29 @@ registry_tls_flags = _compose(
         help="Verify the registry's certificate with this CA bundle.",
     ),
 )
+
+verify_flags = _compose(
+    click.option(
+        "--verify",
+        is_flag=True,
+        help="Refuse the chart unless its .prov signature is good, by a key of --keyring, for these exact bytes.",
+    ),
+    click.option(
+        "--keyring",
+        type=click.Path(dir_okay=False, path_type=Path),
+        metavar="PATH",
+        help="Public keys trusted by --verify (gpg --export output; default: ~/.gnupg/pubring.gpg).",
+    ),
+)
+
+
+def verify_keyring_from(params: dict[str, Any]) -> Path | None:
+    """The keyring charts must verify against (``--keyring`` or Helm's default); None without ``--verify``."""
+    if not params.get("verify"):
+        return None
+    from tfhelm.chart.provenance import default_keyring
+
+    return params.get("keyring") or default_keyring()
 
 
 def value_options_from(params: dict[str, Any]):

@@ -11,7 +11,14 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from tfhelm.cli.app import CONTEXT_SETTINGS, _name_and_chart, _registry_tls, cli
-from tfhelm.cli.options import _compose, registry_tls_flags, value_flags, value_options_from
+from tfhelm.cli.options import (
+    _compose,
+    registry_tls_flags,
+    value_flags,
+    value_options_from,
+    verify_flags,
+    verify_keyring_from,
+)
 from tfhelm.cli.output import echo
 
 if TYPE_CHECKING:
@@ -129,6 +136,7 @@ chart_source_flags = _compose(
     ),
     click.option("--devel", is_flag=True, help="Allow prerelease chart versions from repositories and registries."),
     registry_tls_flags,
+    verify_flags,
 )
 
 
@@ -211,6 +219,7 @@ def install(args: tuple[str, ...], **params: Any) -> None:
                 version=params["chart_version"],
                 devel=params["devel"],
                 registry_tls=_registry_tls(params),
+                verify_keyring=verify_keyring_from(params),
                 deploy=_deploy_options(params, display),
             ),
         )
@@ -489,5 +498,6 @@ def _upgrade_options(name: str, chart: str, params: dict[str, Any], display: Any
         version=params["chart_version"],
         devel=params["devel"],
         registry_tls=_registry_tls(params),
+        verify_keyring=verify_keyring_from(params),
         deploy=_deploy_options(params, display),
     )

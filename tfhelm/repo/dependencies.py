@@ -13,7 +13,9 @@ A dependency's ``repository`` may be
 ``digest``, ``generated``) and Helm's ``digest`` over the requirements and the lock, so Helm
 accepts tfhelm's lock and the other way round. tfhelm adds each downloaded archive's sha256 as
 a ``digest`` of its entry (Helm ignores the field) so ``dependency build`` restores exactly the
-bytes that were locked, or refuses.
+bytes that were locked, or refuses. With ``FetchSettings.verify_keyring`` (``--verify``), every
+chart downloaded from a repository or registry must also carry a good ``.prov`` signature by a
+key of that keyring; ``file://`` and vendored charts are not downloaded and, as in Helm, not verified.
 """
 
 from __future__ import annotations
@@ -74,6 +76,7 @@ class FetchSettings:
     insecure_skip_tls_verify: bool = False
     ca_file: str | None = None
     transport: Any = None
+    verify_keyring: Path | None = None  # --verify: each downloaded chart's .prov must verify against it
 
 
 @dataclass(frozen=True)
@@ -251,6 +254,7 @@ def _from_registry(
         insecure_skip_tls_verify=settings.insecure_skip_tls_verify,
         ca_file=settings.ca_file,
         transport=settings.transport,
+        verify_keyring=settings.verify_keyring,
     )
     return FetchedDependency(LockedDependency(dependency.name, pulled.version, repository, pulled.digest), pulled.data)
 
@@ -259,11 +263,13 @@ def _from_chart_repository(
     dependency: Dependency, url: str, wanted: str | None, repositories, settings: FetchSettings
 ) -> FetchedDependency:
     from tfhelm.repo.index import sha256_hex
-    from tfhelm.repo.resolve import download_entry, select_version
+    from tfhelm.repo.resolve import download_entry, select_version, verify_download
 
     repo, index = _index_for(url, repositories, settings)
     entry = select_version(index, dependency.name, wanted, repo_name=repo.display_url)
-    _url, data, _files = download_entry(repo, entry, transport=settings.transport)
+    chart_url, data, _files = download_entry(repo, entry, transport=settings.transport)
+    if settings.verify_keyring is not None:
+        verify_download(repo, chart_url, data, settings.verify_keyring, transport=settings.transport)
     locked = LockedDependency(dependency.name, entry.version, url, "sha256:" + sha256_hex(data))
     return FetchedDependency(locked, data)
 
