@@ -19,7 +19,13 @@ from signing import LOCKED_PASSPHRASE, signing_keys  # noqa: F401 - the fixture
 from tfhelm.chart.archive import write_chart_archive
 from tfhelm.chart.gnupg import GnuPGHome
 from tfhelm.chart.loader import load_chart
-from tfhelm.chart.provenance import message_block, read_passphrase, sign_package, verify_package
+from tfhelm.chart.provenance import (
+    message_block,
+    read_passphrase,
+    sign_package,
+    verify_package,
+    with_armor_checksum,
+)
 from tfhelm.errors import ProvenanceError, RepoError
 
 
@@ -189,3 +195,14 @@ def test_the_temporary_gnupg_home_and_its_agent_are_gone_afterwards(package, sig
         home = gpg.home
         assert (home / "S.gpg-agent").exists()
     assert not home.exists()
+
+
+def test_a_missing_armour_checksum_is_restored_exactly_as_gpg_writes_it(signed):
+    """Helm 4 leaves the optional ``=XXXX`` line out for some keys, which GnuPG 2.2 misreads."""
+    with_checksum = (signed.parent / "hello-0.1.0.tgz.prov").read_bytes()
+    lines = with_checksum.split(b"\n")
+    checksum = next(index for index, line in enumerate(lines) if line.startswith(b"=") and len(line) == 5)
+    without = b"\n".join(lines[:checksum] + lines[checksum + 1 :])
+    assert with_armor_checksum(without) == with_checksum
+    assert with_armor_checksum(with_checksum) == with_checksum
+    assert with_armor_checksum(b"not armoured at all") == b"not armoured at all"

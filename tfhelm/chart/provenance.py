@@ -55,6 +55,7 @@ __all__ = [
     "sign_package_bytes",
     "verify_package",
     "verify_package_bytes",
+    "with_armor_checksum",
 ]
 
 PROVENANCE_SUFFIX = ".prov"
@@ -63,6 +64,9 @@ _SEPARATOR = b"\n...\n"  # YAML's document end: "---" cannot open a line of a cl
 _GPG_ERR_BAD_PASSPHRASE = 11
 _GPG_ERR_NO_PASSPHRASE = 177
 _GPG_ERR_NO_PUBKEY = "9"
+_SIGNATURE_BEGIN = "-----BEGIN PGP SIGNATURE-----"
+_SIGNATURE_END = "-----END PGP SIGNATURE-----"
+_CRC24_INIT, _CRC24_POLY = 0xB704CE, 0x1864CFB
 
 
 @dataclass(frozen=True)
@@ -258,7 +262,7 @@ def verify_package_bytes(data: bytes, file_name: str, provenance: bytes, *, keyr
     _require_keyring(keyring)
     with GnuPGHome(agent=False) as gpg:
         _import(gpg, keyring)
-        result = gpg.verify_clearsigned(provenance)
+        result = gpg.verify_clearsigned(with_armor_checksum(provenance))
         signer = _good_signer(result, gpg, keyring, source)
     sums = _signed_sums(result.output, source)
     actual = "sha256:" + hashlib.sha256(data).hexdigest()
@@ -311,6 +315,46 @@ def _refusal(result: GpgResult, keyring: Path) -> str | None:
     if errsig:
         return f"gpg cannot check the signature of key {errsig[1][0] if errsig[1] else '?'}: {result.error_lines()}"
     return None
+
+
+def with_armor_checksum(document: bytes) -> bytes:
+    """``document`` with the armour checksum line (``=XXXX``) its signature block may lack.
+
+    Helm 4 (go-crypto) leaves out this optional line for some keys (ed25519, …), and GnuPG 2.2
+    then misreads the end of the armour and fails after a good signature. The line is a CRC-24
+    of the armoured bytes (RFC 4880 §6.1): it guards the transport encoding, not authenticity,
+    which the signature check alone decides. Anything unexpected is left as it is for gpg to judge.
+    """
+    import base64
+    import binascii
+
+    text = document.decode("latin-1")
+    lines = text.split("\n")
+    stripped = [line.rstrip("\r") for line in lines]
+    if stripped.count(_SIGNATURE_BEGIN) != 1 or stripped.count(_SIGNATURE_END) != 1:
+        return document
+    begin, end = stripped.index(_SIGNATURE_BEGIN), stripped.index(_SIGNATURE_END)
+    blank = next((index for index in range(begin + 1, end) if not stripped[index].strip()), None)
+    body = stripped[blank + 1 : end] if blank is not None else []
+    if not body or any(line.startswith("=") for line in body):
+        return document
+    try:
+        data = base64.b64decode("".join(line.strip() for line in body), validate=True)
+    except (binascii.Error, ValueError):
+        return document
+    checksum = "=" + base64.b64encode(_crc24(data).to_bytes(3, "big")).decode("ascii")
+    return "\n".join([*lines[:end], checksum, *lines[end:]]).encode("latin-1")
+
+
+def _crc24(data: bytes) -> int:
+    crc = _CRC24_INIT
+    for byte in data:
+        crc ^= byte << 16
+        for _ in range(8):
+            crc <<= 1
+            if crc & 0x1000000:
+                crc ^= _CRC24_POLY
+    return crc & 0xFFFFFF
 
 
 # --------------------------------------------------------------------------- keyrings
