@@ -126,7 +126,17 @@ def test_a_renamed_archive_is_not_the_file_the_signature_names(signed, signing_k
 
 
 def test_a_prov_that_is_not_clear_signed_is_refused(package, signing_keys):
-    (package.parent / "hello-0.1.0.tgz.prov").write_text("files:\n  hello-0.1.0.tgz: sha256:00\n")
+    prov = package.parent / "hello-0.1.0.tgz.prov"
+    prov.write_text("files:\n  hello-0.1.0.tgz: sha256:00\n")
+    with pytest.raises(ProvenanceError, match="not a PGP clear-signed document"):
+        verify_package(package, keyring=signing_keys["signer"].pubring)
+    sums = f"...\nfiles:\n  hello-0.1.0.tgz: sha256:{_sha256(package)}\n".encode()
+    with GnuPGHome(agent=True) as gpg:  # a good signature, but an opaque (inline) one, as Helm never writes
+        gpg.import_keys(signing_keys["signer"].secring)
+        (gpg.home / "sums").write_bytes(sums)
+        inline = gpg.run(["--armor", "--local-user", signing_keys["signer"].fingerprint, "--sign", str(gpg.home / "sums")], output=True)
+    assert b"-----BEGIN PGP MESSAGE-----" in inline.output
+    prov.write_bytes(inline.output)
     with pytest.raises(ProvenanceError, match="not a PGP clear-signed document"):
         verify_package(package, keyring=signing_keys["signer"].pubring)
 

@@ -3,7 +3,7 @@
 tfhelm does no cryptography of its own. :class:`GnuPGHome` makes a private GNUPGHOME in the
 temporary directory, imports the keyring file it is given (Helm's legacy ``pubring.gpg`` /
 ``secring.gpg``, i.e. ``gpg --export`` / ``--export-secret-keys`` output, or armored keys), runs
-``gpg --batch`` and reads its machine-readable ``--status-fd`` lines; on leaving it stops the
+``gpg --batch`` and reads its machine-readable status lines (``--status-file``); on leaving it stops the
 gpg-agent that signing started and deletes the home. The user's own ``~/.gnupg`` is never read
 or changed. Interpreting what gpg reported (good, bad, unknown key) is the caller's job
 (:mod:`tfhelm.chart.provenance`).
@@ -136,26 +136,36 @@ class GnuPGHome:
         return self.run(["--trust-model", "always", "--verify", str(source)], output=True)
 
     def run(self, args: list[str], *, stdin: bytes = b"", output: bool = False) -> GpgResult:
-        """Run gpg in this home; ``output`` sends gpg's ``--output`` to a file read back into the result."""
-        out_file = self.home / "output.bin"
+        """Run gpg in this home; ``output`` sends gpg's ``--output`` to a file read back into the result.
+
+        Status lines go to a file of their own, so nothing gpg prints for people (a user ID, say)
+        can pass for one.
+        """
+        out_file, status_file = self.home / "output.bin", self.home / "status.txt"
         out_file.unlink(missing_ok=True)
-        command = [gpg_program(), "--homedir", str(self.home), "--batch", "--no-tty", "--yes", "--status-fd", "2"]
+        status_file.unlink(missing_ok=True)
+        command = [gpg_program(), "--homedir", str(self.home), "--batch", "--no-tty", "--yes"]
+        command += ["--status-file", str(status_file)]
         if not self.agent:
             command.append("--no-autostart")
         if output:
             command += ["--output", str(out_file)]
-        done = self._spawn([*command, *args], stdin)
-        statuses, messages = _split_statuses(done.stderr.decode("utf-8", errors="replace"))
+        done = self._spawn(command, args, stdin)
+        status_text = status_file.read_bytes().decode("utf-8", errors="replace") if status_file.exists() else ""
         data = out_file.read_bytes() if output and out_file.exists() else done.stdout
-        return GpgResult(done.returncode, statuses, messages, data)
+        return GpgResult(done.returncode, _statuses(status_text), done.stderr.decode("utf-8", errors="replace"), data)
 
-    def _spawn(self, command: list[str], stdin: bytes) -> subprocess.CompletedProcess:
+    def _spawn(self, command: list[str], args: list[str], stdin: bytes) -> subprocess.CompletedProcess:
         try:
             return subprocess.run(
-                command, input=stdin, capture_output=True, env=_environment(self.home), timeout=_TIMEOUT_SECONDS
+                [*command, *args],
+                input=stdin,
+                capture_output=True,
+                env=_environment(self.home),
+                timeout=_TIMEOUT_SECONDS,
             )
         except subprocess.TimeoutExpired:
-            raise ProvenanceError(f"gpg did not finish within {_TIMEOUT_SECONDS}s ({' '.join(command[5:])})") from None
+            raise ProvenanceError(f"gpg did not finish within {_TIMEOUT_SECONDS}s (gpg {' '.join(args)})") from None
         except OSError as error:
             raise ProvenanceError(f"cannot run gpg ({command[0]}): {error.strerror or error}") from None
 
@@ -167,17 +177,14 @@ def _environment(home: Path) -> dict[str, str]:
     return environment
 
 
-def _split_statuses(stderr: str) -> tuple[tuple[tuple[str, tuple[str, ...]], ...], str]:
-    """Status lines (``[GNUPG:] KEYWORD ARGS``) apart from gpg's human messages on the same stream."""
-    statuses: list[tuple[str, tuple[str, ...]]] = []
-    messages: list[str] = []
-    for line in stderr.splitlines():
+def _statuses(text: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """``[GNUPG:] KEYWORD ARGS…`` lines as (keyword, arguments)."""
+    statuses = []
+    for line in text.splitlines():
         if line.startswith(_STATUS_PREFIX):
             keyword, *arguments = line[len(_STATUS_PREFIX) :].split(" ")
             statuses.append((keyword, tuple(arguments)))
-        else:
-            messages.append(line)
-    return tuple(statuses), "\n".join(messages)
+    return tuple(statuses)
 
 
 def _parse_colons(listing: str, *, secret: bool) -> list[KeyInfo]:

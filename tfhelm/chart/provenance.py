@@ -64,6 +64,7 @@ _SEPARATOR = b"\n...\n"  # YAML's document end: "---" cannot open a line of a cl
 _GPG_ERR_BAD_PASSPHRASE = 11
 _GPG_ERR_NO_PASSPHRASE = 177
 _GPG_ERR_NO_PUBKEY = "9"
+_CLEARSIGN_BEGIN = b"-----BEGIN PGP SIGNED MESSAGE-----"
 _SIGNATURE_BEGIN = "-----BEGIN PGP SIGNATURE-----"
 _SIGNATURE_END = "-----END PGP SIGNATURE-----"
 _CRC24_INIT, _CRC24_POLY = 0xB704CE, 0x1864CFB
@@ -259,6 +260,8 @@ def _read(path: Path, missing: str) -> bytes:
 
 def verify_package_bytes(data: bytes, file_name: str, provenance: bytes, *, keyring: Path, source: str) -> Verification:
     """Verify archive bytes known as ``file_name`` against provenance bytes read from ``source``."""
+    if _CLEARSIGN_BEGIN not in provenance:
+        raise ProvenanceError("not a PGP clear-signed document (no signed message found)", file=source)
     _require_keyring(keyring)
     with GnuPGHome(agent=False) as gpg:
         _import(gpg, keyring)
