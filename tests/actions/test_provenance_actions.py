@@ -165,3 +165,12 @@ def test_dependency_build_verify_refuses_an_unsigned_dependency(repo, tmp_path, 
     with pytest.raises(ProvenanceError, match=r"dependency 'base': .*base-2.0.0.tgz.prov.*HTTP 404"):
         build_dependencies(parent, settings)
     assert not (parent / "charts").exists()
+
+
+def test_install_verify_from_a_repository(config, repo, signing_keys):
+    keyring = signing_keys["signer"].pubring
+    good = install(config, InstallOptions(chart="team/base", version="1.0.0", name="good", verify_keyring=keyring))
+    assert (good.status.value, good.chart.version) == ("deployed", "1.0.0")
+    with pytest.raises(ProvenanceError, match=r"base-2.0.0.tgz.prov.*HTTP 404"):
+        install(config, InstallOptions(chart="team/base", version="2.0.0", name="unsigned", verify_keyring=keyring))
+    assert config.storage.history("unsigned") == []
