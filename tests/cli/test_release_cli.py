@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -101,7 +102,7 @@ def test_chart_commands_take_devel_and_registry_tls_flags(command):
         assert "--reset-values" in done.stdout
 
 
-def test_devel_and_registry_tls_reach_locate_chart(monkeypatch):
+def test_devel_registry_tls_and_verify_reach_locate_chart(monkeypatch):
     from tfhelm.actions import common
     from tfhelm.actions.configuration import Configuration
     from tfhelm.actions.install import InstallOptions, install
@@ -118,13 +119,14 @@ def test_devel_and_registry_tls_reach_locate_chart(monkeypatch):
     monkeypatch.setattr(common, "locate_chart", locate)
     tls = {"plain_http": True, "ca_file": "/tmp/ca.pem"}
     config = Configuration.for_client(FakeKubeClient(namespace="ml"), "ml")
+    keyring = Path("/tmp/pubring.gpg")
     install(config, InstallOptions(chart="oci://127.0.0.1:5000/charts/workers", name="demo", version="^0.1",
-                                   devel=True, registry_tls=tls, dry_run="client"))
+                                   devel=True, registry_tls=tls, dry_run="client", verify_keyring=keyring))
     plan_upgrade(config, UpgradeOptions(name="demo", chart="oci://127.0.0.1:5000/charts/workers", install=True,
                                         devel=True, registry_tls=tls))
-    expected = ("oci://127.0.0.1:5000/charts/workers", {"version": "^0.1", "devel": True, **tls})
+    expected = ("oci://127.0.0.1:5000/charts/workers", {"version": "^0.1", "devel": True, "verify_keyring": keyring, **tls})
     assert calls[0] == expected
-    assert calls[1] == (expected[0], {"version": None, "devel": True, **tls})
+    assert calls[1] == (expected[0], {"version": None, "devel": True, "verify_keyring": None, **tls})
 
 
 def test_list_warns_about_a_corrupt_record_and_still_lists_the_good_ones(monkeypatch, capsys):
