@@ -216,3 +216,10 @@ def test_a_missing_armour_checksum_is_restored_exactly_as_gpg_writes_it(signed):
     assert with_armor_checksum(without) == with_checksum
     assert with_armor_checksum(with_checksum) == with_checksum
     assert with_armor_checksum(b"not armoured at all") == b"not armoured at all"
+
+
+def test_without_gpg_the_error_says_what_to_install(signed, signing_keys, monkeypatch):
+    monkeypatch.delenv("TFHELM_GPG", raising=False)
+    monkeypatch.setenv("PATH", "/nonexistent")
+    with pytest.raises(ProvenanceError, match=r"needs GnuPG, and no `gpg` is on PATH \(Debian: apt-get install gnupg\)"):
+        verify_package(signed, keyring=signing_keys["signer"].pubring)
