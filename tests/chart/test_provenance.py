@@ -23,6 +23,7 @@ from tfhelm.chart.provenance import (
     message_block,
     read_passphrase,
     sign_package,
+    sign_package_bytes,
     verify_package,
     with_armor_checksum,
 )
@@ -223,3 +224,23 @@ def test_without_gpg_the_error_says_what_to_install(signed, signing_keys, monkey
     monkeypatch.setenv("PATH", "/nonexistent")
     with pytest.raises(ProvenanceError, match=r"needs GnuPG, and no `gpg` is on PATH \(Debian: apt-get install gnupg\)"):
         verify_package(signed, keyring=signing_keys["signer"].pubring)
+
+
+def test_a_protected_key_asks_for_its_passphrase_once_when_none_was_given(package, signing_keys):
+    locked, asked = signing_keys["locked"], []
+
+    def ask(name: str) -> bytes:
+        asked.append(name)
+        return LOCKED_PASSPHRASE.encode()
+
+    data = package.read_bytes()
+    signature = sign_package_bytes(
+        data, package.name, key="Locked", keyring=locked.secring, ask_passphrase=ask, source=str(package)
+    )
+    assert asked == ["Locked Signer <locked@example.com>"]
+    (package.parent / "hello-0.1.0.tgz.prov").write_bytes(signature)
+    assert verify_package(package, keyring=locked.pubring).fingerprint == locked.fingerprint
+    sign_package_bytes(data, package.name, key="Chart Signer", keyring=signing_keys["signer"].secring, ask_passphrase=ask, source="x")
+    assert len(asked) == 1  # an unprotected key never asks
+    with pytest.raises(ProvenanceError, match="wrong passphrase"):
+        sign_package_bytes(data, package.name, key="Locked", keyring=locked.secring, ask_passphrase=lambda _: b"no", source="x")

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -20,6 +21,7 @@ class SignOptions:
     key: str
     keyring: Path
     passphrase_file: str | None = None  # its first line; "-" reads standard input
+    ask_passphrase: Callable[[str], bytes] | None = None  # asked (once) when the key needs one and no file was given
 
 
 @dataclass(frozen=True)
@@ -74,5 +76,11 @@ def _signature(data: bytes, path: Path, sign: SignOptions) -> bytes:
 
     passphrase = read_passphrase(sign.passphrase_file) if sign.passphrase_file else None
     return sign_package_bytes(
-        data, path.name, key=sign.key, keyring=sign.keyring, passphrase=passphrase, source=str(path)
+        data,
+        path.name,
+        key=sign.key,
+        keyring=sign.keyring,
+        passphrase=passphrase,
+        ask_passphrase=sign.ask_passphrase,
+        source=str(path),
     )

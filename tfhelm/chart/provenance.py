@@ -34,7 +34,7 @@ from __future__ import annotations
 import hashlib
 import os
 import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -162,11 +162,20 @@ def sign_package(archive: Path, *, key: str, keyring: Path, passphrase: bytes | 
 
 
 def sign_package_bytes(
-    data: bytes, file_name: str, *, key: str, keyring: Path, passphrase: bytes | None = None, source: str
+    data: bytes,
+    file_name: str,
+    *,
+    key: str,
+    keyring: Path,
+    passphrase: bytes | None = None,
+    ask_passphrase: Callable[[str], bytes] | None = None,
+    source: str,
 ) -> bytes:
     """The ``.prov`` text for archive bytes known as ``file_name``, signed with the secret key of
     ``keyring`` whose user ID is ``key`` (exactly, else the one key containing it, as Helm chooses)
-    or whose fingerprint or long key ID it is. ``source`` names the archive in errors."""
+    or whose fingerprint or long key ID it is. ``source`` names the archive in errors. When the
+    key turns out to need a passphrase and none was given, ``ask_passphrase(key name)`` is asked
+    once (Helm prompts on the terminal)."""
     from tfhelm.chart.archive import read_chart_archive_bytes
     from tfhelm.chart.metadata import parse_metadata
 
@@ -178,6 +187,9 @@ def sign_package_bytes(
         _import(gpg, keyring)
         signer = _signing_key(gpg, key, keyring)
         result = gpg.clearsign(block, signer.fingerprint, passphrase)
+        if passphrase is None and ask_passphrase is not None and _needs_passphrase(result):
+            passphrase = ask_passphrase(signer.name)
+            result = gpg.clearsign(block, signer.fingerprint, passphrase)
     if not result.first("SIG_CREATED") or result.returncode != 0:
         raise ProvenanceError(_signing_failure(result, signer, passphrase is not None), file=source, key=signer.name)
     return result.output
@@ -215,9 +227,18 @@ def _choose_key(keys: list[KeyInfo], wanted: str, keyring: Path) -> KeyInfo:
     raise ProvenanceError(f"no key matches {wanted!r} (keys in the keyring: {known})", file=keyring, key=wanted)
 
 
-def _signing_failure(result: GpgResult, signer: KeyInfo, had_passphrase: bool) -> str:
+def _failure_code(result: GpgResult) -> int | None:
+    """The libgpg-error code of gpg's ``FAILURE`` status (its low 16 bits), if any."""
     failure = result.first("FAILURE")
-    code = int(failure[1][1]) & 0xFFFF if failure and len(failure[1]) > 1 and failure[1][1].isdigit() else None
+    return int(failure[1][1]) & 0xFFFF if failure and len(failure[1]) > 1 and failure[1][1].isdigit() else None
+
+
+def _needs_passphrase(result: GpgResult) -> bool:
+    return _failure_code(result) in (_GPG_ERR_NO_PASSPHRASE, _GPG_ERR_BAD_PASSPHRASE)
+
+
+def _signing_failure(result: GpgResult, signer: KeyInfo, had_passphrase: bool) -> str:
+    code = _failure_code(result)
     if code == _GPG_ERR_NO_PASSPHRASE or (code == _GPG_ERR_BAD_PASSPHRASE and not had_passphrase):
         return (
             f"key {signer.name!r} is protected by a passphrase; give it with --passphrase-file FILE ('-' reads stdin)"

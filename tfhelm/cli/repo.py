@@ -80,7 +80,13 @@ def _sign_options(params: dict):
         return None
     if not params["key"]:
         raise click.UsageError("--key is required for signing a package")
-    return SignOptions(params["key"], params["keyring"] or default_keyring(), params["passphrase_file"])
+    ask = _ask_passphrase if sys.stdin.isatty() and not params["passphrase_file"] else None
+    return SignOptions(params["key"], params["keyring"] or default_keyring(), params["passphrase_file"], ask)
+
+
+def _ask_passphrase(key_name: str) -> bytes:
+    """Helm's prompt for a protected key, read without echo from the terminal."""
+    return click.prompt(f"Password for key {key_name!r}", hide_input=True, err=True).encode("utf-8")
 
 
 @cli.command(context_settings=CONTEXT_SETTINGS)
