@@ -27,6 +27,7 @@ __all__ = [
     "LintError",
     "Manifest",
     "ManifestError",
+    "ProvenanceError",
     "ReleaseError",
     "ReleaseInfo",
     "RenderError",

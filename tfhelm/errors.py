@@ -28,7 +28,8 @@ tfhelm is defined here (a test checks it), so one import reaches them all:
     │   ├── OwnershipError     objects to apply belong to someone else (nothing written)
     │   └── LockLostError      the operation lost its release's lock (stopped before writing)
     └── RepoError              packages, chart repositories, OCI registries
-        └── ArchiveError       an unsafe or malformed chart archive
+        ├── ArchiveError       an unsafe or malformed chart archive
+        └── ProvenanceError    a chart's signature (.prov) is missing, bad, by an unknown key or for other bytes
 
 Four signals are plain ``Exception`` on purpose: they never reach the user, because the one
 caller that can meet each turns it into a user error or a finding:
@@ -65,6 +66,7 @@ __all__ = [
     "OwnershipError",
     "PatternError",
     "PreconditionError",
+    "ProvenanceError",
     "ReleaseError",
     "RenderError",
     "RepoError",
@@ -271,6 +273,18 @@ class RepoError(TfhelmError):
 
 class ArchiveError(RepoError):
     """A chart archive is malformed or unsafe; nothing was extracted."""
+
+
+class ProvenanceError(RepoError):
+    """Signing a package, or verifying it against its ``.prov`` file, failed; nothing was trusted.
+
+    ``file`` names the archive or ``.prov`` file, ``key`` the signing key or the keyring involved.
+    """
+
+    def __init__(self, message: str, *, file: object | None = None, key: str | None = None) -> None:
+        super().__init__(f"{file}: {message}" if file is not None else message)
+        self.file = file
+        self.key = key
 
 
 class YamlProblem(Exception):

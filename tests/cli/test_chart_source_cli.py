@@ -1,5 +1,7 @@
 """Where a chart comes from travels as one ChartSource from the flags to every chart-fetching action."""
 
+from pathlib import Path
+
 import pytest
 
 from tfhelm.chartsource import ChartSource
@@ -21,7 +23,11 @@ def _capture(monkeypatch, target: str, result):
 
 
 class _Pulled:
-    path, name, version, digest = "x.tgz", "x", "1.2.0", "sha256:0"
+    path, name, version, digest, verification = "x.tgz", "x", "1.2.0", "sha256:0", None
+
+
+class _Dependencies:
+    written, removed = (), ()
 
 
 class _Rendered:
@@ -56,6 +62,23 @@ def test_registry_flags_reach_dependency_update_and_push(monkeypatch, capsys, tm
     pushed = _capture(monkeypatch, "tfhelm.actions.push.run_push", _Pushed())
     assert main(["push", "x.tgz", "oci://h/p", "--insecure-skip-tls-verify"]) == 0
     assert pushed[0].source == ChartSource(insecure_skip_tls_verify=True)
+    capsys.readouterr()
+
+
+@pytest.mark.parametrize(
+    ("argv", "target", "result"),
+    [
+        (["pull", "team/x"], "tfhelm.actions.pull.run_pull", _Pulled()),
+        (["dependency", "update", "."], "tfhelm.actions.dependency.update_dependencies", _Dependencies()),
+        (["dependency", "build", "."], "tfhelm.actions.dependency.build_dependencies", _Dependencies()),
+    ],
+)
+def test_verify_and_keyring_travel_in_the_chart_source(monkeypatch, capsys, argv, target, result):
+    seen = _capture(monkeypatch, target, result)
+    assert main([*argv, "--plain-http", "--verify", "--keyring", "/tmp/trusted.gpg"]) == 0, capsys.readouterr().err
+    assert seen[0].source == ChartSource(plain_http=True, verify_keyring=Path("/tmp/trusted.gpg"))
+    assert main([*argv, "--keyring", "/tmp/trusted.gpg"]) == 0  # a keyring alone asks for no verification
+    assert seen[1].source == ChartSource()
     capsys.readouterr()
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from dataclasses import replace
+from pathlib import Path
 
 import pytest
 
@@ -95,7 +97,8 @@ def test_dry_run_is_a_flag_so_name_and_chart_stay_arguments(tmp_path):
 @pytest.mark.parametrize("command", [["install"], ["upgrade"], ["diff", "upgrade"]])
 def test_chart_commands_take_devel_and_registry_tls_flags(command):
     done = run(*command, "--help")
-    for flag in ("--devel", "--plain-http", "--insecure-skip-tls-verify", "--ca-file", "--version"):
+    flags = ("--devel", "--plain-http", "--insecure-skip-tls-verify", "--ca-file", "--version", "--verify", "--keyring")
+    for flag in flags:
         assert flag in done.stdout
     if command != ["diff", "upgrade"]:
         assert "--take-ownership" in done.stdout
@@ -103,7 +106,7 @@ def test_chart_commands_take_devel_and_registry_tls_flags(command):
         assert "--reset-values" in done.stdout
 
 
-def test_devel_and_registry_tls_reach_locate_chart(monkeypatch):
+def test_devel_registry_tls_and_verify_reach_locate_chart(monkeypatch):
     from tfhelm.actions import common
     from tfhelm.actions.configuration import Configuration
     from tfhelm.actions.install import InstallOptions, install
@@ -120,12 +123,14 @@ def test_devel_and_registry_tls_reach_locate_chart(monkeypatch):
 
     monkeypatch.setattr(common, "locate_chart", locate)
     source = ChartSource(version="^0.1", devel=True, plain_http=True, ca_file="/tmp/ca.pem")
+    verified = replace(source, verify_keyring=Path("/tmp/pubring.gpg"))
     config = Configuration.for_client(FakeKubeClient(), "ml")
-    install(config, InstallOptions(chart="oci://127.0.0.1:5000/charts/workers", name="demo", source=source,
+    install(config, InstallOptions(chart="oci://127.0.0.1:5000/charts/workers", name="demo", source=verified,
                                    dry_run="client"))
     plan_upgrade(config, UpgradeOptions(name="demo", chart="oci://127.0.0.1:5000/charts/workers", install=True,
                                         source=source))
-    assert calls == [("oci://127.0.0.1:5000/charts/workers", source)] * 2
+    reference = "oci://127.0.0.1:5000/charts/workers"
+    assert calls == [(reference, verified), (reference, source)]
 
 
 def test_list_warns_about_a_corrupt_record_and_still_lists_the_good_ones(monkeypatch, capsys):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable
+from pathlib import Path
 
 from tfhelm.chart.loader import load_chart
 from tfhelm.chart.model import Chart
@@ -26,22 +27,32 @@ def locate_chart(reference: str, source: ChartSource | None = None) -> Chart:
     repository's or registry's versions and says how to reach a registry (see :class:`ChartSource`);
     a local chart is what it is. A local path wins over a repository of the same name. Remote
     charts are verified (digest, archive safety) before loading.
+    With ``source.verify_keyring`` (``--verify``) the chart must be a package whose ``.prov`` signature
+    (beside a local ``.tgz``, ``URL.prov`` in a repository, a layer in a registry) verifies
+    against that keyring; a chart directory cannot be verified and is refused.
     """
+    from tfhelm.chart.archive import read_chart_archive_bytes
+    from tfhelm.chart.loader import chart_from_files
+
     source = source or ChartSource()
     if reference.startswith("oci://"):
-        from tfhelm.chart.archive import read_chart_archive_bytes
-        from tfhelm.chart.loader import chart_from_files
         from tfhelm.repo.oci import pull_chart
 
         data = pull_chart(reference, source)
         return chart_from_files(read_chart_archive_bytes(data, source=reference), source=reference)
     if os.path.exists(reference) or not _names_a_repository(reference):
-        return load_chart(reference)
-    from tfhelm.chart.loader import chart_from_files
+        if source.verify_keyring is None:
+            return load_chart(reference)
+        from tfhelm.chart.provenance import read_verified_package
+
+        data, _ = read_verified_package(Path(reference), keyring=source.verify_keyring)
+        return chart_from_files(read_chart_archive_bytes(data, source=reference), source=reference)
     from tfhelm.repo.http import redact
     from tfhelm.repo.resolve import fetch_repo_chart
 
-    fetched = fetch_repo_chart(reference, version=source.version, devel=source.devel)
+    fetched = fetch_repo_chart(
+        reference, version=source.version, devel=source.devel, verify_keyring=source.verify_keyring
+    )
     return chart_from_files(fetched.files, source=redact(fetched.url))
 
 

@@ -47,7 +47,7 @@ __all__ = [
 @dataclass(frozen=True)
 class DependencyOptions:
     chart: str | Path  # the chart directory
-    source: ChartSource = field(default_factory=ChartSource)  # how to reach OCI registries
+    source: ChartSource = field(default_factory=ChartSource)  # how to reach OCI registries; --verify
     refresh: bool = True  # update: download the configured repositories' indexes first (build never does)
 
     def settings(self, *, refresh: bool, transport: Any) -> FetchSettings:

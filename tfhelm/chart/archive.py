@@ -49,6 +49,7 @@ __all__ = [
     "ArchiveBudget",
     "archive_file_name",
     "build_chart_archive",
+    "chart_archive",
     "check_chart_archive_tree",
     "extract_chart_archive",
     "extract_chart_files",
@@ -414,13 +415,19 @@ def write_chart_archive(
     ``version`` / ``app_version`` replace those of Chart.yaml inside the archive (as
     ``helm package --version/--app-version`` do).
     """
+    file_name, data = chart_archive(chart, version=version, app_version=app_version)
+    dest = Path(dest_dir) / file_name
+    write_file_atomically(dest, data)
+    return dest
+
+
+def chart_archive(chart: Chart, *, version: str | None = None, app_version: str | None = None) -> tuple[str, bytes]:
+    """The file name and bytes :func:`write_chart_archive` writes, without writing them."""
     files = dict(chart.raw_files)
     if version is not None or app_version is not None:
         files[_CHART_FILE] = _updated_chart_yaml(files[_CHART_FILE], chart.source, version, app_version)
     data = build_chart_archive(chart.name, files, executables=_executables(chart))
-    dest = Path(dest_dir) / archive_file_name(chart.name, version or chart.version)
-    write_file_atomically(dest, data)
-    return dest
+    return archive_file_name(chart.name, version or chart.version), data
 
 
 def _executables(chart: Chart) -> set[str]:

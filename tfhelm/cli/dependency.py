@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from tfhelm.cli.options import CONTEXT_SETTINGS, chart_source_from, registry_tls_flags
+from tfhelm.cli.options import CONTEXT_SETTINGS, chart_source_from, registry_tls_flags, verify_flags
 from tfhelm.cli.output import echo, terminal_safe
 
 __all__ = ["COMMANDS"]
@@ -25,6 +25,7 @@ def dependency() -> None:
 @click.argument("chart", type=click.Path(file_okay=False))
 @click.option("--skip-refresh", is_flag=True, help="Use the cached indexes of added repositories.")
 @registry_tls_flags
+@verify_flags
 def update(chart: str, skip_refresh: bool, **params) -> None:
     """Resolve Chart.yaml dependencies, download them into charts/ and write Chart.lock."""
     from tfhelm.actions.dependency import update_dependencies
@@ -37,6 +38,7 @@ def update(chart: str, skip_refresh: bool, **params) -> None:
 @dependency.command(context_settings=CONTEXT_SETTINGS)
 @click.argument("chart", type=click.Path(file_okay=False))
 @registry_tls_flags
+@verify_flags
 def build(chart: str, **params) -> None:
     """Restore charts/ exactly as Chart.lock records it."""
     from tfhelm.actions.dependency import build_dependencies

@@ -5,13 +5,15 @@ flags (with the builders here for the shared groups), calls the action (after a
 :class:`~tfhelm.actions.configuration.Configuration` when it reaches a cluster), and prints the
 result with :mod:`tfhelm.cli.output`. The command modules import this module and ``output``,
 never ``app``, which only assembles the command tree. Where a chart comes from and how to reach
-it (version, prereleases, plain HTTP, TLS, credentials) is declared once here as flags and
-becomes one :class:`~tfhelm.chartsource.ChartSource`.
+it (version, prereleases, plain HTTP, TLS, credentials, and with ``--verify`` the keyring its
+signature must verify against) is declared once here as flags and becomes one
+:class:`~tfhelm.chartsource.ChartSource`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -44,6 +46,8 @@ __all__ = [
     "tls_flags",
     "value_flags",
     "value_options_from",
+    "verify_flags",
+    "verify_keyring_from",
     "with_display",
 ]
 
@@ -136,6 +140,29 @@ chart_source_flags = compose(
     registry_tls_flags,
 )
 
+verify_flags = compose(
+    click.option(
+        "--verify",
+        is_flag=True,
+        help="Refuse the chart unless its .prov signature is good, by a key of --keyring, for these exact bytes.",
+    ),
+    click.option(
+        "--keyring",
+        type=click.Path(dir_okay=False, path_type=Path),
+        metavar="PATH",
+        help="Public keys trusted by --verify (gpg --export output; default: ~/.gnupg/pubring.gpg).",
+    ),
+)
+
+
+def verify_keyring_from(params: dict[str, Any]) -> Path | None:
+    """The keyring charts must verify against (``--keyring`` or Helm's default); None without ``--verify``."""
+    if not params.get("verify"):
+        return None
+    from tfhelm.chart.provenance import default_keyring
+
+    return params.get("keyring") or default_keyring()
+
 
 def value_options_from(params: dict[str, Any]) -> ValueOptions:
     """Build ValueOptions from the parsed values flags of a command."""
@@ -176,7 +203,7 @@ def read_password(username: str | None, from_stdin: bool) -> str | None:
 
 
 def chart_source_from(params: dict[str, Any], *, password: str | None = None) -> ChartSource:
-    """The :class:`ChartSource` of whichever chart-source, TLS and credential flags a command has."""
+    """The :class:`ChartSource` of whichever chart-source, TLS, credential and verify flags a command has."""
     from tfhelm.chartsource import ChartSource
 
     return ChartSource(
@@ -188,6 +215,7 @@ def chart_source_from(params: dict[str, Any], *, password: str | None = None) ->
         username=params.get("username"),
         password=password,
         pass_credentials_all=bool(params.get("pass_credentials_all")),
+        verify_keyring=verify_keyring_from(params),
     )
 
 

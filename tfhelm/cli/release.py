@@ -27,6 +27,7 @@ from tfhelm.cli.options import (
     take_ownership_flag,
     value_flags,
     value_options_from,
+    verify_flags,
     with_display,
 )
 from tfhelm.cli.output import echo, print_document
@@ -47,6 +48,7 @@ __all__ = ["COMMANDS"]
 @click.option("--generate-name", is_flag=True, help="Generate the release name (<chart>-<timestamp>).")
 @click.option("--create-namespace", is_flag=True, help="Create the release namespace if it does not exist.")
 @chart_source_flags
+@verify_flags
 def install(args: tuple[str, ...], **params: Any) -> None:
     """Install a chart as a new release. NAME defaults to the chart's name."""
     from tfhelm.actions.install import InstallOptions, install as run_install
@@ -95,6 +97,7 @@ def install(args: tuple[str, ...], **params: Any) -> None:
 )
 @click.option("--create-namespace", is_flag=True, help="With --install: create the namespace if missing.")
 @chart_source_flags
+@verify_flags
 def upgrade(name: str, chart: str, **params: Any) -> None:
     """Upgrade a release to a new chart or new values (--dry-run prints the diff)."""
     from tfhelm.actions.upgrade import upgrade as run_upgrade
@@ -315,6 +318,7 @@ def diff() -> None:
 @click.option("--force-conflicts", is_flag=True)
 @click.option("--skip-schema-validation", is_flag=True)
 @chart_source_flags
+@verify_flags
 def diff_upgrade_command(name: str, chart: str, **params: Any) -> None:
     """Diff of live objects vs. what `upgrade NAME CHART` would apply (Secret data masked)."""
     from tfhelm.actions.diff import diff_upgrade

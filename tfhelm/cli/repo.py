@@ -1,12 +1,14 @@
-"""Chart-sharing commands: ``package``, ``repo index|add|list|update|remove``, ``search repo``, ``pull``.
+"""Chart-sharing commands: ``package``, ``verify``, ``repo index|add|list|update|remove``, ``search repo``, ``pull``.
 
 ``cli/app.py`` adds ``COMMANDS`` to the ``tfhelm`` group.
-Commands parse flags, call :mod:`tfhelm.actions.package`, :mod:`tfhelm.actions.repo` or
-:mod:`tfhelm.actions.pull`, and print; nothing heavier than click is imported until one runs.
+Commands parse flags, call :mod:`tfhelm.actions.package`, :mod:`tfhelm.actions.verify`,
+:mod:`tfhelm.actions.repo` or :mod:`tfhelm.actions.pull`, and print; nothing heavier than
+click is imported until one runs.
 """
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import click
@@ -19,6 +21,7 @@ from tfhelm.cli.options import (
     tls_flags,
     value_flags,
     value_options_from,
+    verify_flags,
 )
 from tfhelm.cli.output import echo, terminal_safe
 
@@ -47,12 +50,24 @@ _OUTPUT = click.option(
 @click.option("--version", "chart_version", metavar="VERSION", help="Set the chart's version in the package.")
 @click.option("--app-version", metavar="VERSION", help="Set the chart's appVersion in the package.")
 @value_flags
+@click.option("--sign", is_flag=True, help="Sign the package with a PGP key: also write NAME-VERSION.tgz.prov.")
+@click.option("--key", metavar="NAME", help="Signing key: a user ID, part of one, or a fingerprint (with --sign).")
+@click.option(
+    "--keyring",
+    type=click.Path(dir_okay=False, path_type=Path),
+    metavar="PATH",
+    help="Keyring holding the secret key (gpg --export-secret-keys output; default: ~/.gnupg/pubring.gpg).",
+)
+@click.option(
+    "--passphrase-file", metavar="FILE", help="File whose first line is the key's passphrase; '-' reads stdin."
+)
 def package(chart: str, destination: Path, chart_version: str | None, app_version: str | None, **params) -> None:
     """Lint a chart directory and package it as a reproducible NAME-VERSION.tgz.
 
     The same chart gives byte-identical archives on any machine; set SOURCE_DATE_EPOCH to
     choose the file times (default 1970-01-01). Files matched by .tfhelmignore are left out.
     -f/--set values are only used by lint (for charts that require a value), never packaged.
+    With --sign, Helm's provenance file is written beside the archive (`tfhelm verify` checks it).
     """
     from tfhelm.actions.package import PackageOptions, run_package
 
@@ -63,9 +78,52 @@ def package(chart: str, destination: Path, chart_version: str | None, app_versio
             version=chart_version,
             app_version=app_version,
             values=value_options_from(params),
+            sign=_sign_options(params),
         )
     )
     echo(f"Successfully packaged chart and saved it to: {result.path}")
+    if result.provenance is not None:
+        echo(f"Signed it: {result.provenance}")
+
+
+def _sign_options(params: dict):
+    from tfhelm.actions.package import SignOptions
+    from tfhelm.chart.provenance import default_keyring
+
+    if not params["sign"]:
+        return None
+    if not params["key"]:
+        raise click.UsageError("--key is required for signing a package")
+    ask = _ask_passphrase if sys.stdin.isatty() and not params["passphrase_file"] else None
+    return SignOptions(params["key"], params["keyring"] or default_keyring(), params["passphrase_file"], ask)
+
+
+def _ask_passphrase(key_name: str) -> bytes:
+    """Helm's prompt for a protected key, read without echo from the terminal."""
+    return click.prompt(f"Password for key {key_name!r}", hide_input=True, err=True).encode("utf-8")
+
+
+@click.command(context_settings=CONTEXT_SETTINGS)
+@click.argument("chart", metavar="CHART.tgz")
+@click.option(
+    "--keyring",
+    type=click.Path(dir_okay=False, path_type=Path),
+    metavar="PATH",
+    help="Public keys to trust (gpg --export output; default: ~/.gnupg/pubring.gpg).",
+)
+def verify(chart: str, keyring: Path | None) -> None:
+    """Verify that CHART.tgz is signed by a key of the keyring and unchanged since (CHART.tgz.prov)."""
+    from tfhelm.actions.verify import run_verify
+    from tfhelm.chart.provenance import default_keyring
+
+    _print_verification(run_verify(chart, keyring=keyring or default_keyring()))
+
+
+def _print_verification(verification) -> None:
+    """Helm's three lines: who signed, with which key, and the archive's verified sum."""
+    echo(f"Signed by: {terminal_safe(verification.signed_by, one_line=True)}")
+    echo(f"Using Key With Fingerprint: {verification.fingerprint}")
+    echo(f"Chart Hash Verified: {verification.file_hash}")
 
 
 @click.group(context_settings=CONTEXT_SETTINGS)
@@ -201,11 +259,15 @@ def search_repo_command(keyword: str | None, all_versions: bool, output: str, **
 )
 @click.option("--untar", is_flag=True, help="Unpack the chart into DESTINATION/NAME instead of saving the .tgz.")
 @chart_source_flags
+@verify_flags
 def pull(chart: str, destination: Path, untar: bool, **params) -> None:
-    """Download a chart from a repository or an OCI registry, verifying its digest."""
+    """Download a chart from a repository or an OCI registry, verifying its digest (and with
+    --verify, its signature; the .prov is saved beside the archive)."""
     from tfhelm.actions.pull import PullOptions, run_pull
 
     result = run_pull(PullOptions(chart, destination, untar, chart_source_from(params)))
+    if result.verification is not None:
+        _print_verification(result.verification)
     echo(f"Pulled: {result.name} {result.version} to {result.path}")
     echo(f"Digest: {result.digest}")
 
@@ -237,4 +299,4 @@ def _table(rows: list[dict[str, str]], columns: list[tuple[str, str]]) -> str:
     return "".join(line.rstrip() + "\n" for line in lines)
 
 
-COMMANDS = (package, repo, search, pull)
+COMMANDS = (package, verify, repo, search, pull)

@@ -13,7 +13,9 @@ A dependency's ``repository`` may be
 ``digest``, ``generated``) and Helm's ``digest`` over the requirements and the lock, so Helm
 accepts tfhelm's lock and the other way round. tfhelm adds each downloaded archive's sha256 as
 a ``digest`` of its entry (Helm ignores the field) so ``dependency build`` restores exactly the
-bytes that were locked, or refuses.
+bytes that were locked, or refuses. With ``FetchSettings.source.verify_keyring`` (``--verify``), every
+chart downloaded from a repository or registry must also carry a good ``.prov`` signature by a
+key of that keyring; ``file://`` and vendored charts are not downloaded and, as in Helm, not verified.
 """
 
 from __future__ import annotations
@@ -71,7 +73,8 @@ class FetchSettings:
     """How to reach repositories and registries while fetching dependencies."""
 
     refresh: bool = True  # download configured repositories' indexes first (Helm does)
-    source: ChartSource = field(default_factory=ChartSource)  # reaching OCI registries; versions come from Chart.yaml
+    # reaching OCI registries, and --verify's keyring; versions come from Chart.yaml
+    source: ChartSource = field(default_factory=ChartSource)
     transport: Any = None
 
 
@@ -249,11 +252,13 @@ def _from_chart_repository(
     dependency: Dependency, url: str, wanted: str | None, repositories, settings: FetchSettings
 ) -> FetchedDependency:
     from tfhelm.repo.index import sha256_hex
-    from tfhelm.repo.resolve import download_entry, select_version
+    from tfhelm.repo.resolve import download_entry, select_version, verify_download
 
     repo, index = _index_for(url, repositories, settings)
     entry = select_version(index, dependency.name, wanted, repo_name=repo.display_url)
-    _url, data, _files = download_entry(repo, entry, transport=settings.transport)
+    chart_url, data, _files = download_entry(repo, entry, transport=settings.transport)
+    if settings.source.verify_keyring is not None:
+        verify_download(repo, chart_url, data, settings.source.verify_keyring, transport=settings.transport)
     locked = LockedDependency(dependency.name, entry.version, url, "sha256:" + sha256_hex(data))
     return FetchedDependency(locked, data)
 

@@ -4,7 +4,10 @@ A chart is stored as Helm stores it, so Helm and registries (Harbor, GHCR, …) 
 Helm chart: an image manifest (``application/vnd.oci.image.manifest.v1+json``) whose config
 blob (``application/vnd.cncf.helm.config.v1+json``) is Chart.yaml as JSON and whose one layer
 (``application/vnd.cncf.helm.chart.content.v1.tar+gzip``) is the ``.tgz``. Tags are chart
-versions with ``+`` written as ``_`` (OCI tags cannot hold ``+``).
+versions with ``+`` written as ``_`` (OCI tags cannot hold ``+``). A signed package
+(``NAME-VERSION.tgz.prov`` beside it) is pushed with its provenance file as a second layer
+(``application/vnd.cncf.helm.chart.provenance.v1.prov``), layers sorted by digest as Helm does;
+a pull with ``verify_keyring`` requires that layer and checks the chart with it.
 
 Unlike Helm's manifest, tfhelm's carries no creation time, so pushing the same package twice
 gives the same manifest digest. A pull checks the manifest digest, the layer's digest and
@@ -21,15 +24,19 @@ import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tfhelm.chartsource import ChartSource
 from tfhelm.errors import RepoError
+
+if TYPE_CHECKING:
+    from tfhelm.chart.provenance import Verification
 
 __all__ = [
     "CHART_LAYER_MEDIA_TYPE",
     "CONFIG_MEDIA_TYPE",
     "MANIFEST_MEDIA_TYPE",
+    "PROVENANCE_LAYER_MEDIA_TYPE",
     "OciReference",
     "PulledChart",
     "fetch_chart",
@@ -46,7 +53,7 @@ MANIFEST_MEDIA_TYPE = "application/vnd.oci.image.manifest.v1+json"
 CONFIG_MEDIA_TYPE = "application/vnd.cncf.helm.config.v1+json"
 CHART_LAYER_MEDIA_TYPE = "application/vnd.cncf.helm.chart.content.v1.tar+gzip"
 _LEGACY_CHART_LAYER_MEDIA_TYPE = "application/tar+gzip"  # Helm 3.0-3.7 experimental OCI support
-_PROVENANCE_MEDIA_TYPE = "application/vnd.cncf.helm.chart.provenance.v1.prov"
+PROVENANCE_LAYER_MEDIA_TYPE = "application/vnd.cncf.helm.chart.provenance.v1.prov"
 _SCHEME = "oci://"
 _ANYWHERE = ChartSource()  # the newest release, over verified TLS
 _REPOSITORY = re.compile(r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*")
@@ -110,6 +117,8 @@ class PulledChart:
     version: str
     manifest_digest: str
     data: bytes
+    provenance: bytes | None = None  # the .prov layer, when it was verified
+    verification: Verification | None = None
 
     @property
     def digest(self) -> str:
@@ -185,12 +194,29 @@ def push_chart(
         target.host, f"{target.repository}/{metadata['name']}", version_to_tag(metadata["version"])
     )
     config = _config_json(metadata)
+    provenance = _provenance_beside(archive_path)
     with _client(reference.host, source, transport) as client:
         config_digest = client.push_blob(reference.repository, config)
-        layer_digest = client.push_blob(reference.repository, data)
-        manifest = _manifest_json(metadata, (config_digest, len(config)), (layer_digest, len(data)))
+        layers = [(CHART_LAYER_MEDIA_TYPE, client.push_blob(reference.repository, data), len(data))]
+        if provenance is not None:
+            layers.append(
+                (PROVENANCE_LAYER_MEDIA_TYPE, client.push_blob(reference.repository, provenance), len(provenance))
+            )
+        manifest = _manifest_json(metadata, (config_digest, len(config)), layers)
         digest = client.put_manifest(reference.repository, reference.tag or "", manifest, MANIFEST_MEDIA_TYPE)
     return str(reference), digest
+
+
+def _provenance_beside(archive_path: Path) -> bytes | None:
+    """``ARCHIVE.prov`` when the package was signed (Helm pushes it too), else None."""
+    from tfhelm.chart.provenance import MAX_PROVENANCE_BYTES, provenance_path
+
+    path = provenance_path(archive_path)
+    if not path.is_file():
+        return None
+    if path.stat().st_size > MAX_PROVENANCE_BYTES:
+        raise RepoError(f"{path}: larger than {MAX_PROVENANCE_BYTES:,} bytes; not a provenance file")
+    return path.read_bytes()
 
 
 def _read_archive_file(path: Path) -> bytes:
@@ -218,7 +244,7 @@ def _config_json(metadata: dict[str, Any]) -> bytes:
     return json.dumps(ordered, separators=(",", ":"), ensure_ascii=False, default=str).encode("utf-8")
 
 
-def _manifest_json(metadata: dict[str, Any], config: tuple[str, int], layer: tuple[str, int]) -> bytes:
+def _manifest_json(metadata: dict[str, Any], config: tuple[str, int], layers: list[tuple[str, str, int]]) -> bytes:
     annotations = {
         "org.opencontainers.image.description": metadata.get("description"),
         "org.opencontainers.image.title": metadata["name"],
@@ -229,7 +255,10 @@ def _manifest_json(metadata: dict[str, Any], config: tuple[str, int], layer: tup
         "schemaVersion": 2,
         "mediaType": MANIFEST_MEDIA_TYPE,
         "config": {"mediaType": CONFIG_MEDIA_TYPE, "digest": config[0], "size": config[1]},
-        "layers": [{"mediaType": CHART_LAYER_MEDIA_TYPE, "digest": layer[0], "size": layer[1]}],
+        "layers": [
+            {"mediaType": media_type, "digest": digest, "size": size}
+            for media_type, digest, size in sorted(layers, key=lambda layer: layer[1])
+        ],
         "annotations": {key: value for key, value in annotations.items() if isinstance(value, str) and value},
     }
     return json.dumps(manifest, separators=(",", ":"), sort_keys=False).encode("utf-8")
@@ -245,16 +274,40 @@ def pull_chart(reference: str, source: ChartSource = _ANYWHERE, *, transport: An
 
 
 def fetch_chart(reference: str, source: ChartSource = _ANYWHERE, *, transport: Any = None) -> PulledChart:
-    """Like :func:`pull_chart`, also returning the resolved version and the digests."""
+    """Like :func:`pull_chart`, also returning the resolved version and the digests. With
+    ``source.verify_keyring``, the chart's provenance layer must exist and verify against that keyring."""
     parsed = parse_reference(reference)
+    verify_keyring = source.verify_keyring
     with _client(parsed.host, source, transport) as client:
         resolved = _resolve(client, parsed, source.version, source.devel)
-        manifest_digest, layer = _read_chart_manifest(client, resolved)
+        manifest_digest, layer, prov_layer = _read_chart_manifest(client, resolved)
         data = client.get_blob(resolved.repository, layer)
+        provenance = _provenance_layer(client, resolved, prov_layer) if verify_keyring is not None else None
     metadata = _chart_metadata(
         data, str(resolved), expected_name=resolved.chart_name, expected_version=resolved.version
     )
-    return PulledChart(resolved, metadata["version"], manifest_digest, data)
+    pulled = PulledChart(resolved, metadata["version"], manifest_digest, data)
+    if verify_keyring is None or provenance is None:
+        return pulled
+    from tfhelm.chart.archive import archive_file_name
+    from tfhelm.chart.provenance import verify_package_bytes
+
+    # Helm names an OCI chart NAME-VERSION.tgz when it checks the signed file name
+    file_name = archive_file_name(metadata["name"], metadata["version"])
+    verification = verify_package_bytes(data, file_name, provenance, keyring=verify_keyring, source=f"{resolved}.prov")
+    return PulledChart(resolved, pulled.version, manifest_digest, data, provenance, verification)
+
+
+def _provenance_layer(client, reference: OciReference, layer) -> bytes:
+    from tfhelm.chart.provenance import MAX_PROVENANCE_BYTES
+    from tfhelm.errors import ProvenanceError
+
+    if layer is None:
+        raise ProvenanceError(
+            f"{reference} has no provenance layer ({PROVENANCE_LAYER_MEDIA_TYPE}): the chart was pushed unsigned, "
+            "so it cannot be verified"
+        )
+    return client.get_blob(reference.repository, layer, limit=MAX_PROVENANCE_BYTES)
 
 
 def list_chart_versions(reference: str, source: ChartSource = _ANYWHERE, *, transport: Any = None) -> list[str]:
@@ -332,7 +385,10 @@ def _read_chart_manifest(client, reference: OciReference):
     charts = [layer for layer in layers if layer.media_type in (CHART_LAYER_MEDIA_TYPE, _LEGACY_CHART_LAYER_MEDIA_TYPE)]
     if len(charts) != 1:
         raise RepoError(f"the {where} has {len(charts)} chart layers; a Helm chart has exactly one")
-    return digest, charts[0]
+    provenances = [layer for layer in layers if layer.media_type == PROVENANCE_LAYER_MEDIA_TYPE]
+    if len(provenances) > 1:
+        raise RepoError(f"the {where} has {len(provenances)} provenance layers; a Helm chart has at most one")
+    return digest, charts[0], (provenances[0] if provenances else None)
 
 
 def _client(host: str, source: ChartSource, transport: Any):

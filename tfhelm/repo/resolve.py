@@ -7,6 +7,8 @@
   index's ``digest`` and it passes every archive safety check for that name and version. Only a
   ``file://`` repository may point chart URLs at ``file://``: an index served over http(s) must
   not make tfhelm read local files.
+* :func:`verify_download` fetches ``URL.prov`` beside an archive and checks the archive with it
+  (``--verify``): a chart without one, or with a bad one, is refused.
 * :func:`update_index` downloads a repository's index into the cache; :func:`cached_index`
   reads it back.
 """
@@ -15,10 +17,15 @@ from __future__ import annotations
 
 import difflib
 from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from tfhelm.errors import ArchiveError, RepoError
 from tfhelm.repo.config import Repository, RepositoryConfig, index_cache_path, load_repositories
 from tfhelm.repo.index import ChartEntry, RepoIndex, parse_index, sha256_hex
+
+if TYPE_CHECKING:
+    from tfhelm.chart.provenance import Verification
 
 __all__ = [
     "MAX_ARCHIVE_BYTES",
@@ -31,6 +38,7 @@ __all__ = [
     "split_reference",
     "transport_options",
     "update_index",
+    "verify_download",
 ]
 
 MAX_INDEX_BYTES = 256 * 1024 * 1024
@@ -47,6 +55,8 @@ class FetchedChart:
     url: str
     data: bytes
     files: dict[str, bytes]
+    provenance: bytes | None = None  # the .prov file, when it was verified
+    verification: Verification | None = None
 
 
 def split_reference(reference: str) -> tuple[str, str] | None:
@@ -178,12 +188,44 @@ def fetch_repo_chart(
     devel: bool = False,
     config: RepositoryConfig | None = None,
     transport=None,
+    verify_keyring: Path | None = None,
 ) -> FetchedChart:
-    """Resolve ``repo/chart`` against the cached index and download the verified archive."""
+    """Resolve ``repo/chart`` against the cached index and download the verified archive; with
+    ``verify_keyring``, also its ``.prov`` signature, checked against that keyring."""
     parts = split_reference(reference)
     if parts is None:
         raise RepoError(f"{reference!r} is not a REPO/CHART reference")
     repo = (config or load_repositories()).require(parts[0])
     entry = select_version(cached_index(repo), parts[1], version, devel=devel, repo_name=repo.name)
     url, data, files = download_entry(repo, entry, transport=transport)
-    return FetchedChart(repo, entry, url, data, files)
+    if verify_keyring is None:
+        return FetchedChart(repo, entry, url, data, files)
+    provenance, verification = verify_download(repo, url, data, verify_keyring, transport=transport)
+    return FetchedChart(repo, entry, url, data, files, provenance, verification)
+
+
+def verify_download(
+    repo: Repository, url: str, data: bytes, keyring: Path, *, transport=None
+) -> tuple[bytes, Verification]:
+    """Download ``URL.prov`` (as Helm: the archive's URL plus ``.prov``) and verify ``data`` with
+    it and ``keyring``; the signed file name is the URL's last path segment."""
+    from urllib.parse import unquote, urlsplit
+
+    from tfhelm.chart.provenance import MAX_PROVENANCE_BYTES, verify_package_bytes
+    from tfhelm.errors import ProvenanceError
+    from tfhelm.repo.http import Downloader, redact, same_origin
+
+    prov_url = url + ".prov"
+    send_credentials = repo.pass_credentials_all or same_origin(prov_url, repo.url)
+    with Downloader(transport_options(repo), transport=transport) as downloader:
+        try:
+            provenance = downloader.get(
+                prov_url, max_bytes=MAX_PROVENANCE_BYTES, what="the provenance file", send_credentials=send_credentials
+            )
+        except RepoError as error:
+            raise ProvenanceError(
+                f"{error}; the chart is not signed, or repository {repo.name!r} does not serve its .prov file"
+            ) from None
+    file_name = unquote(urlsplit(url).path.rsplit("/", 1)[-1])
+    verification = verify_package_bytes(data, file_name, provenance, keyring=keyring, source=redact(prov_url))
+    return provenance, verification
