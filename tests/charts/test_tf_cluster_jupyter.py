@@ -95,7 +95,12 @@ def server(rendered, tmp_path_factory):
     spec_dir = root / "etc-tfhelm"
     spec_dir.mkdir()
     (spec_dir / "cluster-spec.json").write_text(found[("ConfigMap", "tf-cluster-spec")]["data"]["cluster-spec.json"])
-    (mount,) = [m["mountPath"] for m in notebook["volumeMounts"] if m["name"] == "cluster-spec"]
+    home_dir = root / "home"
+    home_dir.mkdir()
+    # the pod's mounts, played by local directories: the cluster spec and the notebook's home
+    local_dirs = {"cluster-spec": spec_dir, "home": home_dir}
+    mounts = {m["mountPath"]: local_dirs[m["name"]] for m in notebook["volumeMounts"] if m["name"] in local_dirs}
+    assert len(mounts) == 2, notebook["volumeMounts"]
 
     env = {
         "PATH": f"{PEERS_BIN}:/usr/local/bin:/usr/bin:/bin",
@@ -107,7 +112,10 @@ def server(rendered, tmp_path_factory):
     for item in notebook["env"]:
         if "value" in item:
             value = item["value"]
-            env[item["name"]] = str(spec_dir) + value[len(mount):] if value.startswith(mount + "/") else value
+            env[item["name"]] = next(
+                (str(local) + value[len(mount):] for mount, local in mounts.items() if value == mount or value.startswith(mount + "/")),
+                value,
+            )
         else:  # the kubelet resolves secretKeyRef from the Secret the chart rendered
             ref = item["valueFrom"]["secretKeyRef"]
             assert ref["name"] == secret["metadata"]["name"]

@@ -472,3 +472,75 @@ def test_notes_say_when_the_run_ends():
     notes = render_chart({"jobs": {"chief": CHIEF_JOB}, "jupyter": {"asChief": False}}).notes
     assert "The run succeeds when the chief completes; then the other tasks stop. Follow it: tfhelm status tf --namespace default" in notes
     assert "The run succeeds" not in render_chart({}).notes  # the notebook coordinates: no outcome
+
+
+def test_the_notebook_runs_as_a_non_root_user_without_privileges():
+    deployment = objects(render_chart({}))[("Deployment", "tf-jupyter")]
+    assert pod_spec(deployment)["securityContext"] == {
+        "runAsNonRoot": True, "runAsUser": 1000, "runAsGroup": 1000, "fsGroup": 1000,
+        "seccompProfile": {"type": "RuntimeDefault"},
+    }
+    for name in ("notebook", "tensorboard"):
+        assert container(deployment, name)["securityContext"] == {
+            "allowPrivilegeEscalation": False, "capabilities": {"drop": ["ALL"]},
+        }, name
+
+
+def test_the_notebook_security_contexts_are_values():
+    values = {"jupyter": {"podSecurityContext": {"runAsUser": 2000, "runAsNonRoot": True}, "securityContext": {}}}
+    deployment = objects(render_chart(values))[("Deployment", "tf-jupyter")]
+    # a map given in values replaces nothing it does not name: Helm-style merging keeps the other defaults
+    assert pod_spec(deployment)["securityContext"]["runAsUser"] == 2000
+    assert container(deployment, "notebook")["securityContext"]["capabilities"] == {"drop": ["ALL"]}
+    # null drops a key, or the whole context
+    values = {"jupyter": {"podSecurityContext": {"seccompProfile": None}, "securityContext": None}}
+    deployment = objects(render_chart(values))[("Deployment", "tf-jupyter")]
+    assert "seccompProfile" not in pod_spec(deployment)["securityContext"]
+    assert pod_spec(deployment)["securityContext"]["runAsNonRoot"] is True
+    assert "securityContext" not in container(deployment, "notebook")
+
+
+def _home(deployment: dict) -> tuple[dict, dict, dict]:
+    notebook = container(deployment, "notebook")
+    mounts = {m["name"]: m["mountPath"] for m in notebook["volumeMounts"]}
+    volumes = {v["name"]: v for v in pod_spec(deployment)["volumes"]}
+    return plain_env(notebook), mounts, volumes["home"]
+
+
+def test_the_notebooks_home_is_a_writable_volume_holding_jupyters_files():
+    deployment = objects(render_chart({}))[("Deployment", "tf-jupyter")]
+    env, mounts, home = _home(deployment)
+    assert mounts["home"] == "/tf" and home == {"name": "home", "emptyDir": {}}
+    assert env["HOME"] == "/tf"
+    assert env["JUPYTER_DATA_DIR"] == "/tf/.local/share/jupyter"
+    assert env["JUPYTER_RUNTIME_DIR"] == "/tf/.local/share/jupyter/runtime"
+    assert "--ServerApp.root_dir=/tf" in argv(container(deployment, "notebook"))
+    # TensorBoard's log emptyDir is mounted inside the home
+    assert mounts["logs"] == "/tf/logs"
+
+
+def test_a_persistent_home_is_a_claim_of_its_own():
+    home_values = {"mountPath": "/home/me", "persistence": {"enabled": True, "size": "2Gi", "storageClass": "fast"}}
+    found = objects(render_chart({"jupyter": {"home": home_values, "rootDir": "/home/me/work"}}))
+    claim = found[("PersistentVolumeClaim", "tf-jupyter-home")]
+    assert claim["spec"] == {"accessModes": ["ReadWriteOnce"], "storageClassName": "fast",
+                             "resources": {"requests": {"storage": "2Gi"}}}
+    env, mounts, home = _home(found[("Deployment", "tf-jupyter")])
+    assert home["persistentVolumeClaim"] == {"claimName": "tf-jupyter-home"}
+    assert mounts["home"] == env["HOME"] == "/home/me"
+    assert env["JUPYTER_RUNTIME_DIR"] == "/home/me/.local/share/jupyter/runtime"
+    assert ("PersistentVolumeClaim", "tf-checkpoints") not in found
+
+
+def test_a_persistent_home_uses_an_existing_claim_without_creating_one():
+    persistence = {"enabled": True, "existingClaim": "my-home"}
+    found = objects(render_chart({"jupyter": {"home": {"persistence": persistence}}}))
+    assert not [key for key in found if key[0] == "PersistentVolumeClaim"]
+    _, _, home = _home(found[("Deployment", "tf-jupyter")])
+    assert home["persistentVolumeClaim"] == {"claimName": "my-home"}
+
+
+def test_no_home_claim_without_the_notebook():
+    values = {"jobs": {"chief": CHIEF_JOB}, "jupyter": {"enabled": False, "home": {"persistence": {"enabled": True}}}}
+    found = objects(render_chart(values, base=None))
+    assert not [key for key in found if key[0] == "PersistentVolumeClaim"]

@@ -1,4 +1,5 @@
-"""The default values: the Jupyter notebook is the ParameterServerStrategy coordinator.
+"""The default values: the Jupyter notebook is the ParameterServerStrategy coordinator, running
+as uid 1000 with no capabilities and its home on a volume.
 
 Through ``kubectl port-forward`` (the way the chart's NOTES tell users to reach it) the right
 password logs in and a wrong one gets 401; a kernel started through Jupyter's own REST and
@@ -79,6 +80,25 @@ def test_the_notebook_pod_is_ready_after_install_wait(cluster, namespace, notebo
     assert any(c["type"] == "Ready" and c["status"] == "True" for c in pods[0]["status"]["conditions"])
 
 
+def test_the_notebook_runs_as_a_non_root_user_with_a_writable_home(cluster, namespace, notebook):
+    pod = cluster.pods(namespace, "app.kubernetes.io/component=notebook")[0]["metadata"]["name"]
+
+    def in_pod(container: str, script: str) -> str:
+        return cluster.kubectl("-n", namespace, "exec", pod, "-c", container, "--", "sh", "-c", script).stdout.strip()
+
+    # PID 1 is Jupyter Server (the TF_CONFIG shim execs it); every process of the container, per /proc
+    assert "--ServerApp.root_dir=/tf" in in_pod("notebook", "tr '\\0' ' ' </proc/1/cmdline").split()
+    assert in_pod("notebook", "awk '/^Uid:/{print $2}' /proc/1/status") == "1000"
+    assert in_pod("notebook", "awk '/^Uid:/{print $2}' /proc/[0-9]*/status | sort -u") == "1000"
+    assert in_pod("notebook", "id -u; id -g") == "1000\n1000"
+    assert in_pod("tensorboard", "id -u") == "1000"
+    # no capabilities, no new privileges, and the runtime's default seccomp filter (mode 2) on this 1.20 node
+    assert in_pod("notebook", "grep -E '^(NoNewPrivs|Seccomp|CapEff):' /proc/1/status") == (
+        "CapEff:\t0000000000000000\nNoNewPrivs:\t1\nSeccomp:\t2")
+    home = in_pod("notebook", 'echo "$HOME"; touch "$HOME/written" && ls "$HOME"/.local/share/jupyter/runtime/jpserver-*.json | wc -l')
+    assert home.splitlines() == ["/tf", "1"], home
+
+
 def test_a_wrong_password_gets_401(notebook):
     response, _ = log_in(notebook["port"], PASSWORD + "x")
     assert response.status == 401
@@ -143,8 +163,10 @@ def test_a_kernel_runs_the_notes_snippet_and_trains_on_the_ps_tasks(notebook):
     snippet = notes_snippet(notebook["notes"])
     assert "ParameterServerStrategy(resolver)" in snippet, notebook["notes"]
     _, jar = log_in(notebook["port"], PASSWORD)
-    out, errors = execute(notebook["port"], jar, snippet + "\nimport os\nos.environ['ROUNDS'] = '5'\n" + PS_TRAINING)
+    prologue = "\nimport os\nprint('KERNEL UID', os.getuid(), 'HOME', os.environ['HOME'])\nos.environ['ROUNDS'] = '5'\n"
+    out, errors = execute(notebook["port"], jar, snippet + prologue + PS_TRAINING)
     assert errors == [], out
+    assert re.search(r"^KERNEL UID 1000 HOME /tf$", out, re.M), out
     losses = [float(x) for x in re.findall(r"^ROUND \d+ loss (\S+)$", out, re.M)]
     assert len(losses) == 6 and losses[-1] < losses[0] / 5, out
     devices = json.loads(re.search(r"^RESULT (.*)$", out, re.M).group(1))["devices"]
