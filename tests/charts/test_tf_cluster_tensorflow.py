@@ -16,6 +16,8 @@ TensorFlow's parameter-server tutorial uses.
 from __future__ import annotations
 
 import json
+import os
+import signal
 import socket
 import subprocess
 import time
@@ -93,9 +95,12 @@ def cluster_run(rendered, tmp_path_factory):
                 env = _environment(tensorflow, addresses, mount, spec_dir, root)
                 log = open(root / f"{task_name(workload)}.log", "w+")
                 logs.append(log)
-                # run.py (the run supervisor) runs from the mounted directory too
+                # run.py (the run supervisor) runs from the mounted directory too; it starts the
+                # server as its child, so each task gets a process group of its own to stop
                 command = [_substitute(item, addresses, mount, spec_dir) for item in argv(tensorflow)]
-                processes.append(subprocess.Popen([*netns, *command], env=env, stdout=log, stderr=subprocess.STDOUT, cwd=root))
+                processes.append(subprocess.Popen(
+                    [*netns, *command], env=env, stdout=log, stderr=subprocess.STDOUT, cwd=root, start_new_session=True
+                ))
             notebook_deployment = next(o for o in of_kind(rendered, "Deployment"))
             notebook = container(notebook_deployment, "notebook")
             script = root / "chief.py"
@@ -110,10 +115,14 @@ def cluster_run(rendered, tmp_path_factory):
             exited_early = [p.args for p in processes if p.poll() is not None]
             reachable_outside = [a for a in addresses.values() if _accepts_connections(a)]
         finally:
-            for process in processes:
-                process.kill()
+            for process in processes:  # run.py and the server it started
+                try:
+                    os.killpg(process.pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
             for process in processes:
                 process.wait(timeout=30)
+            left_behind = _live_groups([p.pid for p in processes])
     task_logs = {}
     for log in logs:
         log.seek(0)
@@ -127,7 +136,24 @@ def cluster_run(rendered, tmp_path_factory):
         "addresses": addresses,
         "elapsed": elapsed,
         "reachable_outside": reachable_outside,
+        "left_behind": left_behind,
     }
+
+
+def _live_groups(groups: list[int], timeout: float = 10.0) -> list[int]:
+    """The process groups in ``groups`` that still have a process after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        alive = []
+        for group in groups:
+            try:
+                os.killpg(group, 0)
+                alive.append(group)
+            except ProcessLookupError:
+                pass
+        if not alive or time.monotonic() > deadline:
+            return alive
+        time.sleep(0.2)
 
 
 def _accepts_connections(address: str) -> bool:
@@ -141,6 +167,11 @@ def _accepts_connections(address: str) -> bool:
 
 def test_the_tensorflow_servers_are_unreachable_outside_their_namespace(cluster_run):
     assert cluster_run["reachable_outside"] == []
+
+
+def test_no_task_process_outlives_the_run(cluster_run):
+    # run.py starts each server as its child: stopping a task stops both
+    assert cluster_run["left_behind"] == []
 
 
 def test_the_rendered_tasks_are_servers_of_the_rendered_cluster(rendered):

@@ -27,15 +27,6 @@ pytestmark = pytest.mark.timeout(1800)
 
 
 @pytest.fixture(scope="module")
-def plane(tmp_path_factory):
-    from support.controlplane import control_plane_or_skip
-
-    control_plane = control_plane_or_skip(tmp_path_factory)
-    yield control_plane
-    control_plane.stop()
-
-
-@pytest.fixture(scope="module")
 def kubectl(plane):
     done = subprocess.run([str(REPO / "scripts" / "fetch-helm"), "--kubectl"], capture_output=True, text=True)
     if done.returncode != 0:

@@ -33,15 +33,6 @@ pytestmark = pytest.mark.timeout(300)
 
 
 @pytest.fixture(scope="module")
-def plane(tmp_path_factory):
-    from support.controlplane import control_plane_or_skip
-
-    control_plane = control_plane_or_skip(tmp_path_factory)
-    yield control_plane
-    control_plane.stop()
-
-
-@pytest.fixture(scope="module")
 def api(plane):
     return KubeAPI(plane)
 

@@ -9,7 +9,6 @@ import json
 from pathlib import Path
 
 import pytest
-from oci_registry import start_registry
 from signing import signing_keys  # noqa: F401 - the fixture
 
 from tfhelm.chart.archive import build_chart_archive
@@ -20,13 +19,6 @@ from tfhelm.repo.oci import CHART_LAYER_MEDIA_TYPE, PROVENANCE_LAYER_MEDIA_TYPE,
 from tfhelm.repo.oci_client import RegistryClient
 
 PLAIN = ChartSource(plain_http=True)
-
-
-@pytest.fixture(scope="module")
-def registry(tmp_path_factory):
-    server = start_registry(tmp_path_factory)
-    yield server
-    server.stop()
 
 
 @pytest.fixture(autouse=True)

@@ -25,13 +25,6 @@ SMALL_CHART = Path(__file__).parents[1] / "fixtures" / "oci" / "small"
 
 
 @pytest.fixture(scope="module")
-def registry(tmp_path_factory):
-    server = start_registry(tmp_path_factory)
-    yield server
-    server.stop()
-
-
-@pytest.fixture(scope="module")
 def auth_registry(tmp_path_factory):
     server = start_registry(tmp_path_factory, auth=("ci", "correct horse"))
     yield server
