@@ -121,9 +121,15 @@ class Cluster(ControlPlane):
         return self.get(namespace, *args)["items"]
 
     def logs(self, namespace: str, pod: str, container: str = "", previous: bool = False) -> str:
-        """A container's log through the API server and the kubelet (kubectl logs)."""
+        """A container's log through the API server and the kubelet (kubectl logs); "" while the
+        container has not started yet (a Job's pod counts as active from its creation)."""
         args = ["-n", namespace, "logs", pod] + (["-c", container] if container else [])
-        return self.kubectl(*args, *(["--previous"] if previous else [])).stdout
+        done = self.kubectl(*args, *(["--previous"] if previous else []), check=False)
+        if done.returncode != 0 and "is waiting to start" in done.stderr:
+            return ""
+        if done.returncode != 0:
+            raise AssertionError(f"kubectl {' '.join(args)} failed ({done.returncode}):\n{done.stdout}\n{done.stderr}")
+        return done.stdout
 
     def wait_for(self, what: str, predicate, timeout: float = 300, interval: float = 2.0):
         """Poll ``predicate()`` until it returns something truthy; fail naming ``what`` on timeout."""
