@@ -121,7 +121,10 @@ def registry_or_skip(
         unavailable("docker-registry is not installed; run `apt-get install docker-registry` (or scripts/registry as root)")
     if auth is not None and shutil.which("htpasswd") is None:
         unavailable("htpasswd is not installed; run `apt-get install apache2-utils`")
-    try:
-        return Registry.start(tmp_path_factory.mktemp("registry"), auth=auth)
-    except RegistryError as error:
-        pytest.fail(f"could not start the local registry: {error}", pytrace=False)
+    for attempt in range(3):  # the free port it picked may be taken before the registry binds it
+        try:
+            return Registry.start(tmp_path_factory.mktemp("registry"), auth=auth)
+        except RegistryError as error:
+            if "address already in use" not in str(error) or attempt == 2:
+                pytest.fail(f"could not start the local registry: {error}", pytrace=False)
+    raise AssertionError("unreachable")
