@@ -47,3 +47,15 @@ def find_helm() -> str:
     if result.returncode != 0 or not os.access(path, os.X_OK):
         unavailable(f"the Helm 4 binary is not available (scripts/fetch-helm failed: {result.stderr.strip()[-300:]})")
     return path
+
+
+def helm_env(home: Path) -> dict[str, str]:
+    """An environment that keeps Helm's config, cache, data and registry login under ``home``."""
+    return {
+        "HELM_CONFIG_HOME": str(home / "config"),
+        "HELM_CACHE_HOME": str(home / "cache"),
+        "HELM_DATA_HOME": str(home / "data"),
+        "HELM_REGISTRY_CONFIG": str(home / "registry.json"),
+        "HOME": str(home),
+        "PATH": "/usr/bin:/bin",
+    }

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from chart_repository import ChartRepository
-from oci_registry import find_helm
+from oci_registry import find_helm, helm_env
 
 from tfhelm.actions.dependency import DependencyOptions, build_dependencies, update_dependencies
 from tfhelm.repo.dependencies import read_lock
@@ -29,13 +29,7 @@ def isolated_config(tmp_path, monkeypatch):
 def helm(tmp_path):
     binary = find_helm()
     home = tmp_path / "helm-home"
-    env = {
-        "HELM_CONFIG_HOME": str(home / "config"),
-        "HELM_CACHE_HOME": str(home / "cache"),
-        "HELM_DATA_HOME": str(home / "data"),
-        "HOME": str(home),
-        "PATH": "/usr/bin:/bin",
-    }
+    env = helm_env(home)
 
     def run(*args: str) -> subprocess.CompletedProcess:
         result = subprocess.run([binary, *args], capture_output=True, text=True, env=env, timeout=120)

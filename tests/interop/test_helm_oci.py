@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from helpers import run_cli
-from oci_registry import find_helm, start_registry
+from oci_registry import find_helm, helm_env, start_registry
 
 from tfhelm.chart.archive import build_chart_archive, read_chart_archive_bytes
 from tfhelm.repo.oci import fetch_chart
@@ -25,14 +25,7 @@ SMALL_CHART = Path(__file__).parents[1] / "fixtures" / "oci" / "small"
 def helm(tmp_path_factory):
     binary = find_helm()
     home = tmp_path_factory.mktemp("helm-home")
-    env = {
-        "HELM_CONFIG_HOME": str(home / "config"),
-        "HELM_CACHE_HOME": str(home / "cache"),
-        "HELM_DATA_HOME": str(home / "data"),
-        "HELM_REGISTRY_CONFIG": str(home / "registry.json"),
-        "PATH": "/usr/bin:/bin",
-        "HOME": str(home),
-    }
+    env = helm_env(home)
 
     def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
         result = subprocess.run([binary, *args], capture_output=True, text=True, env=env, cwd=cwd, timeout=120)

@@ -29,7 +29,7 @@ from pathlib import Path
 import pytest
 import yaml
 from chart_repository import ChartRepository
-from oci_registry import find_helm
+from oci_registry import find_helm, helm_env
 from test_versions import CONSTRAINT_CASES, HIGHEST_MATCH_CASES, INDEX
 from values.test_strvals import FILES, HELM_CASES, PARSERS, Differs, Rejected, Stricter, _case_id, _exact
 
@@ -43,13 +43,7 @@ pytestmark = pytest.mark.timeout(600)
 def helm(tmp_path_factory):
     binary = find_helm()
     home = tmp_path_factory.mktemp("helm-home")
-    env = {
-        "HELM_CONFIG_HOME": str(home / "config"),
-        "HELM_CACHE_HOME": str(home / "cache"),
-        "HELM_DATA_HOME": str(home / "data"),
-        "HOME": str(home),
-        "PATH": "/usr/bin:/bin",
-    }
+    env = helm_env(home)
 
     def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
         return subprocess.run([binary, *args], capture_output=True, text=True, env=env, cwd=cwd, timeout=120)
