@@ -52,3 +52,24 @@ def test_the_secret_is_stretched_before_hashing(chart):
     fingerprint = _fingerprint(chart, values)
     assert fingerprint.startswith("sha256:") and fingerprint != fast
     assert _fingerprint(chart, {"n": 1}) != fingerprint
+
+
+CM = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\ndata:\n  v: {{ %s }}\n"
+
+
+@pytest.mark.parametrize(
+    ("expression", "values", "files", "fingerprinted"),
+    [
+        ("Values.n", {"n": "1"}, {}, True),
+        ("lookup('v1', 'ConfigMap', 'ns', 'x')", {}, {}, False),  # the output depends on the cluster
+        ("Values.n | tpl", {"n": "{{ Release.name }}"}, {}, True),
+        ("Values.n | tpl", {"n": "{{ Release.revision }}"}, {}, False),  # the tpl'd value reads the revision
+        ("Values.n | tpl", {"n": "{{ lookup('v1', 'Secret', 'ns', 'x') }}"}, {}, False),
+        ("Files.get('f.txt') | tpl", {}, {"f.txt": "{{ Release.isUpgrade }}"}, False),  # so does a tpl'd file
+    ],
+)
+def test_lookup_and_tpld_text_reading_the_revision_are_never_fingerprinted(
+    chart_dir, expression, values, files, fingerprinted
+):
+    chart = load_chart(chart_dir({"templates/c.yaml": CM % expression, **files}))
+    assert bool(_fingerprint(chart, values)) is fingerprinted

@@ -7,7 +7,8 @@ input is unchanged). A record keeps a fingerprint of those inputs; when an upgra
 equals the deployed revision's and every object still exists, the upgrade has nothing to send
 and the (large) render is skipped. Charts whose templates read anything that changes between
 revisions (``Release.revision``, ``isInstall``, ``isUpgrade`` or ``Release`` as a whole) never
-take this shortcut.
+take this shortcut, nor do charts that call ``lookup`` (their output depends on the cluster), nor
+charts that ``tpl`` a value or file mentioning those names.
 
 The fingerprint is stored in the release record, so writeOnly values (passwords) enter it only
 through scrypt with a random salt, which the fingerprint carries: ``sha256:<salt>:<hex>``.
@@ -29,15 +30,46 @@ __all__ = ["chart_digest", "fingerprint_salt", "render_fingerprint", "revision_i
 _COMMENT = re.compile(r"\{#.*?#\}", re.DOTALL)
 _RELEASE_USE = re.compile(r"\bRelease\b(\s*\.\s*(\w+))?")
 _STABLE_FIELDS = frozenset({"name", "namespace", "service"})
+_LOOKUP_USE = re.compile(r"\blookup\b")
+_TPL_USE = re.compile(r"\btpl\b")
 
 
-def revision_independent(chart: Chart) -> bool:
-    """True when no template of the chart (or its subcharts) reads revision-dependent fields."""
-    for template in _all_templates(chart):
-        for match in _RELEASE_USE.finditer(_COMMENT.sub("", template)):
-            if match.group(2) not in _STABLE_FIELDS:
-                return False
-    return True
+def revision_independent(chart: Chart, values: dict[str, Any] | None = None) -> bool:
+    """True when no template of the chart (or its subcharts) reads revision-dependent fields or
+    the cluster (``lookup``); with ``tpl``, neither may any string of ``values`` or any chart file."""
+    templates = [_COMMENT.sub("", template) for template in _all_templates(chart)]
+    if not all(_independent(template) for template in templates):
+        return False
+    if not any(_TPL_USE.search(template) for template in templates):
+        return True
+    texts = [*_strings(values or {}), *(content.decode("utf-8", "replace") for content in _all_files(chart))]
+    return all(_independent(text) for text in texts)
+
+
+def _independent(text: str) -> bool:
+    if _LOOKUP_USE.search(text):
+        return False
+    return all(match.group(2) in _STABLE_FIELDS for match in _RELEASE_USE.finditer(text))
+
+
+def _strings(values: Any) -> list[str]:
+    found, stack = [], [values]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, str):
+            found.append(node)
+        elif isinstance(node, dict):
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+    return found
+
+
+def _all_files(chart: Chart) -> list[bytes]:
+    contents = list(chart.files.values())
+    for subchart in chart.subcharts:
+        contents += _all_files(subchart)
+    return contents
 
 
 def _all_templates(chart: Chart) -> list[str]:
@@ -82,7 +114,7 @@ def render_fingerprint(
     ``salt`` stretches writeOnly values (a new random one when None): pass an earlier
     fingerprint's (:func:`fingerprint_salt`) to compare with it."""
     chart, computed_values = tree.chart, tree.values
-    if not revision_independent(chart):
+    if not revision_independent(chart, computed_values):
         return ""
     paths = write_only(chart, computed_values) if secret_paths is None else secret_paths
     salt = salt or secrets.token_hex(16)

@@ -16,6 +16,7 @@ from typing import Any
 
 from jinja2 import Undefined
 
+from tfhelm.engine.tpl import tpl
 from tfhelm.errors import TemplateFailure
 
 __all__ = ["FILTERS", "GLOBALS"]
@@ -123,9 +124,11 @@ FILTERS = {
     "required": required,
     "trunc": trunc,
     "dns1123": dns1123,
+    "tpl": tpl,
 }
 
 GLOBALS: dict[str, Callable[..., Any]] = {
     "fail": fail,
     "required": lambda message, value=None: required(value, message),
+    "tpl": tpl,
 }
