@@ -61,6 +61,7 @@ class DeployOptions:
     description: str | None = None
     skip_schema_validation: bool = False
     take_ownership: bool = False  # adopt existing objects no release (or another release) manages
+    cleanup_on_fail: bool = False  # on failure, delete the objects this operation created
     on_progress: Callable[[list[Any]], None] | None = field(default=None, compare=False)
     on_event: Callable[[str], None] | None = field(default=None, compare=False)
     on_warning: Callable[[str], None] | None = field(default=None, compare=False)
@@ -121,7 +122,15 @@ def redacted_values(
 
 def chart_info(chart: Chart) -> ChartInfo:
     metadata = chart.metadata
-    return ChartInfo(metadata.name, metadata.version, metadata.app_version, metadata.description, chart_digest(chart))
+    return ChartInfo(
+        metadata.name,
+        metadata.version,
+        metadata.app_version,
+        metadata.description,
+        chart_digest(chart),
+        annotations=dict(metadata.annotations),
+        dependencies=[dict(entry) for entry in metadata.raw.get("dependencies") or []],
+    )
 
 
 def without_redacted(values: Any) -> Any:
@@ -225,6 +234,8 @@ def deploy(
         if isinstance(error, LockLostError):
             raise  # the release is someone else's now: leave its records alone
         pending.objects = _reached_only(pending.objects, rendered_objects, reached)
+        if options.cleanup_on_fail and isinstance(error, Exception):
+            pending.objects = _delete_created(config, pending, reached, options)
         pending.status = Status.FAILED
         pending.description = f"{verb.capitalize()} failed: {_first_line(error)}"
         _try_update(config, pending)
@@ -238,6 +249,30 @@ def deploy(
     steps.before("prune old revisions")
     storage.prune(pending.name, options.history_max, history=current)
     return pending
+
+
+def _delete_created(
+    config: Configuration, pending: Release, reached: ApplyResult, options: DeployOptions
+) -> list[dict[str, Any]]:
+    """``--cleanup-on-fail``: delete the objects the failed operation created (those that existed
+    before it are left as they are); returns the revision's objects without the deleted ones."""
+    if not reached.created:
+        return pending.objects
+    warning = skipped_warning(pending.name)
+    try:
+        deleted = delete_objects(
+            config.kube,
+            list(reversed(reached.created)),
+            owner=(pending.name, config.namespace),
+            on_skipped=lambda ref, owner: options.warn(warning(ref, owner)),
+            before_batch=lambda phase: config.check_lock(f"--cleanup-on-fail: {phase}", ["operation failed"]),
+        )
+    except Exception as error:  # noqa: BLE001 - the operation's own failure is what the user must see
+        options.warn(f"--cleanup-on-fail could not delete every object this operation created: {error}")
+        return pending.objects
+    gone = {identity(ref) for ref in deleted}
+    options.warn(f"--cleanup-on-fail deleted {len(gone)} object(s) this operation created")
+    return [s for s in pending.objects if identity(summary_ref(s)) not in gone]
 
 
 class _Steps:

@@ -10,7 +10,16 @@ from tfhelm.actions.configuration import Configuration
 from tfhelm.errors import ReleaseError
 from tfhelm.release import Release, Status
 
-__all__ = ["DEFAULT_STATUSES", "ListOptions", "ReleaseList", "helm_time", "list_releases", "release_row"]
+__all__ = [
+    "DEFAULT_STATUSES",
+    "STATUS_FILTERS",
+    "ListOptions",
+    "ReleaseList",
+    "helm_time",
+    "list_releases",
+    "release_row",
+    "statuses_of",
+]
 
 # Helm lists deployed and failed releases by default; pending ones are shown too, because a
 # release stuck mid-operation is exactly what a user must see.
@@ -25,11 +34,29 @@ DEFAULT_STATUSES = frozenset(
     }
 )
 
+# ``list --deployed --failed …``: each flag adds these statuses (Helm's ListStates).
+STATUS_FILTERS = {
+    "deployed": frozenset({Status.DEPLOYED}),
+    "failed": frozenset({Status.FAILED}),
+    "pending": frozenset({Status.PENDING_INSTALL, Status.PENDING_UPGRADE, Status.PENDING_ROLLBACK}),
+    "superseded": frozenset({Status.SUPERSEDED}),
+    "uninstalled": frozenset({Status.UNINSTALLED}),
+    "uninstalling": frozenset({Status.UNINSTALLING}),
+}
+
+
+def statuses_of(filters: list[str] | tuple[str, ...]) -> frozenset[Status] | None:
+    """The statuses the named ``STATUS_FILTERS`` select together; None when none is named."""
+    if not filters:
+        return None
+    return frozenset().union(*(STATUS_FILTERS[name] for name in filters))
+
 
 @dataclass(frozen=True)
 class ListOptions:
     show_all: bool = False  # every status, not just DEFAULT_STATUSES
     filter_text: str | None = None  # a regular expression release names must match
+    statuses: frozenset[Status] | None = None  # only these (statuses_of); None: DEFAULT_STATUSES, or all
 
 
 @dataclass
@@ -43,9 +70,15 @@ def list_releases(config: Configuration, options: ListOptions) -> ReleaseList:
     import re
 
     skipped: list[ReleaseError] = []
-    releases = config.storage.list_releases(problems=skipped)
-    if not options.show_all:
-        releases = [r for r in releases if r.status in DEFAULT_STATUSES]
+    if options.statuses == {Status.SUPERSEDED} and not options.show_all:
+        # a latest revision is never superseded: as Helm, --superseded alone lists earlier revisions
+        revisions = config.storage.driver.query(problems=skipped)
+        releases = sorted(revisions, key=lambda r: (r.namespace, r.name, r.revision))
+    else:
+        releases = config.storage.list_releases(problems=skipped)
+    wanted = None if options.show_all else options.statuses or DEFAULT_STATUSES
+    if wanted is not None:
+        releases = [r for r in releases if r.status in wanted]
     if options.filter_text:
         pattern = re.compile(options.filter_text)
         releases = [r for r in releases if pattern.search(r.name)]

@@ -42,6 +42,8 @@ __all__ = [
     "output_flag",
     "read_password",
     "registry_tls_flags",
+    "release_status_flags",
+    "revision_flag",
     "take_ownership_flag",
     "tls_flags",
     "value_flags",
@@ -263,8 +265,15 @@ deploy_flags = compose(
     ),
     click.option(
         "--atomic",
+        "--rollback-on-failure",
+        "atomic",
         is_flag=True,
         help="On failure, undo: uninstall a failed install, roll back a failed upgrade. Implies --wait.",
+    ),
+    click.option(
+        "--cleanup-on-fail",
+        is_flag=True,
+        help="On failure, delete the objects this operation created (the failed revision stays recorded).",
     ),
     click.option("--force-conflicts", is_flag=True, help="Take ownership of fields another field manager set."),
     click.option("--description", default=None, help="Description recorded with the revision."),
@@ -281,6 +290,22 @@ take_ownership_flag = click.option(
 output_flag = click.option(
     "-o", "--output", type=click.Choice(["table", "json", "yaml"]), default="table", show_default=True
 )
+
+
+def _status_flag(name: str, help_text: str) -> Callable[[Any], Any]:
+    return click.option(f"--{name}", "statuses", flag_value=name, multiple=True, help=help_text)
+
+
+# ``list``'s status filters (Helm's): each adds its statuses; together they replace the default
+release_status_flags = compose(
+    _status_flag("deployed", "Show deployed releases."),
+    _status_flag("failed", "Show failed releases."),
+    _status_flag("pending", "Show pending releases (pending-install, -upgrade, -rollback)."),
+    _status_flag("superseded", "Show superseded revisions."),
+    _status_flag("uninstalled", "Show uninstalled releases (uninstall --keep-history)."),
+    _status_flag("uninstalling", "Show releases being uninstalled."),
+)
+revision_flag = click.option("--revision", type=int, default=None, help="Revision to show (default: the latest).")
 
 
 def configuration(params: dict[str, Any], *, all_namespaces: bool = False) -> Configuration:
@@ -311,6 +336,7 @@ def deploy_options(params: dict[str, Any], display: Any = None, counts: list | N
         description=params.get("description"),
         skip_schema_validation=params.get("skip_schema_validation", False),
         take_ownership=params.get("take_ownership", False),
+        cleanup_on_fail=params.get("cleanup_on_fail", False),
         on_progress=display,
         on_warning=lambda message: echo(f"WARNING: {message}", err=True),
         on_counts=counts.append if counts is not None else None,

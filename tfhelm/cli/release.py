@@ -24,6 +24,8 @@ from tfhelm.cli.options import (
     dry_run_flags,
     name_and_chart,
     output_flag,
+    release_status_flags,
+    revision_flag,
     take_ownership_flag,
     value_flags,
     value_options_from,
@@ -189,16 +191,29 @@ def uninstall(names: tuple[str, ...], **params: Any) -> None:
 @output_flag
 @click.option("-A", "--all-namespaces", is_flag=True, help="Releases of every namespace.")
 @click.option("-a", "--all", "show_all", is_flag=True, help="Every status (superseded, uninstalled … too).")
+@release_status_flags
+@click.option("-q", "--short", is_flag=True, help="Release names only (a line each, or a JSON/YAML list).")
 @click.option("--filter", "filter_text", default=None, metavar="REGEX", help="Only releases whose name matches.")
 def list_command(**params: Any) -> None:
-    """List releases."""
-    from tfhelm.actions.list import ListOptions, list_releases, release_row
+    """List releases (by default deployed, failed and pending ones; the status flags pick others)."""
+    from tfhelm.actions.list import ListOptions, list_releases, release_row, statuses_of
     from tfhelm.cli.release_output import print_rows
 
     config = configuration(params, all_namespaces=params["all_namespaces"])
-    listed = list_releases(config, ListOptions(show_all=params["show_all"], filter_text=params["filter_text"]))
+    options = ListOptions(
+        show_all=params["show_all"], filter_text=params["filter_text"], statuses=statuses_of(params["statuses"])
+    )
+    listed = list_releases(config, options)
     for problem in listed.skipped:
         echo(f"WARNING: skipped {problem}", err=True)
+    if params["short"]:
+        names = [release.name for release in listed.releases]
+        if params["output"] == "table":
+            for name in names:
+                echo(name)
+        else:
+            print_document(names, params["output"])
+        return
     rows = [release_row(r) for r in listed.releases]
     print_rows(
         rows, params["output"], columns=["name", "namespace", "revision", "updated", "status", "chart", "app_version"]
@@ -251,28 +266,58 @@ def status(name: str, **params: Any) -> None:
 
 @click.group(context_settings=CONTEXT_SETTINGS)
 def get() -> None:
-    """Show a release's values, manifest or notes."""
+    """Show a release's values, manifest, notes or metadata."""
+
+
+@get.command(name="values", context_settings=CONTEXT_SETTINGS)
+@click.argument("name")
+@cluster_flags
+@revision_flag
+@click.option("-a", "--all", "all_values", is_flag=True, help="The computed values, not just the user-supplied ones.")
+@output_flag
+def get_values(name: str, **params: Any) -> None:
+    """Print the values of a revision (writeOnly values redacted).
+
+    The table output starts with a USER-SUPPLIED VALUES: (or COMPUTED VALUES:) line, as Helm's;
+    -o yaml and -o json print only the values, ready to pass back with -f.
+    """
+    from tfhelm.actions.get import GetOptions, get_release
+
+    release = get_release(configuration(params), GetOptions(name, revision=params["revision"]))
+    values = release.computed_values if params["all_values"] else release.values
+    if params["output"] == "table":
+        echo("COMPUTED VALUES:" if params["all_values"] else "USER-SUPPLIED VALUES:")
+    print_document(values, "json" if params["output"] == "json" else "yaml")
+
+
+@get.command(name="metadata", context_settings=CONTEXT_SETTINGS)
+@click.argument("name")
+@cluster_flags
+@revision_flag
+@output_flag
+def get_metadata(name: str, **params: Any) -> None:
+    """Print a revision's metadata: chart, versions, annotations, status, when it was deployed."""
+    from tfhelm.actions.get import GetOptions, get_release, release_metadata
+    from tfhelm.cli.release_output import print_metadata
+
+    release = get_release(configuration(params), GetOptions(name, revision=params["revision"]))
+    metadata = release_metadata(release)
+    if params["output"] == "table":
+        print_metadata(metadata)
+    else:
+        print_document(metadata, params["output"])
 
 
 def _get_command(what: str, help_text: str) -> None:
     @get.command(name=what, help=help_text, context_settings=CONTEXT_SETTINGS)
     @click.argument("name")
     @cluster_flags
-    @click.option("--revision", type=int, default=None, help="Revision to show (default: the latest).")
-    @click.option(
-        "-a", "--all", "all_values", is_flag=True, help="values: the computed values, not just the user-supplied ones."
-    )
-    @click.option("-o", "--output", type=click.Choice(["yaml", "json"]), default="yaml", show_default=True)
+    @revision_flag
     def command(name: str, **params: Any) -> None:
         from tfhelm.actions.get import GetOptions, get_release
 
         release = get_release(configuration(params), GetOptions(name, revision=params["revision"]))
-        values = release.computed_values if params["all_values"] else release.values
-        if what == "values":
-            if params["output"] == "yaml":
-                echo("COMPUTED VALUES:" if params["all_values"] else "USER-SUPPLIED VALUES:")
-            print_document(values, params["output"])
-        elif what == "manifest":
+        if what == "manifest":
             echo(release.manifest, nl=False)
         elif what == "notes":
             echo("NOTES:\n" + (release.notes or "").rstrip("\n"))
@@ -291,7 +336,6 @@ def _get_command(what: str, help_text: str) -> None:
 
 
 for _what, _help in (
-    ("values", "Print the values of a revision (writeOnly values redacted)."),
     ("manifest", "Print the manifest of a revision."),
     ("notes", "Print the notes of a revision."),
     ("all", "Print everything recorded for a revision."),

@@ -14,7 +14,7 @@ if TYPE_CHECKING:
 
     from tfhelm.actions.wait import ResourceState
 
-__all__ = ["WaitDisplay", "print_diff", "print_rows", "print_status"]
+__all__ = ["WaitDisplay", "print_diff", "print_metadata", "print_rows", "print_status"]
 
 
 def _local_time(stamp: str) -> str:
@@ -49,6 +49,28 @@ def print_status(release, *, resources=None, run=None, show_notes: bool = True, 
     if show_notes and release.notes:
         echo("NOTES:")
         echo(release.notes.rstrip("\n"))
+
+
+def print_metadata(metadata: dict[str, Any]) -> None:
+    """``helm get metadata``'s table: one ``KEY: value`` line per field, maps as ``k=v,…``."""
+    annotations = ",".join(f"{k}={v}" for k, v in sorted(metadata.get("annotations", {}).items()))
+    dependencies = ",".join(sorted(str(d.get("alias") or d.get("name", "")) for d in metadata.get("dependencies", [])))
+    lines = [
+        ("NAME", metadata["name"]),
+        ("CHART", metadata["chart"]),
+        ("VERSION", metadata["version"]),
+        ("APP_VERSION", metadata["appVersion"]),
+        ("ANNOTATIONS", annotations),
+        ("LABELS", ""),
+        ("DEPENDENCIES", dependencies),
+        ("NAMESPACE", metadata["namespace"]),
+        ("REVISION", metadata["revision"]),
+        ("STATUS", metadata["status"]),
+        ("DEPLOYED_AT", metadata["deployedAt"]),
+        ("APPLY_METHOD", "server-side apply"),
+    ]
+    for key, value in lines:
+        echo(f"{key}: {terminal_safe(str(value), one_line=True)}")
 
 
 def print_run(run) -> None:

@@ -44,6 +44,8 @@ class ChartInfo:
     app_version: str | None = None
     description: str | None = None
     digest: str = ""
+    annotations: dict[str, str] = field(default_factory=dict)  # Chart.yaml's, for ``get metadata``
+    dependencies: list[dict[str, Any]] = field(default_factory=list)  # Chart.yaml's entries, as written
 
     @property
     def label(self) -> str:
