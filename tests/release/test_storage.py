@@ -36,7 +36,8 @@ def test_secret_layout_matches_the_documented_format():
     assert secret["metadata"]["labels"] == {"name": "demo", "owner": "tfhelm", "status": "deployed", "version": "3"}
     payload = json.loads(gzip.decompress(base64.b64decode(secret["data"]["release"])))
     assert payload["status"] == "deployed"
-    assert payload["chart"] == {"name": "tf-cluster", "version": "0.1.0", "app_version": "2.16", "description": None, "digest": "sha256:x"}
+    assert payload["chart"] == {"name": "tf-cluster", "version": "0.1.0", "app_version": "2.16", "description": None, "digest": "sha256:x",
+                               "annotations": {}, "dependencies": []}
 
 
 def test_history_last_and_deployed(storage):
