@@ -35,3 +35,28 @@ def run_cli(*args: str, stdin: str | None = None, cwd: Path | None = None, env: 
     return subprocess.run(
         [*command, *args], input=stdin, capture_output=True, text=True, cwd=cwd, env=full_env, timeout=120
     )
+
+
+def crd_document(kind: str, group: str = "example.com", scope: str = "Namespaced") -> str:
+    """A minimal apiextensions.k8s.io/v1 CustomResourceDefinition for ``kind`` (plural: kind + s)."""
+    plural = kind.lower() + "s"
+    return textwrap.dedent(
+        f"""\
+        apiVersion: apiextensions.k8s.io/v1
+        kind: CustomResourceDefinition
+        metadata:
+          name: {plural}.{group}
+        spec:
+          group: {group}
+          scope: {scope}
+          names: {{kind: {kind}, plural: {plural}, singular: {kind.lower()}, listKind: {kind}List}}
+          versions:
+            - name: v1
+              served: true
+              storage: true
+              schema:
+                openAPIV3Schema:
+                  type: object
+                  x-kubernetes-preserve-unknown-fields: true
+        """
+    )

@@ -1,4 +1,4 @@
-"""``tfhelm show chart|values|readme|schema|all``: print parts of a chart as written."""
+"""``tfhelm show chart|values|readme|schema|crds|all``: print parts of a chart as written."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ __all__ = ["ShowOptions", "show_chart"]
 @dataclass(frozen=True)
 class ShowOptions:
     chart: str
-    part: str = "all"  # chart, values, readme, schema or all
+    part: str = "all"  # chart, values, readme, schema, crds or all
     source: ChartSource = field(default_factory=ChartSource)
 
 
@@ -28,6 +28,8 @@ def show_chart(options: ShowOptions) -> str:
         "readme": lambda: _readme(chart),
         "schema": lambda: json.dumps(chart.schema, indent=2) + "\n" if chart.schema is not None else "",
     }
+    if options.part == "crds":
+        return _crds(chart)
     if options.part == "all":
         return "---\n".join(text for text in (parts[key]() for key in parts) if text)
     return parts[options.part]()
@@ -42,3 +44,12 @@ def _readme(chart) -> str:
     if chart.readme is None:
         raise ChartError(f"chart {chart.name} has no README")
     return chart.readme if chart.readme.endswith("\n") else chart.readme + "\n"
+
+
+def _crds(chart, source: str | None = None) -> str:
+    """Helm's ``show crds``: every ``crds/`` file of the chart and of all its subcharts, as written."""
+    from tfhelm.chart.crds import chart_crd_files
+
+    source = source or chart.name
+    text = "".join(f"---\n{crd.text}\n" for crd in chart_crd_files(chart, source))
+    return text + "".join(_crds(sub, f"{source}/charts/{sub.name}") for sub in chart.subcharts)

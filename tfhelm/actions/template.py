@@ -51,12 +51,17 @@ def _normalize(name: str, chart_name: str) -> str:
     return name.removeprefix(f"{chart_name}/") if not name.startswith("templates/") else name
 
 
-def write_output_dir(result: RenderResult, directory: str | Path, *, notes: bool = False) -> list[Path]:
-    """Write each template's documents to ``DIR/<chart>/templates/<file>`` as Helm does."""
+def write_output_dir(
+    result: RenderResult, directory: str | Path, *, notes: bool = False, crds: bool = False
+) -> list[Path]:
+    """Write each template's documents to ``DIR/<chart>/templates/<file>`` as Helm does (with
+    ``crds``, each ``crds/`` file to ``DIR/<chart>/crds/<file>``)."""
     directory = Path(directory)
     if directory.exists() and not directory.is_dir():
         raise UsageError(f"--output-dir {directory} exists and is not a directory")
     contents: dict[Path, str] = {}
+    for crd in result.crds if crds else []:
+        contents[_inside(directory, crd.source)] = f"---\n# Source: {crd.source}\n{crd.text}\n"
     for manifest in result.manifests:
         target = _inside(directory, manifest.source)
         contents[target] = contents.get(target, "") + f"---\n# Source: {manifest.source}\n{manifest.text}\n"

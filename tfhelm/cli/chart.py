@@ -34,6 +34,7 @@ __all__ = ["COMMANDS"]
 )
 @click.option("--output-dir", type=click.Path(path_type=Path), help="Write each template's output to a file under DIR.")
 @click.option("--include-notes", is_flag=True, help="Append the rendered NOTES.txt, as YAML comments.")
+@click.option("--include-crds", is_flag=True, help="Print the files of crds/ (as written) before the manifests.")
 @click.option("--skip-schema-validation", is_flag=True, help="Do not validate values against values.schema.json.")
 @chart_source_flags
 def template(args: tuple[str, ...], **params) -> None:
@@ -57,11 +58,12 @@ def template(args: tuple[str, ...], **params) -> None:
             source=chart_source_from(params),
         )
     )
+    include_crds = params["include_crds"] and not params["show_only"]
     if params["output_dir"] is not None:
-        for path in write_output_dir(result, params["output_dir"]):
+        for path in write_output_dir(result, params["output_dir"], crds=include_crds):
             echo(f"wrote {path}")
         return
-    echo(result.manifest_text, nl=False)
+    echo((result.crds_text if include_crds else "") + result.manifest_text, nl=False)
     if params["include_notes"] and result.notes:
         commented = "".join(f"# {line}".rstrip() + "\n" for line in result.notes.rstrip("\n").split("\n"))
         echo(f"---\n# Source: {result.notes_source}\n" + commented, nl=False)
@@ -113,6 +115,7 @@ for _what, _help in (
     ("values", "Print the chart's default values.yaml."),
     ("readme", "Print the chart's README."),
     ("schema", "Print the chart's values.schema.json."),
+    ("crds", "Print the files of the chart's crds/ (and its subcharts'), as written."),
     ("all", "Print Chart.yaml, values, README and schema."),
 ):
     _show_command(_what, _help)

@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from tfhelm.chart.crds import CrdFile, chart_crd_files
 from tfhelm.chart.model import Chart
 from tfhelm.engine.budget import RenderBudget
 from tfhelm.engine.context import Capabilities, KubeVersion, ReleaseInfo, template_context
@@ -46,6 +47,12 @@ class RenderResult:
     values: dict[str, Any]
     templates: list[RenderedTemplate] = field(default_factory=list)
     chart_name: str = ""
+    crds: list[CrdFile] = field(default_factory=list)  # crds/ of every enabled chart, never templated
+
+    @property
+    def crds_text(self) -> str:
+        """The ``crds/`` files as ``template --include-crds`` prints them, before the manifests (Helm's form)."""
+        return "".join(f"---\n# Source: {crd.source}\n{crd.text}\n" for crd in self.crds)
 
     @property
     def manifest_text(self) -> str:
@@ -103,7 +110,8 @@ def render_tree(
     if show_only is not None:
         _check_show_only(show_only, chart.name, rendered)
     manifests = sort_manifests(parse_manifests(rendered))
-    return RenderResult(manifests, notes, tree.values, rendered, chart.name)
+    crds = [crd for node in tree.nodes for crd in chart_crd_files(node.chart, node.source)]
+    return RenderResult(manifests, notes, tree.values, rendered, chart.name, crds)
 
 
 def _only_for(root: str, top: str, show_only: list[str] | None) -> set[str] | None:
