@@ -5,7 +5,8 @@ resources after them can be applied. Objects whose digest equals the last revisi
 that still exist are not sent at all: a no-op upgrade writes nothing. Given the last revision's
 digests, one name listing per kind also tells which applied objects were created and which
 changed (:class:`ApplyCounts`). Deletion runs in the
-reverse order and skips objects annotated ``tfhelm.io/resource-policy: keep``; given an owner,
+reverse order and skips objects annotated ``tfhelm.io/resource-policy: keep`` (or Helm's
+``helm.sh/resource-policy: keep``); given an owner,
 it deletes only objects whose live annotations name that release, with the resourceVersion it
 read as a precondition. ``before_batch`` runs before each kind's writes (the release lock
 checks there that it is still held).
@@ -25,7 +26,15 @@ from tfhelm.errors import ClusterError, NotFoundError, PreconditionError
 from tfhelm.kube import KubeClient, ObjectRef
 from tfhelm.kube.readiness import readiness
 
-__all__ = ["ApplyCounts", "ApplyResult", "all_exist", "apply_objects", "delete_objects", "kind_groups"]
+__all__ = [
+    "ApplyCounts",
+    "ApplyResult",
+    "all_exist",
+    "apply_objects",
+    "delete_objects",
+    "kind_groups",
+    "wait_established",
+]
 
 POOL_SIZE = 16
 CRD_TIMEOUT = 60.0
@@ -109,7 +118,7 @@ def apply_objects(
                         on_applied(ObjectRef.of(obj))
             _raise_first(outcomes)
             if group[0]["kind"] == "CustomResourceDefinition" and todo and not dry_run:
-                _wait_established(kube, [ObjectRef.of(o) for o in todo])
+                wait_established(kube, [ObjectRef.of(o) for o in todo])
     return result
 
 
@@ -156,7 +165,8 @@ def all_exist(kube: KubeClient, refs: list[ObjectRef]) -> bool:
     )
 
 
-def _wait_established(kube: KubeClient, crds: list[ObjectRef]) -> None:
+def wait_established(kube: KubeClient, crds: list[ObjectRef]) -> None:
+    """Wait until every CRD of ``crds`` is Established (a ClusterError after ``CRD_TIMEOUT``)."""
     deadline = time.monotonic() + CRD_TIMEOUT
     pending = list(crds)
     while pending:

@@ -62,6 +62,7 @@ class DeployOptions:
     skip_schema_validation: bool = False
     take_ownership: bool = False  # adopt existing objects no release (or another release) manages
     cleanup_on_fail: bool = False  # on failure, delete the objects this operation created
+    skip_crds: bool = False  # install: do not create the CRDs of crds/
     on_progress: Callable[[list[Any]], None] | None = field(default=None, compare=False)
     on_event: Callable[[str], None] | None = field(default=None, compare=False)
     on_warning: Callable[[str], None] | None = field(default=None, compare=False)
@@ -174,7 +175,11 @@ def render_revision(
     # offline (--dry-run=client): the table of built-in kinds stands in for API discovery
     scope_source = OfflineScope() if offline else config.kube
     objects = desired_objects(
-        (m.object for m in result.manifests), release=name, namespace=config.namespace, kube=scope_source
+        (m.object for m in result.manifests),
+        release=name,
+        namespace=config.namespace,
+        kube=scope_source,
+        crds=[obj for crd in result.crds for obj in crd.objects()],  # their kinds may be new to the cluster
     )
     secret_paths = write_only(chart, tree.values)
     fingerprint = render_fingerprint(

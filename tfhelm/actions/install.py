@@ -1,7 +1,8 @@
 """``tfhelm install``: the first revision of a release.
 
-reachable? → values → schema → render → objects → lock → record pending-install → apply →
-wait → record deployed (or failed; with ``atomic``, the objects are removed again).
+reachable? → values → schema → render → objects → lock → the CRDs of ``crds/`` (created when
+absent, see :mod:`tfhelm.actions.crds`) → record pending-install → apply → wait → record deployed
+(or failed; with ``atomic``, the objects are removed again; CRDs of ``crds/`` stay).
 """
 
 from __future__ import annotations
@@ -71,6 +72,11 @@ def install_locked(
 ) -> Release:
     """Install while holding the release's lock (``upgrade --install`` comes here too)."""
     revision = history[-1].revision + 1 if history else 1
+    if not options.skip_crds and rendered.result.crds:
+        from tfhelm.actions.crds import install_crds
+
+        on_event = options.on_event
+        install_crds(config.kube, rendered.result.crds, before_write=config.check_lock, on_event=on_event)
     pending = rendered.record(name, config.namespace, revision, Status.PENDING_INSTALL, "Initial install underway")
     try:
         release = deploy(

@@ -23,6 +23,7 @@ from tfhelm.kube import KubeClient, ObjectRef
 from tfhelm.kube.kinds import ScopeSource
 
 __all__ = [
+    "HELM_KEEP_ANNOTATION",
     "KEEP_ANNOTATION",
     "MANAGED_BY_LABEL",
     "NAMESPACE_ANNOTATION",
@@ -32,6 +33,7 @@ __all__ = [
     "desired_objects",
     "digest",
     "identity",
+    "is_kept",
     "is_owned_by",
     "object_summaries",
     "ownership_error",
@@ -42,6 +44,7 @@ __all__ = [
 RELEASE_ANNOTATION = "tfhelm.io/release-name"
 NAMESPACE_ANNOTATION = "tfhelm.io/release-namespace"
 KEEP_ANNOTATION = "tfhelm.io/resource-policy"
+HELM_KEEP_ANNOTATION = "helm.sh/resource-policy"  # Helm's name, honoured the same way
 MANAGED_BY_LABEL = "app.kubernetes.io/managed-by"
 MANAGED_BY = "tfhelm"
 _SOURCE_SPLIT = re.compile(r"^---[ \t]*\n# Source: ", re.MULTILINE)
@@ -62,14 +65,20 @@ def digest(obj: dict[str, Any]) -> str:
 
 
 def desired_objects(
-    manifests: Iterable[dict[str, Any]], *, release: str, namespace: str, kube: ScopeSource
+    manifests: Iterable[dict[str, Any]],
+    *,
+    release: str,
+    namespace: str,
+    kube: ScopeSource,
+    crds: Iterable[dict[str, Any]] = (),
 ) -> list[dict[str, Any]]:
     """Copies of the rendered objects, namespaced and annotated for ``release``.
 
     ``kube`` answers which kinds are namespaced: the cluster, or an offline
-    :class:`~tfhelm.kube.kinds.OfflineScope` for client-side dry runs."""
+    :class:`~tfhelm.kube.kinds.OfflineScope` for client-side dry runs. The kinds defined by
+    CRDs among the objects or in ``crds`` (the chart's ``crds/``) are answered from them."""
     objects = [copy.deepcopy(obj) for obj in manifests]
-    crd_scopes = _crd_scopes(objects)
+    crd_scopes = {**_crd_scopes(list(crds)), **_crd_scopes(objects)}
     for obj in objects:
         metadata = obj.setdefault("metadata", {})
         if not metadata.get("namespace") and _is_namespaced(kube, obj, crd_scopes):
@@ -177,10 +186,19 @@ def object_summaries(objects: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
             "name": o["metadata"]["name"],
             "namespace": o["metadata"].get("namespace"),
             "digest": digest(o),
-            "keep": (o["metadata"].get("annotations") or {}).get(KEEP_ANNOTATION) == "keep",
+            "keep": is_kept(o),
         }
         for o in objects
     ]
+
+
+def is_kept(obj: dict[str, Any]) -> bool:
+    """Whether ``tfhelm.io/resource-policy`` or Helm's ``helm.sh/resource-policy`` says ``keep``
+    (Helm's comparison: surrounding blanks and case ignored): upgrade and uninstall leave it."""
+    annotations = (obj.get("metadata") or {}).get("annotations") or {}
+    return any(
+        str(annotations.get(name, "")).strip().lower() == "keep" for name in (KEEP_ANNOTATION, HELM_KEEP_ANNOTATION)
+    )
 
 
 def summary_ref(summary: dict[str, Any]) -> ObjectRef:

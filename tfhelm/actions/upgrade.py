@@ -1,7 +1,8 @@
 """``tfhelm upgrade``: render a new revision of a release and converge the cluster to it.
 
 Objects unchanged since the deployed revision are not sent (a no-op upgrade writes nothing);
-objects the new revision no longer has are deleted (unless ``tfhelm.io/resource-policy: keep``).
+objects the new revision no longer has are deleted (unless ``tfhelm.io/resource-policy: keep`` or
+``helm.sh/resource-policy: keep``). The CRDs of ``crds/`` are neither created nor updated (Helm's rule).
 A revision an interrupted command left pending is recorded as failed and recovered from.
 
 Values follow Helm: with no values flags (and no ``--reset-values``) the last revision's

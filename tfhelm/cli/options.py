@@ -44,6 +44,7 @@ __all__ = [
     "registry_tls_flags",
     "release_status_flags",
     "revision_flag",
+    "skip_crds_flag",
     "take_ownership_flag",
     "tls_flags",
     "value_flags",
@@ -287,6 +288,11 @@ take_ownership_flag = click.option(
     is_flag=True,
     help="Adopt objects that already exist but are not managed by this release (default: refuse).",
 )
+skip_crds_flag = click.option(
+    "--skip-crds",
+    is_flag=True,
+    help="Do not create the CRDs of the chart's crds/ (by default those the cluster lacks are created on install).",
+)
 output_flag = click.option(
     "-o", "--output", type=click.Choice(["table", "json", "yaml"]), default="table", show_default=True
 )
@@ -337,6 +343,7 @@ def deploy_options(params: dict[str, Any], display: Any = None, counts: list | N
         skip_schema_validation=params.get("skip_schema_validation", False),
         take_ownership=params.get("take_ownership", False),
         cleanup_on_fail=params.get("cleanup_on_fail", False),
+        skip_crds=params.get("skip_crds", False),
         on_progress=display,
         on_warning=lambda message: echo(f"WARNING: {message}", err=True),
         on_counts=counts.append if counts is not None else None,

@@ -192,7 +192,10 @@ class FakeKubeClient(KubeClient):
             if key in self.objects:
                 raise PreconditionError(f"{ref}: already exists")
             self.writes.append(("create", ref))
-            return self._store(key, copy.deepcopy(obj), {})
+            created = copy.deepcopy(obj)
+            if ref.kind == "CustomResourceDefinition":  # kube-apiserver establishes CRDs itself
+                created["status"] = {"conditions": [{"type": "Established", "status": "True"}]}
+            return self._store(key, created, {})
 
     def replace(self, obj: dict[str, Any]) -> dict[str, Any]:
         ref = self._namespaced_ref(ObjectRef.of(obj))
