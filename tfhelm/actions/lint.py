@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from tfhelm.actions.common import build_capabilities, locate_chart
+from tfhelm.chart.crds import CrdFile
 from tfhelm.chart.model import Chart
 from tfhelm.engine import Manifest, ReleaseInfo, render_tree
 from tfhelm.errors import ChartError, RenderError, SchemaError, TfhelmError, ValuesError
@@ -76,6 +77,7 @@ def run_lint(options: LintOptions) -> LintReport:
     _check_metadata(chart, report)
     manifests = _render(chart, options, capabilities, report)
     if manifests is not None:
+        _check_crds_in_templates(manifests, report)
         _check_exposure(manifests, report)
         _check_objects(manifests, capabilities.kube_version, report)
     return report
@@ -94,7 +96,9 @@ def _render(chart: Chart, options: LintOptions, capabilities, report: LintReport
     try:
         tree = chart_values(chart, options.values.user_values())
         release = ReleaseInfo("release-name", namespace=options.namespace)
-        return render_tree(tree, release=release, capabilities=capabilities).manifests
+        result = render_tree(tree, release=release, capabilities=capabilities)
+        _check_crds(result.crds, report)
+        return result.manifests
     except SchemaError as error:
         for path, message in error.violations:
             report.add(ERROR, "values", f"{path}: {message}")
@@ -103,6 +107,30 @@ def _render(chart: Chart, options: LintOptions, capabilities, report: LintReport
     except (ValuesError, RenderError) as error:
         report.add(ERROR, getattr(error, "template", None) or "values", str(error))
     return None
+
+
+def _check_crds(crds: list[CrdFile], report: LintReport) -> None:
+    """Every file of crds/ must hold only CustomResourceDefinitions (install refuses anything else)."""
+    for crd in crds:
+        try:
+            crd.objects()
+        except ChartError as error:
+            report.add(ERROR, "crds", str(error))
+
+
+def _check_crds_in_templates(manifests: list[Manifest], report: LintReport) -> None:
+    """A CRD rendered from templates/ is a release object: uninstall deletes it, and every custom
+    resource of its kind with it (Helm's behaviour too). Say so, unless it is annotated keep."""
+    from tfhelm.actions.objects import is_kept
+
+    for manifest in manifests:
+        if manifest.kind == "CustomResourceDefinition" and not is_kept(manifest.object):
+            report.add(
+                WARNING,
+                f"{manifest.source}: {manifest.describe()}",
+                "a CRD in templates/ is deleted with the release, and every custom resource of its kind with it: "
+                "move it to crds/ (created on install, never deleted) or annotate it helm.sh/resource-policy: keep",
+            )
 
 
 def _check_exposure(manifests: list[Manifest], report: LintReport) -> None:

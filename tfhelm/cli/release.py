@@ -26,6 +26,7 @@ from tfhelm.cli.options import (
     output_flag,
     release_status_flags,
     revision_flag,
+    skip_crds_flag,
     take_ownership_flag,
     value_flags,
     value_options_from,
@@ -47,6 +48,7 @@ __all__ = ["COMMANDS"]
 @deploy_flags
 @dry_run_flags
 @take_ownership_flag
+@skip_crds_flag
 @click.option("--generate-name", is_flag=True, help="Generate the release name (<chart>-<timestamp>).")
 @click.option("--create-namespace", is_flag=True, help="Create the release namespace if it does not exist.")
 @chart_source_flags
@@ -86,6 +88,7 @@ def install(args: tuple[str, ...], **params: Any) -> None:
 @dry_run_flags
 @take_ownership_flag
 @click.option("-i", "--install", "install_missing", is_flag=True, help="Install the release if it does not exist.")
+@skip_crds_flag
 @click.option("--reuse-values", is_flag=True, help="Build on the last release's values (and its chart's defaults).")
 @click.option(
     "--reset-then-reuse-values",
@@ -181,7 +184,14 @@ def uninstall(names: tuple[str, ...], **params: Any) -> None:
             else f'release "{name}": {verb} {len(result.deleted)} objects'
         )
         for ref in result.kept:
-            echo(f"  kept {ref} (tfhelm.io/resource-policy: keep)")
+            echo(f"  kept {ref} (resource-policy: keep)")
+        for ref in result.deleted:
+            if ref.kind == "CustomResourceDefinition":
+                echo(
+                    f"WARNING: {verb} {ref} (from templates/) and with it every custom resource of its kind; "
+                    "ship CRDs in crds/ or annotate them helm.sh/resource-policy: keep to keep them",
+                    err=True,
+                )
         for ref, owner in result.skipped:
             echo(f"WARNING: not deleting {ref}: it is not managed by release {name} ({owner})", err=True)
 
