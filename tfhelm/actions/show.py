@@ -7,7 +7,6 @@ from dataclasses import dataclass, field
 
 from tfhelm.actions.common import locate_chart
 from tfhelm.chartsource import ChartSource
-from tfhelm.errors import ChartError
 
 __all__ = ["ShowOptions", "show_chart"]
 
@@ -41,8 +40,9 @@ def _raw(chart, name: str) -> str:
 
 
 def _readme(chart) -> str:
+    """The README, or nothing (as Helm: ``show readme`` of a chart without one prints nothing, exit 0)."""
     if chart.readme is None:
-        raise ChartError(f"chart {chart.name} has no README")
+        return ""
     return chart.readme if chart.readme.endswith("\n") else chart.readme + "\n"
 
 

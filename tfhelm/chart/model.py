@@ -89,9 +89,11 @@ class Chart:
 
     @property
     def readme(self) -> str | None:
-        for name in ("README.md", "README.txt", "README"):
-            if name in self.files:
-                return self.files[name].decode("utf-8", errors="replace")
+        """The top-level README (``README.md``, ``README.txt`` or ``README``, any case, as Helm)."""
+        by_name = {path.lower(): path for path in self.files if "/" not in path}
+        for name in ("readme.md", "readme.txt", "readme"):
+            if name in by_name:
+                return self.files[by_name[name]].decode("utf-8", errors="replace")
         return None
 
     @property

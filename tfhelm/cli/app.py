@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from tfhelm.cli import chart, dependency, oci, release, repo
+from tfhelm.cli import chart, completion, dependency, oci, release, repo
 from tfhelm.cli.options import CONTEXT_SETTINGS
 
 __all__ = ["cli"]
@@ -16,6 +16,6 @@ def cli(debug: bool) -> None:
     """tfhelm: a Helm-style chart packager for distributed TensorFlow on Kubernetes."""
 
 
-for _module in (chart, release, repo, oci, dependency):
+for _module in (chart, release, repo, oci, dependency, completion):
     for _command in _module.COMMANDS:
         cli.add_command(_command)

@@ -1,4 +1,4 @@
-"""Chart commands: ``template``, ``lint``, ``show chart|values|readme|schema|all``, ``version``."""
+"""Chart commands: ``create``, ``template``, ``lint``, ``show chart|values|readme|schema|all``, ``version``."""
 
 from __future__ import annotations
 
@@ -122,6 +122,19 @@ for _what, _help in (
 
 
 @click.command(context_settings=CONTEXT_SETTINGS)
+@click.argument("name", type=click.Path(path_type=Path))
+def create(name: Path) -> None:
+    """Create a starter chart in directory NAME (a Deployment and a Service, Jinja2 templates).
+
+    The chart is named after NAME's last component: `tfhelm create charts/web` writes
+    charts/web/ with Chart.yaml, values.yaml, values.schema.json, .tfhelmignore and templates/.
+    """
+    from tfhelm.actions.create import CreateOptions, create_chart
+
+    echo(f"Creating {create_chart(CreateOptions(name))}")
+
+
+@click.command(context_settings=CONTEXT_SETTINGS)
 @click.option("--short", is_flag=True, help="Print the version number only.")
 def version(short: bool) -> None:
     """Print tfhelm's version."""
@@ -135,4 +148,4 @@ def version(short: bool) -> None:
         echo(f"tfhelm {__version__} (Python {platform.python_version()})")
 
 
-COMMANDS = (template, lint, show, version)
+COMMANDS = (create, template, lint, show, version)
